@@ -1,0 +1,225 @@
+//! Orchestration: read targets as a stream, probe them under the limits, write results as they arrive.
+
+use crate::args::ProbeArgs;
+use crate::net::conn::ConnSettings;
+use crate::net::tls::client_config;
+use crate::output::{key_hash, load_resume, Sink};
+use crate::probe::{ProbeConfig, Prober};
+use crate::progress::Progress;
+use crate::record::HostResult;
+use crate::summary::Summary;
+use crate::targets::{parse_line, Target};
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, Semaphore};
+
+/// Work handed from the reader thread to the scheduler.
+enum Job {
+    Probe(Target, Arc<str>),
+    Invalid(String, String),
+}
+
+/// Run `exhunt probe`. Returns the exit code: 0 = nothing vulnerable found, 1 = at least one host
+/// vulnerable or potentially vulnerable.
+pub fn run(args: ProbeArgs) -> anyhow::Result<i32> {
+    if args.targets.is_empty() && args.input.is_none() {
+        anyhow::bail!("no targets: give them as arguments or with -i FILE (- for stdin)");
+    }
+    let mut rt = tokio::runtime::Builder::new_multi_thread();
+    if let Some(t) = args.threads {
+        rt.worker_threads(t.max(1));
+    }
+    let rt = rt.enable_all().build()?;
+    let summary = rt.block_on(run_async(args))?;
+    Ok(i32::from(summary.by_exposure.keys().any(|k| *k == "vulnerable" || *k == "potentially_vulnerable")))
+}
+
+async fn run_async(args: ProbeArgs) -> anyhow::Result<Summary> {
+    let started = Instant::now();
+    let done = match (&args.jsonl, args.resume) {
+        (Some(p), true) if p.as_os_str() != "-" => load_resume(p)?,
+        _ => HashSet::new(),
+    };
+    let resumed = done.len();
+    let sink = Sink::open(args.jsonl.as_deref(), args.resume)?;
+    let summary_to_stderr = sink.is_stdout();
+    let total = if args.no_progress { None } else { count_targets(&args) };
+    let progress = Progress::new(!args.no_progress, total.map(|t| t.saturating_sub(resumed as u64)));
+
+    let cfg = ProbeConfig {
+        conn: ConnSettings {
+            connect_timeout: Duration::from_secs_f64(args.connect_timeout),
+            tls_timeout: Duration::from_secs_f64(args.tls_timeout),
+            request_timeout: Duration::from_secs_f64(args.request_timeout),
+            max_body: args.max_body.max(1024),
+            tls: client_config()?,
+        },
+        schemes: if args.schemes.is_empty() { vec![crate::targets::Scheme::Https] } else { args.schemes.clone() },
+        retries: args.retries,
+        backoff: Duration::from_millis(args.backoff_ms),
+        total_timeout: Duration::from_secs_f64(args.timeout),
+        ntlm_info: args.ntlm_info,
+    };
+    let concurrency = args.concurrency as usize;
+    let prober = Arc::new(Prober::new(cfg, args.rate, args.per_host as usize));
+
+    let (job_tx, mut job_rx) = mpsc::channel::<Job>(concurrency.clamp(16, 4096));
+    let reader = {
+        let args = args.clone();
+        std::thread::spawn(move || read_targets(&args, &done, &job_tx))
+    };
+    let (res_tx, res_rx) = mpsc::channel::<HostResult>(1024);
+    let top = args.top;
+    let writer = std::thread::spawn(move || write_results(res_rx, sink, progress, top));
+
+    let sem = Arc::new(Semaphore::new(concurrency));
+    while let Some(job) = job_rx.recv().await {
+        match job {
+            Job::Invalid(line, err) => {
+                let _ = res_tx.send(HostResult::invalid(&line, err)).await;
+            }
+            Job::Probe(t, input) => {
+                let permit = sem.clone().acquire_owned().await?;
+                let prober = prober.clone();
+                let tx = res_tx.clone();
+                tokio::spawn(async move {
+                    let r = prober.probe(&t, &input).await;
+                    let _ = tx.send(r).await;
+                    drop(permit);
+                });
+            }
+        }
+    }
+    let _all = sem.acquire_many(u32::try_from(concurrency).unwrap_or(u32::MAX)).await?;
+    drop(res_tx);
+    let read_result = reader.join().map_err(|_| anyhow::anyhow!("target reader panicked"))?;
+    let summary = writer.join().map_err(|_| anyhow::anyhow!("result writer panicked"))??;
+    read_result?;
+    let text = summary.render(started.elapsed().as_secs_f64());
+    let note = if resumed > 0 { format!("(resumed: {resumed} targets were already done)\n") } else { String::new() };
+    if summary_to_stderr {
+        eprint!("{text}{note}");
+    } else {
+        print!("{text}{note}");
+    }
+    Ok(summary)
+}
+
+/// Lines from the command line, then from the input file or stdin.
+fn line_sources(args: &ProbeArgs) -> anyhow::Result<Vec<Box<dyn BufRead + Send>>> {
+    let mut v: Vec<Box<dyn BufRead + Send>> = Vec::new();
+    if !args.targets.is_empty() {
+        v.push(Box::new(std::io::Cursor::new(args.targets.join("\n").into_bytes())));
+    }
+    match &args.input {
+        Some(p) if p.as_os_str() == "-" => v.push(Box::new(BufReader::new(std::io::stdin()))),
+        Some(p) => {
+            let f = std::fs::File::open(p).map_err(|e| anyhow::anyhow!("cannot open {}: {e}", p.display()))?;
+            v.push(Box::new(BufReader::with_capacity(256 * 1024, f)));
+        }
+        None => {}
+    }
+    Ok(v)
+}
+
+fn for_each_line(r: &mut dyn BufRead, f: &mut dyn FnMut(&str) -> bool) -> std::io::Result<()> {
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        if r.read_until(b'\n', &mut buf)? == 0 {
+            return Ok(());
+        }
+        if !f(&String::from_utf8_lossy(&buf)) {
+            return Ok(());
+        }
+    }
+}
+
+/// Reader thread: parse and expand lines, skip finished targets, feed the bounded job queue.
+fn read_targets(args: &ProbeArgs, done: &HashSet<u64>, tx: &mpsc::Sender<Job>) -> anyhow::Result<()> {
+    for mut src in line_sources(args)? {
+        for_each_line(src.as_mut(), &mut |line| match parse_line(line) {
+            Ok(None) => true,
+            Ok(Some(l)) => {
+                let input: Arc<str> = Arc::from(line.trim());
+                for t in l.expand() {
+                    if !done.is_empty() && done.contains(&key_hash(&t.key())) {
+                        continue;
+                    }
+                    if tx.blocking_send(Job::Probe(t, input.clone())).is_err() {
+                        return false;
+                    }
+                }
+                true
+            }
+            Err(e) => {
+                let key = line.trim().chars().take(300).collect::<String>();
+                if !done.is_empty() && done.contains(&key_hash(&key)) {
+                    return true;
+                }
+                tx.blocking_send(Job::Invalid(line.to_string(), e)).is_ok()
+            }
+        })?;
+    }
+    Ok(())
+}
+
+/// Pre-count targets for the progress bar (regular files and arguments only, never stdin).
+fn count_targets(args: &ProbeArgs) -> Option<u64> {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() || args.input.as_ref().is_some_and(|p| p.as_os_str() == "-") {
+        return None;
+    }
+    let mut n: u128 = 0;
+    for mut src in line_sources(args).ok()? {
+        for_each_line(src.as_mut(), &mut |line| {
+            n += match parse_line(line) {
+                Ok(Some(l)) => l.count(),
+                Ok(None) => 0,
+                Err(_) => 1,
+            };
+            true
+        })
+        .ok()?;
+    }
+    u64::try_from(n).ok()
+}
+
+/// Writer thread: JSONL out as results arrive (flushed whenever the queue is momentarily empty).
+fn write_results(
+    mut rx: mpsc::Receiver<HostResult>,
+    mut sink: Sink,
+    progress: Progress,
+    top: usize,
+) -> anyhow::Result<Summary> {
+    let mut summary = Summary::new(top);
+    let mut line = Vec::with_capacity(4096);
+    let mut vulnerable = 0u64;
+    let mut write_error: Option<std::io::Error> = None;
+    while let Some(r) = rx.blocking_recv() {
+        summary.add(&r);
+        vulnerable += u64::from(r.exposure == "vulnerable");
+        progress.inc(vulnerable, summary.exchange);
+        if write_error.is_none() {
+            line.clear();
+            serde_json::to_writer(&mut line, &r)?;
+            if let Err(e) = sink.write_line(&line) {
+                write_error = Some(e);
+            }
+            if rx.is_empty() {
+                if let Err(e) = sink.flush() {
+                    write_error = Some(e);
+                }
+            }
+        }
+    }
+    progress.finish();
+    sink.flush()?;
+    if let Some(e) = write_error {
+        return Err(anyhow::anyhow!("writing results failed: {e}"));
+    }
+    Ok(summary)
+}
+
