@@ -1,0 +1,433 @@
+//! Evidence discovery: where the logs are in a mounted drive or a triage collection.
+//!
+//! Discovery never reads more than the first bytes of a file (to recognise a log by its
+//! directives when its path says nothing). It accepts a drive root, KAPE-style `C/…`,
+//! `C%3A/…`, Velociraptor's `uploads/auto/C%3A/…` (also with a host folder in front), a
+//! non-default Exchange install (found by its `Logging/HttpProxy` tree), or just a folder of
+//! log files. Path names are matched case-insensitively, as Windows copies keep odd casing.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::model::{ScanIssue, SourceKind};
+use crate::read::chunks::{sniff_encoding, utf8_reader};
+
+/// One log file to read.
+#[derive(Debug, Clone)]
+pub struct LogFile {
+    /// Absolute (or root-joined) path.
+    pub path: PathBuf,
+    /// Path relative to the scanned root, `/` separators.
+    pub rel: String,
+    /// The kind of log.
+    pub kind: SourceKind,
+    /// Size in bytes at discovery.
+    pub size: u64,
+    /// The host it belongs to.
+    pub host: String,
+}
+
+/// One server found in the evidence.
+#[derive(Debug, Clone, Default)]
+pub struct Host {
+    /// Host name (from the collection layout or the root folder name).
+    pub name: String,
+    /// The system drive roots found for it, relative to the scan root (`""` for the root itself).
+    pub system_roots: Vec<String>,
+    /// Exchange install folders found (relative), from the location of their `Logging` folder.
+    pub exchange_installs: Vec<String>,
+    /// Log files by kind.
+    pub logs: Vec<LogFile>,
+}
+
+/// What discovery found.
+#[derive(Debug, Clone, Default)]
+pub struct Inventory {
+    /// The scanned root.
+    pub root: PathBuf,
+    /// Servers, sorted by name.
+    pub hosts: Vec<Host>,
+    /// Problems met while walking (unreadable folders…).
+    pub issues: Vec<ScanIssue>,
+}
+
+impl Inventory {
+    /// Every log file of every host.
+    pub fn log_files(&self) -> impl Iterator<Item = &LogFile> {
+        self.hosts.iter().flat_map(|h| h.logs.iter())
+    }
+}
+
+/// Folders never worth walking for logs: huge, and never holding Exchange or IIS logs.
+const PRUNE: &[&str] = &[
+    "windows",
+    "$recycle.bin",
+    "system volume information",
+    "winsxs",
+    "users",
+    "programdata",
+    "recovery",
+    "node_modules",
+    "mailbox",
+    "temporary asp.net files",
+];
+
+/// Folder names that collectors put between a host folder and the drive.
+const COLLECTOR_DIRS: &[&str] = &["uploads", "auto", "ntfs", "lazy_ntfs", "file", "mft", "fs"];
+
+/// The deepest folder level walked below the root.
+const MAX_DEPTH: usize = 14;
+
+/// Walk `root` and find the log files of every host in it.
+pub fn discover(root: &Path) -> Inventory {
+    let mut inv = Inventory {
+        root: root.to_path_buf(),
+        ..Default::default()
+    };
+    let root_name = root_host_name(root);
+    let mut hosts: BTreeMap<String, Host> = BTreeMap::new();
+    if root.is_file() {
+        if let Some(f) = classify_file(root, root, &root_name) {
+            add_file(&mut hosts, f, None);
+        } else {
+            inv.issues.push(ScanIssue {
+                kind: "unrecognised-file".into(),
+                path: root.display().to_string(),
+                line: None,
+                message: "the root is a file that is not a known log format".into(),
+            });
+        }
+    } else {
+        let walker = ignore::WalkBuilder::new(root)
+            .standard_filters(false)
+            .follow_links(false)
+            .max_depth(Some(MAX_DEPTH))
+            .filter_entry(|e| {
+                e.depth() == 0
+                    || !e.file_type().is_some_and(|t| t.is_dir())
+                    || !PRUNE.contains(&e.file_name().to_string_lossy().to_lowercase().as_str())
+            })
+            .build();
+        for entry in walker {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(err) => {
+                    inv.issues.push(ScanIssue {
+                        kind: "unreadable-path".into(),
+                        path: String::new(),
+                        line: None,
+                        message: format!("cannot read while looking for logs: {err}"),
+                    });
+                    continue;
+                }
+            };
+            if !entry.file_type().is_some_and(|t| t.is_file()) {
+                continue;
+            }
+            if let Some(f) = classify_file(root, entry.path(), &root_name) {
+                let install = exchange_install(&f.rel);
+                add_file(&mut hosts, f, install);
+            }
+        }
+    }
+    for h in hosts.values_mut() {
+        h.logs.sort_by(|a, b| a.rel.cmp(&b.rel));
+        h.system_roots.sort();
+        h.system_roots.dedup();
+        h.exchange_installs.sort();
+        h.exchange_installs.dedup();
+    }
+    inv.hosts = hosts.into_values().collect();
+    inv
+}
+
+fn add_file(hosts: &mut BTreeMap<String, Host>, f: LogFile, install: Option<String>) {
+    let host = hosts.entry(f.host.clone()).or_insert_with(|| Host {
+        name: f.host.clone(),
+        ..Default::default()
+    });
+    if let Some(sr) = system_root_of(&f.rel) {
+        host.system_roots.push(sr);
+    }
+    if let Some(i) = install {
+        host.exchange_installs.push(i);
+    }
+    host.logs.push(f);
+}
+
+/// The host name for files directly under `root`: its folder name, or this machine's name
+/// when scanning a live drive root.
+fn root_host_name(root: &Path) -> String {
+    let canon = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let name = canon
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if !name.is_empty() {
+        return name;
+    }
+    std::env::var("COMPUTERNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// Path of `p` relative to `root`, `/` separators.
+pub fn rel_path(root: &Path, p: &Path) -> String {
+    let rel = p.strip_prefix(root).unwrap_or(p);
+    let s: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if s.is_empty() {
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    } else {
+        s.join("/")
+    }
+}
+
+/// True for a folder name that stands for a drive in a collection (`C`, `C%3A`, `C:`,
+/// `%5C%5C.%5CC%3A`).
+fn is_drive_component(c: &str) -> bool {
+    let c = c.to_ascii_lowercase();
+    let b = c.as_bytes();
+    let letter = |i: usize| b.get(i).is_some_and(|x| x.is_ascii_lowercase());
+    (b.len() == 1 && letter(0))
+        || (b.len() == 2 && letter(0) && b[1] == b':')
+        || (b.len() == 4 && letter(0) && &c[1..] == "%3a")
+        || (c.starts_with("%5c%5c.%5c") && c.len() == 14 && c.ends_with("%3a"))
+}
+
+/// Index of the drive component in a relative path's folders, if the layout has one.
+fn drive_index(parts: &[&str]) -> Option<usize> {
+    // Only near the top: deeper single-letter folders are ordinary folders.
+    parts
+        .iter()
+        .take(6)
+        .position(|c| is_drive_component(c))
+        .filter(|&i| i + 1 < parts.len())
+}
+
+/// The host a relative path belongs to: the folder before the collector folders that lead to
+/// the drive, or the root's own name.
+fn host_of(rel: &str, root_name: &str) -> String {
+    let parts: Vec<&str> = rel.split('/').collect();
+    if let Some(i) = drive_index(&parts) {
+        let mut j = i;
+        while j > 0 && COLLECTOR_DIRS.contains(&parts[j - 1].to_ascii_lowercase().as_str()) {
+            j -= 1;
+        }
+        if j > 0 {
+            return parts[j - 1].to_string();
+        }
+    }
+    root_name.to_string()
+}
+
+fn system_root_of(rel: &str) -> Option<String> {
+    let parts: Vec<&str> = rel.split('/').collect();
+    drive_index(&parts).map(|i| parts[..=i].join("/"))
+}
+
+/// The Exchange install folder a log sits in (the parent of its `Logging` folder).
+fn exchange_install(rel: &str) -> Option<String> {
+    let parts: Vec<&str> = rel.split('/').collect();
+    let i = parts
+        .iter()
+        .rposition(|c| c.eq_ignore_ascii_case("logging"))?;
+    (i > 0).then(|| parts[..i].join("/"))
+}
+
+/// Decide whether a file is a log exhunt reads, and of which kind.
+fn classify_file(root: &Path, path: &Path, root_name: &str) -> Option<LogFile> {
+    let name = path.file_name()?.to_string_lossy().to_lowercase();
+    if !name.ends_with(".log") {
+        return None;
+    }
+    let rel = rel_path(root, path);
+    let lower = rel.to_lowercase();
+    let kind = kind_from_path(&lower, &name).or_else(|| kind_from_content(path))?;
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    Some(LogFile {
+        path: path.to_path_buf(),
+        host: host_of(&rel, root_name),
+        rel,
+        kind,
+        size,
+    })
+}
+
+fn kind_from_path(lower_rel: &str, name: &str) -> Option<SourceKind> {
+    let dirs = format!(
+        "/{}",
+        lower_rel.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
+    );
+    if dirs.contains("/logging/httpproxy") || name.starts_with("httpproxy_") {
+        Some(SourceKind::HttpProxy)
+    } else if dirs.contains("/logging/ecp/server") || name.starts_with("ecpserver") {
+        Some(SourceKind::Ecp)
+    } else if dirs.contains("/logging/oabgeneratorlog") || name.starts_with("oabgenerator") {
+        Some(SourceKind::Oab)
+    } else if dirs.contains("/powershell-proxy/http") || name.starts_with("rps_http") {
+        Some(SourceKind::Rps)
+    } else if dirs.contains("/logfiles/w3svc") || name.starts_with("u_ex") {
+        Some(SourceKind::Iis)
+    } else {
+        None
+    }
+}
+
+/// Recognise a log by its directives (`#Software:`, `#Log-type:`) in its first 4 KiB.
+fn kind_from_content(path: &Path) -> Option<SourceKind> {
+    let mut head = [0u8; 4096];
+    let mut f = std::fs::File::open(path).ok()?;
+    let n = f.read(&mut head).ok()?;
+    let enc = sniff_encoding(&head[..n]);
+    let mut text = String::new();
+    if utf8_reader(std::io::Cursor::new(head[..n].to_vec()), enc)
+        .read_to_string(&mut text)
+        .is_err()
+    {
+        text = String::from_utf8_lossy(&head[..n]).into_owned();
+    }
+    let t = text.to_lowercase();
+    if t.contains("#software: microsoft internet information services") {
+        Some(SourceKind::Iis)
+    } else if t.contains("#log-type: httpproxy") {
+        Some(SourceKind::HttpProxy)
+    } else if t.contains("#log-type: ecp server") {
+        Some(SourceKind::Ecp)
+    } else if t.contains("#log-type: oabgenerator") {
+        Some(SourceKind::Oab)
+    } else if t.contains("#log-type: rps http") || t.contains("clientinfo,cpu,memory") {
+        Some(SourceKind::Rps)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn touch(root: &Path, rel: &str, content: &str) {
+        let p = root.join(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, content).unwrap();
+    }
+
+    #[test]
+    fn finds_logs_in_every_layout_case_insensitively() {
+        let d = tempfile::tempdir().unwrap();
+        let r = d.path();
+        touch(r, "EX01/uploads/auto/C%3A/Program Files/Microsoft/Exchange Server/V15/Logging/HttpProxy/Owa/HttpProxy_2021030300-1.LOG", "x");
+        touch(
+            r,
+            "EX01/uploads/auto/C%3A/inetpub/logs/LogFiles/W3SVC1/u_ex210303.log",
+            "x",
+        );
+        touch(
+            r,
+            "EX02/C/EXCHANGE/v15/logging/httpproxy/ecp/HttpProxy_2021030300-1.log",
+            "x",
+        );
+        touch(
+            r,
+            "EX02/C/Exchange/V15/Logging/ECP/Server/ECPServer2021030300-1.LOG",
+            "x",
+        );
+        touch(
+            r,
+            "EX02/C/Exchange/V15/Logging/OABGeneratorLog/OABGenerator_2021030300-1.LOG",
+            "x",
+        );
+        touch(r, "EX02/C/Exchange/V15/Logging/CmdletInfra/Powershell-Proxy/Http/Rps_Http_2021030300-1.LOG", "x");
+        touch(
+            r,
+            "EX02/C/Windows/System32/LogFiles/W3SVC1/u_ex210303.log",
+            "pruned",
+        );
+        touch(
+            r,
+            "EX02/C/Exchange/V15/Logging/Other/Something.log",
+            "not ours",
+        );
+        let inv = discover(r);
+        let names: Vec<&str> = inv.hosts.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(names, ["EX01", "EX02"]);
+        let ex01: Vec<(SourceKind, &str)> = inv.hosts[0]
+            .logs
+            .iter()
+            .map(|l| (l.kind, l.rel.as_str()))
+            .collect();
+        assert_eq!(ex01.len(), 2, "{ex01:?}");
+        assert!(ex01.contains(&(
+            SourceKind::Iis,
+            "EX01/uploads/auto/C%3A/inetpub/logs/LogFiles/W3SVC1/u_ex210303.log"
+        )));
+        let kinds: Vec<SourceKind> = inv.hosts[1].logs.iter().map(|l| l.kind).collect();
+        assert_eq!(kinds.len(), 4, "{:?}", inv.hosts[1].logs);
+        for k in [
+            SourceKind::HttpProxy,
+            SourceKind::Ecp,
+            SourceKind::Oab,
+            SourceKind::Rps,
+        ] {
+            assert!(kinds.contains(&k), "{k:?} missing");
+        }
+        assert_eq!(
+            inv.hosts[1].exchange_installs,
+            ["EX02/C/EXCHANGE/v15", "EX02/C/Exchange/V15"]
+        );
+        assert_eq!(inv.hosts[0].system_roots, ["EX01/uploads/auto/C%3A"]);
+    }
+
+    #[test]
+    fn loose_folder_of_logs_is_recognised_by_content() {
+        let d = tempfile::tempdir().unwrap();
+        let r = d.path().join("case-42");
+        touch(
+            &r,
+            "a.log",
+            "#Software: Microsoft Internet Information Services 10.0\n#Fields: date time\n",
+        );
+        touch(&r, "b.log", "\u{feff}DateTime,RequestId\n#Software: Microsoft Exchange Server\n#Log-type: HttpProxy Logs\n");
+        touch(&r, "c.log", "just text");
+        touch(
+            &r,
+            "d.txt",
+            "#Software: Microsoft Internet Information Services 10.0\n",
+        );
+        let inv = discover(&r);
+        assert_eq!(inv.hosts.len(), 1);
+        assert_eq!(inv.hosts[0].name, "case-42");
+        let got: Vec<(SourceKind, &str)> = inv.hosts[0]
+            .logs
+            .iter()
+            .map(|l| (l.kind, l.rel.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [(SourceKind::Iis, "a.log"), (SourceKind::HttpProxy, "b.log")]
+        );
+    }
+
+    #[test]
+    fn drive_components() {
+        for yes in ["C", "c%3A", "D:", "%5C%5C.%5CC%3A"] {
+            assert!(is_drive_component(yes), "{yes}");
+        }
+        for no in ["CC", "uploads", "C%3", "1"] {
+            assert!(!is_drive_component(no), "{no}");
+        }
+        assert_eq!(host_of("C/inetpub/x.log", "root"), "root");
+        assert_eq!(host_of("srv9/C%3A/inetpub/x.log", "root"), "srv9");
+        assert_eq!(host_of("uploads/auto/C%3A/inetpub/x.log", "root"), "root");
+    }
+}

@@ -1,0 +1,4 @@
+//! Readers: turn evidence files into records, streaming and never failing on bad input.
+
+pub mod chunks;
+pub mod record;

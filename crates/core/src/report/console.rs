@@ -1,0 +1,353 @@
+//! The console summary: verdict first, then coverage, findings grouped by stage, stories and
+//! input problems. Colours only when asked (the binary asks on a TTY).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use super::ReportWriter;
+use crate::model::{Finding, Severity, Stage, VerdictLevel};
+use crate::scan::{HostReport, ScanReport};
+
+/// Writes the human summary.
+pub struct ConsoleWriter<W: Write> {
+    out: W,
+    color: bool,
+    /// Findings below this severity are counted but not listed.
+    pub min_severity: Severity,
+    /// How many example findings to show per rule.
+    pub examples_per_rule: usize,
+}
+
+const RESET: &str = "\x1b[0m";
+
+impl<W: Write> ConsoleWriter<W> {
+    /// A writer; `color` turns ANSI colours on.
+    pub fn new(out: W, color: bool) -> Self {
+        ConsoleWriter {
+            out,
+            color,
+            min_severity: Severity::Info,
+            examples_per_rule: 1,
+        }
+    }
+
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("{code}{text}{RESET}")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn sev(&self, s: Severity) -> String {
+        let code = match s {
+            Severity::Critical => "\x1b[1;97;41m",
+            Severity::High => "\x1b[1;31m",
+            Severity::Medium => "\x1b[33m",
+            Severity::Low => "\x1b[36m",
+            Severity::Info => "\x1b[2m",
+        };
+        self.paint(code, &format!("{:<8}", s.as_str()))
+    }
+
+    fn verdict(&self, v: VerdictLevel) -> String {
+        let code = match v {
+            VerdictLevel::Compromised => "\x1b[1;97;41m",
+            VerdictLevel::ExploitationAttempted => "\x1b[1;30;43m",
+            VerdictLevel::NoEvidence => "\x1b[1;30;42m",
+        };
+        self.paint(code, &format!(" {} ", v.as_str().to_uppercase()))
+    }
+
+    fn host(&mut self, r: &ScanReport, h: &HostReport) -> std::io::Result<()> {
+        writeln!(self.out)?;
+        writeln!(
+            self.out,
+            "{}  {}",
+            self.paint("\x1b[1m", &format!("Host {}", h.name)),
+            self.verdict(h.verdict)
+        )?;
+        writeln!(self.out, "  Why: {}", h.reason)?;
+        for i in &h.exchange_installs {
+            writeln!(self.out, "  Exchange install: {i}")?;
+        }
+        writeln!(self.out, "  Evidence read:")?;
+        for (kind, c) in &h.coverage {
+            let span = match (c.first, c.last) {
+                (Some(a), Some(b)) => format!(
+                    "{} → {}",
+                    a.format("%Y-%m-%d %H:%M"),
+                    b.format("%Y-%m-%d %H:%M")
+                ),
+                _ => "no timestamps".into(),
+            };
+            writeln!(
+                self.out,
+                "    {:<38} {:>5} files {:>10}  {}",
+                kind.describe(),
+                c.files,
+                human_bytes(c.bytes),
+                span
+            )?;
+        }
+        if !h.missing_sources.is_empty() {
+            let names: Vec<&str> = h.missing_sources.iter().map(|k| k.describe()).collect();
+            writeln!(
+                self.out,
+                "    {} {}",
+                self.paint("\x1b[33m", "not found (not checked):"),
+                names.join(", ")
+            )?;
+        }
+        let findings: Vec<&Finding> = r.findings.iter().filter(|f| f.host == h.name).collect();
+        if findings.is_empty() {
+            return Ok(());
+        }
+        let counts: Vec<String> = Severity::ALL
+            .iter()
+            .rev()
+            .filter_map(|s| h.findings_by_severity.get(s).map(|n| format!("{n} {s}")))
+            .collect();
+        writeln!(self.out, "  Findings: {}", counts.join(", "))?;
+        for stage in Stage::ALL {
+            let in_stage: Vec<&Finding> = findings
+                .iter()
+                .copied()
+                .filter(|f| f.rule.stage == stage)
+                .collect();
+            if in_stage.is_empty() {
+                continue;
+            }
+            writeln!(self.out)?;
+            writeln!(
+                self.out,
+                "  {} ({} findings)",
+                self.paint("\x1b[1m", &stage.as_str().to_uppercase()),
+                in_stage.len()
+            )?;
+            // One block per (rule, severity), most severe first.
+            let mut groups: BTreeMap<(std::cmp::Reverse<Severity>, String), Vec<&Finding>> =
+                BTreeMap::new();
+            for f in in_stage {
+                groups
+                    .entry((std::cmp::Reverse(f.severity), f.rule.id.clone()))
+                    .or_default()
+                    .push(f);
+            }
+            for ((std::cmp::Reverse(sev), id), list) in groups {
+                let hidden = sev < self.min_severity;
+                if hidden {
+                    continue;
+                }
+                self.rule_block(sev, &id, &list)?;
+            }
+        }
+        let stories: Vec<_> = r.stories.iter().filter(|s| s.host == h.name).collect();
+        if !stories.is_empty() {
+            writeln!(self.out)?;
+            writeln!(
+                self.out,
+                "  {}",
+                self.paint("\x1b[1m", "STORIES (related findings)")
+            )?;
+            for s in stories
+                .iter()
+                .filter(|s| s.max_severity >= self.min_severity)
+            {
+                let span = match (s.first, s.last) {
+                    (Some(a), Some(b)) => format!(
+                        "{} → {}",
+                        a.format("%Y-%m-%d %H:%M:%S"),
+                        b.format("%Y-%m-%d %H:%M:%S")
+                    ),
+                    _ => String::new(),
+                };
+                writeln!(
+                    self.out,
+                    "    #{:<3} {} {}  {}",
+                    s.id,
+                    self.sev(s.max_severity),
+                    s.title,
+                    span
+                )?;
+                if !s.web_shells.is_empty() {
+                    writeln!(
+                        self.out,
+                        "          web shells: {}",
+                        s.web_shells.join(", ")
+                    )?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn rule_block(&mut self, sev: Severity, id: &str, list: &[&Finding]) -> std::io::Result<()> {
+        let f0 = list[0];
+        let times: Vec<_> = list.iter().filter_map(|f| f.timestamp).collect();
+        let span = match (times.iter().min(), times.iter().max()) {
+            (Some(a), Some(b)) if a == b => a.format("%Y-%m-%d %H:%M:%S").to_string(),
+            (Some(a), Some(b)) => format!(
+                "{} → {}",
+                a.format("%Y-%m-%d %H:%M:%S"),
+                b.format("%Y-%m-%d %H:%M:%S")
+            ),
+            _ => "no timestamp".into(),
+        };
+        let mut ips: Vec<&str> = list.iter().filter_map(|f| f.client_ip.as_deref()).collect();
+        ips.sort();
+        ips.dedup();
+        let from = match ips.len() {
+            0 => String::new(),
+            1..=3 => format!(" from {}", ips.join(", ")),
+            n => format!(" from {n} addresses"),
+        };
+        let cves = if f0.rule.cves.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", f0.rule.cves.join(", "))
+        };
+        writeln!(
+            self.out,
+            "    {} {} {}{cves}",
+            self.sev(sev),
+            self.paint("\x1b[1m", id),
+            f0.rule.title
+        )?;
+        writeln!(self.out, "             {}× {span}{from}", list.len())?;
+        for f in list.iter().take(self.examples_per_rule) {
+            let loc = match f.line() {
+                Some(l) => format!("{}:{l}", f.path),
+                None => f.path.clone(),
+            };
+            writeln!(self.out, "             at {loc}")?;
+            writeln!(self.out, "             {}", one_line(&f.evidence, 220))?;
+            for n in &f.notes {
+                writeln!(self.out, "             note: {n}")?;
+            }
+        }
+        writeln!(
+            self.out,
+            "             do: {}",
+            one_line(&f0.rule.remediation, 220)
+        )?;
+        Ok(())
+    }
+}
+
+/// Printable one-line form of untrusted text: control characters escaped, length capped.
+pub fn one_line(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if out.len() >= max {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `12.3 MB` style sizes.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1000.0 && u < UNITS.len() - 1 {
+        v /= 1000.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+impl<W: Write> ReportWriter for ConsoleWriter<W> {
+    fn write_report(&mut self, r: &ScanReport) -> std::io::Result<()> {
+        let secs = (r.finished - r.started).num_milliseconds() as f64 / 1000.0;
+        let files: u64 = r
+            .hosts
+            .iter()
+            .flat_map(|h| h.coverage.values())
+            .map(|c| c.files)
+            .sum();
+        let bytes: u64 = r
+            .hosts
+            .iter()
+            .flat_map(|h| h.coverage.values())
+            .map(|c| c.bytes)
+            .sum();
+        writeln!(
+            self.out,
+            "exhunt {} — {} — {} host(s), {files} log files, {} read in {secs:.2} s, {} rules",
+            r.version,
+            r.root,
+            r.hosts.len(),
+            human_bytes(bytes),
+            r.rules_loaded
+        )?;
+        for h in &r.hosts {
+            self.host(r, h)?;
+        }
+        writeln!(self.out)?;
+        if !r.suppressed.is_empty() {
+            let total: u64 = r.suppressed.iter().map(|s| s.count).sum();
+            writeln!(
+                self.out,
+                "{total} further matches were counted but not listed (per-rule limit per file; raise --max-findings-per-rule):"
+            )?;
+            for s in r.suppressed.iter().take(10) {
+                writeln!(self.out, "  {} in {}: {} more", s.rule_id, s.path, s.count)?;
+            }
+        }
+        if r.issues.is_empty() {
+            writeln!(self.out, "Input problems: none")?;
+        } else {
+            let mut by_kind: BTreeMap<&str, usize> = BTreeMap::new();
+            for i in &r.issues {
+                *by_kind.entry(i.kind.as_str()).or_insert(0) += 1;
+            }
+            let kinds: Vec<String> = by_kind.iter().map(|(k, n)| format!("{n} {k}")).collect();
+            let extra = if r.issues_not_listed > 0 {
+                format!(" (+{} not listed)", r.issues_not_listed)
+            } else {
+                String::new()
+            };
+            writeln!(
+                self.out,
+                "{} {}{extra}; the scan went on:",
+                self.paint("\x1b[33m", "Input problems:"),
+                kinds.join(", ")
+            )?;
+            for i in r.issues.iter().take(10) {
+                let loc = match i.line {
+                    Some(l) => format!("{}:{l}", i.path),
+                    None => i.path.clone(),
+                };
+                writeln!(
+                    self.out,
+                    "  {loc}: {} — {}",
+                    i.kind,
+                    one_line(&i.message, 200)
+                )?;
+            }
+            if r.issues.len() > 10 {
+                writeln!(
+                    self.out,
+                    "  … {} more in the JSONL output",
+                    r.issues.len() - 10
+                )?;
+            }
+        }
+        for d in &r.rule_diagnostics {
+            writeln!(self.out, "Rule {d}")?;
+        }
+        self.out.flush()
+    }
+}
