@@ -47,19 +47,31 @@ struct Patterns {
 fn patterns() -> &'static Patterns {
     static P: OnceLock<Patterns> = OnceLock::new();
     P.get_or_init(|| Patterns {
-        owa_path: Regex::new(r"(?i)/owa/auth/(\d{1,2}\.\d{1,2}\.\d{1,5}(?:\.\d{1,5})?)/").expect("static regex"),
-        owa_legacy: Regex::new(r"(?i)/owa/(\d{1,2}\.\d{1,2}\.\d{1,5}(?:\.\d{1,5})?)/").expect("static regex"),
-        export: Regex::new(r#"(?is)<assemblyIdentity[^>]*?\sversion="(\d{1,2}\.\d{1,2}\.\d{1,5}\.\d{1,5})""#)
+        owa_path: Regex::new(r"(?i)/owa/auth/(\d{1,2}\.\d{1,2}\.\d{1,5}(?:\.\d{1,5})?)/")
             .expect("static regex"),
+        owa_legacy: Regex::new(r"(?i)/owa/(\d{1,2}\.\d{1,2}\.\d{1,5}(?:\.\d{1,5})?)/")
+            .expect("static regex"),
+        export: Regex::new(
+            r#"(?is)<assemblyIdentity[^>]*?\sversion="(\d{1,2}\.\d{1,2}\.\d{1,5}\.\d{1,5})""#,
+        )
+        .expect("static regex"),
         title: Regex::new(r"(?is)<title>\s*([^<]{0,200}?)\s*</title>").expect("static regex"),
     })
 }
 
-const IDENTITY_HEADERS: &[&str] =
-    &["x-feserver", "x-beserver", "x-calculatedbetarget", "x-diaginfo", "request-id", "x-owa-version"];
+const IDENTITY_HEADERS: &[&str] = &[
+    "x-feserver",
+    "x-beserver",
+    "x-calculatedbetarget",
+    "x-diaginfo",
+    "request-id",
+    "x-owa-version",
+];
 
 fn header(h: &HeaderMap, name: &str) -> Option<String> {
-    h.get(name).and_then(|v| v.to_str().ok()).map(|s| s.trim().chars().take(200).collect())
+    h.get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.trim().chars().take(200).collect())
 }
 
 /// Analyse a response to `check`.
@@ -84,10 +96,13 @@ pub fn analyze(check: &CheckRequest, status: u16, headers: &HeaderMap, body: &[u
     if let Some(v) = header(headers, "x-owa-version") {
         match BuildNumber::parse(&v) {
             Ok(b) => {
-                o.builds.push((BuildSource::XOwaVersion, b, format!("X-OWA-Version: {v}")));
+                o.builds
+                    .push((BuildSource::XOwaVersion, b, format!("X-OWA-Version: {v}")));
                 o.exchange_signs.push("X-OWA-Version header".into());
             }
-            Err(_) => o.exchange_signs.push(format!("X-OWA-Version header (unparsable {v:?})")),
+            Err(_) => o
+                .exchange_signs
+                .push(format!("X-OWA-Version header (unparsable {v:?})")),
         }
     }
     for name in ["x-feserver", "x-beserver", "x-calculatedbetarget"] {
@@ -97,7 +112,8 @@ pub fn analyze(check: &CheckRequest, status: u16, headers: &HeaderMap, body: &[u
     }
     if let Some(loc) = &o.location {
         if loc.to_ascii_lowercase().contains("/owa/auth/logon.aspx") {
-            o.exchange_signs.push("redirect to /owa/auth/logon.aspx".into());
+            o.exchange_signs
+                .push("redirect to /owa/auth/logon.aspx".into());
         }
     }
     if (200..300).contains(&status) {
@@ -113,17 +129,28 @@ pub fn analyze(check: &CheckRequest, status: u16, headers: &HeaderMap, body: &[u
             if let Some(c) = p.export.captures(body) {
                 let v = String::from_utf8_lossy(&c[1]).into_owned();
                 if let Ok(b) = BuildNumber::parse(&v) {
-                    o.builds.push((BuildSource::ExportTool, b, format!("exporttool manifest version=\"{v}\"")));
+                    o.builds.push((
+                        BuildSource::ExportTool,
+                        b,
+                        format!("exporttool manifest version=\"{v}\""),
+                    ));
                     o.exchange_signs.push("ECP export-tool manifest".into());
                 }
             }
         }
     }
-    let path_match = p.owa_path.captures(body).or_else(|| p.owa_legacy.captures(body));
+    let path_match = p
+        .owa_path
+        .captures(body)
+        .or_else(|| p.owa_legacy.captures(body));
     if let Some(c) = path_match {
         let v = String::from_utf8_lossy(&c[1]).into_owned();
         if let Ok(b) = BuildNumber::parse(&v) {
-            o.builds.push((BuildSource::OwaPath, b, format!("page references {}", String::from_utf8_lossy(&c[0]))));
+            o.builds.push((
+                BuildSource::OwaPath,
+                b,
+                format!("page references {}", String::from_utf8_lossy(&c[0])),
+            ));
             o.exchange_signs.push("OWA build path in page".into());
         }
     }
@@ -154,7 +181,12 @@ mod tests {
         let body = br#"<asmv1:assembly><assemblyIdentity name="microsoft.exchange.ediscovery.exporttool.application" version="15.2.1118.20" publicKeyToken="x" /></asmv1:assembly>"#;
         let o = analyze(&ECP_EXPORTTOOL, 200, &HeaderMap::new(), body);
         assert_eq!(o.builds[0].1, BuildNumber::new(15, 2, 1118, 20));
-        let n = analyze(&OWA_LOGON, 404, &HeaderMap::new(), b"<title>nginx</title> \xff\xfe");
+        let n = analyze(
+            &OWA_LOGON,
+            404,
+            &HeaderMap::new(),
+            b"<title>nginx</title> \xff\xfe",
+        );
         assert!(n.builds.is_empty() && n.exchange_signs.is_empty());
     }
 }

@@ -16,8 +16,12 @@ pub struct RateLimiter {
 impl RateLimiter {
     /// `rate` per second; `0` or less means unlimited.
     pub fn new(rate: f64) -> Self {
-        let interval = (rate > 0.0 && rate.is_finite()).then(|| Duration::from_secs_f64(1.0 / rate));
-        Self { interval, next: Mutex::new(Instant::now()) }
+        let interval =
+            (rate > 0.0 && rate.is_finite()).then(|| Duration::from_secs_f64(1.0 / rate));
+        Self {
+            interval,
+            next: Mutex::new(Instant::now()),
+        }
     }
 
     /// Wait for the next slot.
@@ -52,17 +56,27 @@ pub struct HostPermit<'a> {
 impl PerHostLimiter {
     /// At most `per_host` (minimum 1) connections per address.
     pub fn new(per_host: usize) -> Self {
-        Self { per_host: per_host.max(1), map: Mutex::new(HashMap::new()) }
+        Self {
+            per_host: per_host.max(1),
+            map: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Wait for a connection slot on `ip`.
     pub async fn acquire(&self, ip: IpAddr) -> HostPermit<'_> {
         let sem = {
             let mut m = self.map.lock().unwrap_or_else(|p| p.into_inner());
-            m.entry(ip).or_insert_with(|| Arc::new(Semaphore::new(self.per_host))).clone()
+            m.entry(ip)
+                .or_insert_with(|| Arc::new(Semaphore::new(self.per_host)))
+                .clone()
         };
         let permit = sem.clone().acquire_owned().await.ok();
-        HostPermit { limiter: self, ip, sem, permit }
+        HostPermit {
+            limiter: self,
+            ip,
+            sem,
+            permit,
+        }
     }
 
     /// Hosts currently tracked (for tests).
@@ -94,7 +108,11 @@ mod tests {
             let _a = l.acquire(ip).await;
             let _b = l.acquire(ip).await;
             assert_eq!(l.tracked(), 1);
-            assert!(tokio::time::timeout(Duration::from_millis(50), l.acquire(ip)).await.is_err());
+            assert!(
+                tokio::time::timeout(Duration::from_millis(50), l.acquire(ip))
+                    .await
+                    .is_err()
+            );
         }
         assert_eq!(l.tracked(), 0);
     }

@@ -24,8 +24,13 @@ pub struct NtlmInfo {
 
 /// Find an NTLM challenge in a `WWW-Authenticate` header value and decode it.
 pub fn from_header(value: &str) -> Option<NtlmInfo> {
-    let b64 = value.split(',').map(str::trim).find_map(|v| v.strip_prefix("NTLM "))?;
-    let raw = base64::engine::general_purpose::STANDARD.decode(b64.trim()).ok()?;
+    let b64 = value
+        .split(',')
+        .map(str::trim)
+        .find_map(|v| v.strip_prefix("NTLM "))?;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .ok()?;
     decode_type2(&raw)
 }
 
@@ -34,7 +39,10 @@ pub fn decode_type2(m: &[u8]) -> Option<NtlmInfo> {
     if m.len() < 32 || &m[..8] != b"NTLMSSP\0" || u32_at(m, 8)? != 2 {
         return None;
     }
-    let mut info = NtlmInfo { target_name: secbuf(m, 12).map(|b| utf16(b)), ..Default::default() };
+    let mut info = NtlmInfo {
+        target_name: secbuf(m, 12).map(|b| utf16(b)),
+        ..Default::default()
+    };
     let flags = u32_at(m, 20)?;
     if m.len() >= 48 {
         if let Some(mut av) = secbuf(m, 40) {
@@ -75,13 +83,20 @@ fn secbuf(m: &[u8], o: usize) -> Option<&[u8]> {
 }
 
 fn utf16(b: &[u8]) -> String {
-    let u: Vec<u16> = b.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+    let u: Vec<u16> = b
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect();
     String::from_utf16_lossy(&u)
 }
 
 /// Build a Type 2 message (for tests and the mock server).
 pub fn encode_type2(netbios_domain: &str, dns_computer: &str, os: (u8, u8, u16)) -> Vec<u8> {
-    let enc = |s: &str| s.encode_utf16().flat_map(u16::to_le_bytes).collect::<Vec<u8>>();
+    let enc = |s: &str| {
+        s.encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect::<Vec<u8>>()
+    };
     let target = enc(netbios_domain);
     let mut av = Vec::new();
     for (id, v) in [(2u16, enc(netbios_domain)), (3u16, enc(dns_computer))] {
@@ -122,7 +137,10 @@ mod tests {
         assert_eq!(i.netbios_domain.as_deref(), Some("CONTOSO"));
         assert_eq!(i.dns_computer.as_deref(), Some("EX01.contoso.local"));
         assert_eq!(i.os_version.as_deref(), Some("10.0.17763"));
-        let hdr = format!("Negotiate, NTLM {}", base64::engine::general_purpose::STANDARD.encode(&m));
+        let hdr = format!(
+            "Negotiate, NTLM {}",
+            base64::engine::general_purpose::STANDARD.encode(&m)
+        );
         assert_eq!(from_header(&hdr), Some(i));
     }
 

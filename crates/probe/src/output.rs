@@ -20,7 +20,12 @@ pub fn load_resume(path: &Path) -> anyhow::Result<HashSet<u64>> {
     let file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(done),
-        Err(e) => return Err(anyhow::anyhow!("cannot read {} for --resume: {e}", path.display())),
+        Err(e) => {
+            return Err(anyhow::anyhow!(
+                "cannot read {} for --resume: {e}",
+                path.display()
+            ))
+        }
     };
     let mut reader = BufReader::new(file);
     let mut good_len: u64 = 0;
@@ -63,7 +68,9 @@ impl Sink {
     pub fn open(path: Option<&Path>, append: bool) -> anyhow::Result<Sink> {
         Ok(match path {
             None => Sink::None,
-            Some(p) if p.as_os_str() == "-" => Sink::Stdout(std::io::BufWriter::new(std::io::stdout())),
+            Some(p) if p.as_os_str() == "-" => {
+                Sink::Stdout(std::io::BufWriter::new(std::io::stdout()))
+            }
             Some(p) => {
                 let mut f = OpenOptions::new()
                     .create(true)

@@ -55,15 +55,30 @@ struct Endpoint {
 impl Prober {
     /// A prober with a global request rate (per second, 0 = unlimited) and a per-address connection limit.
     pub fn new(cfg: ProbeConfig, rate: f64, per_host: usize) -> Self {
-        Self { cfg, rate: RateLimiter::new(rate), hosts: PerHostLimiter::new(per_host) }
+        Self {
+            cfg,
+            rate: RateLimiter::new(rate),
+            hosts: PerHostLimiter::new(per_host),
+        }
     }
 
     /// Probe one target. Never panics; every failure ends up in `errors`.
     pub async fn probe(&self, t: &Target, input: &str) -> HostResult {
         let start = Instant::now();
-        let mut st = State { r: HostResult::new(t.key(), input.to_string()), builds: Vec::new(), signs: Vec::new(), responses: 0 };
-        if timeout(self.cfg.total_timeout, self.probe_inner(t, &mut st)).await.is_err() {
-            st.r.errors.push(format!("total timeout ({} s)", self.cfg.total_timeout.as_secs_f64()));
+        let mut st = State {
+            r: HostResult::new(t.key(), input.to_string()),
+            builds: Vec::new(),
+            signs: Vec::new(),
+            responses: 0,
+        };
+        if timeout(self.cfg.total_timeout, self.probe_inner(t, &mut st))
+            .await
+            .is_err()
+        {
+            st.r.errors.push(format!(
+                "total timeout ({} s)",
+                self.cfg.total_timeout.as_secs_f64()
+            ));
         }
         st.r.elapsed_ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
         finalize(st)
@@ -80,7 +95,12 @@ impl Prober {
         let attempts: Vec<(Scheme, u16)> = match (t.scheme, t.port) {
             (Some(s), p) => vec![(s, p.unwrap_or(s.default_port()))],
             (None, Some(p)) => self.cfg.schemes.iter().map(|s| (*s, p)).collect(),
-            (None, None) => self.cfg.schemes.iter().map(|s| (*s, s.default_port())).collect(),
+            (None, None) => self
+                .cfg
+                .schemes
+                .iter()
+                .map(|s| (*s, s.default_port()))
+                .collect(),
         };
         let _permit = self.hosts.acquire(ip).await;
         for (scheme, port) in attempts {
@@ -102,7 +122,10 @@ impl Prober {
                     self.run_checks(conn, &ep, st).await;
                     return;
                 }
-                Err(e) => st.r.errors.push(format!("{}://{}: {e}", scheme.as_str(), ep.addr)),
+                Err(e) => {
+                    st.r.errors
+                        .push(format!("{}://{}: {e}", scheme.as_str(), ep.addr))
+                }
             }
         }
     }
@@ -136,8 +159,12 @@ impl Prober {
     fn next_check(&self, done: &CheckRequest, st: &State) -> Option<&'static CheckRequest> {
         let exchange = !st.signs.is_empty();
         let exact = st.builds.iter().any(|b| b.1.is_exact());
-        let order: [&'static CheckRequest; 4] = [&OWA_ROOT, &ECP_EXPORTTOOL, &AUTODISCOVER, &NTLM_EWS];
-        let start = order.iter().position(|c| c.id == done.id).map_or(0, |i| i + 1);
+        let order: [&'static CheckRequest; 4] =
+            [&OWA_ROOT, &ECP_EXPORTTOOL, &AUTODISCOVER, &NTLM_EWS];
+        let start = order
+            .iter()
+            .position(|c| c.id == done.id)
+            .map_or(0, |i| i + 1);
         order[start..].iter().copied().find(|c| match c.id {
             id if id == OWA_ROOT.id => st.builds.is_empty(),
             id if id == ECP_EXPORTTOOL.id => exchange && !exact,
@@ -148,14 +175,21 @@ impl Prober {
     }
 
     /// Send one check (reconnecting/retrying as needed) and record what it showed. False if it failed.
-    async fn request(&self, conn: &mut Option<Conn>, ep: &Endpoint, check: &CheckRequest, st: &mut State) -> bool {
+    async fn request(
+        &self,
+        conn: &mut Option<Conn>,
+        ep: &Endpoint,
+        check: &CheckRequest,
+        st: &mut State,
+    ) -> bool {
         let mut attempt = 0;
         loop {
             if conn.as_ref().map_or(true, |c| !c.reusable) {
                 match self.connect_retrying(ep).await {
                     Ok(c) => *conn = Some(c),
                     Err(e) => {
-                        st.r.errors.push(format!("{} {}: reconnect: {e}", check.method, check.path));
+                        st.r.errors
+                            .push(format!("{} {}: reconnect: {e}", check.method, check.path));
                         return false;
                     }
                 }
@@ -171,7 +205,8 @@ impl Prober {
                 Err(e) => {
                     *conn = None;
                     if attempt >= self.cfg.retries {
-                        st.r.errors.push(format!("{} {}: {e}", check.method, check.path));
+                        st.r.errors
+                            .push(format!("{} {}: {e}", check.method, check.path));
                         return false;
                     }
                     sleep(self.cfg.backoff * 2u32.saturating_pow(attempt)).await;
@@ -188,7 +223,10 @@ async fn resolve(host: &Host, t: Duration) -> Result<IpAddr, String> {
         Host::Name(n) => match timeout(t, tokio::net::lookup_host((n.as_str(), 0))).await {
             Err(_) => Err(format!("DNS timeout for {n}")),
             Ok(Err(e)) => Err(format!("DNS error for {n}: {e}")),
-            Ok(Ok(mut addrs)) => addrs.next().map(|a| a.ip()).ok_or_else(|| format!("no address for {n}")),
+            Ok(Ok(mut addrs)) => addrs
+                .next()
+                .map(|a| a.ip())
+                .ok_or_else(|| format!("no address for {n}")),
         },
     }
 }
@@ -208,16 +246,34 @@ fn host_header(host: &Host, port: u16, scheme: Scheme) -> String {
 fn record(st: &mut State, ep: &Endpoint, check: &CheckRequest, resp: &Response) {
     st.responses += 1;
     let o = analyze(check, resp.status, &resp.headers, &resp.body);
-    let request = format!("{} {}://{}{}", check.method, ep.scheme.as_str(), ep.host_header, check.path);
+    let request = format!(
+        "{} {}://{}{}",
+        check.method,
+        ep.scheme.as_str(),
+        ep.host_header,
+        check.path
+    );
     let mut findings: Vec<String> = o.builds.iter().map(|b| b.2.clone()).collect();
-    findings.extend(o.exchange_signs.iter().filter(|s| !s.contains("X-OWA-Version") && !s.contains("build path")).cloned());
+    findings.extend(
+        o.exchange_signs
+            .iter()
+            .filter(|s| !s.contains("X-OWA-Version") && !s.contains("build path"))
+            .cloned(),
+    );
     if let Some(l) = &o.location {
         findings.push(format!("Location: {l}"));
     }
     if findings.is_empty() {
-        findings.push(format!("no Exchange sign (Server: {})", o.server.as_deref().unwrap_or("-")));
+        findings.push(format!(
+            "no Exchange sign (Server: {})",
+            o.server.as_deref().unwrap_or("-")
+        ));
     }
-    st.r.evidence.push(Evidence { request, status: resp.status, finding: findings.join("; ") });
+    st.r.evidence.push(Evidence {
+        request,
+        status: resp.status,
+        finding: findings.join("; "),
+    });
     let id = &mut st.r.identity;
     for (name, value) in o.identity {
         if !id.headers.iter().any(|(n, _)| n == name) {
@@ -231,7 +287,10 @@ fn record(st: &mut State, ep: &Endpoint, check: &CheckRequest, resp: &Response) 
         id.title = o.title;
     }
     if check.id == NTLM_EWS.id {
-        id.ntlm = o.www_authenticate.iter().find_map(|v| crate::ntlm::from_header(v));
+        id.ntlm = o
+            .www_authenticate
+            .iter()
+            .find_map(|v| crate::ntlm::from_header(v));
     }
     st.builds.extend(o.builds);
     st.signs.extend(o.exchange_signs);
@@ -241,10 +300,18 @@ fn record(st: &mut State, ep: &Endpoint, check: &CheckRequest, resp: &Response) 
 fn finalize(mut st: State) -> HostResult {
     let r = &mut st.r;
     r.is_exchange = !st.signs.is_empty();
-    let pick = [BuildSource::XOwaVersion, BuildSource::ExportTool, BuildSource::OwaPath]
-        .iter()
-        .find_map(|src| st.builds.iter().find(|b| b.0 == *src && (b.1.is_exact() || *src == BuildSource::OwaPath)))
-        .or_else(|| st.builds.first());
+    let pick = [
+        BuildSource::XOwaVersion,
+        BuildSource::ExportTool,
+        BuildSource::OwaPath,
+    ]
+    .iter()
+    .find_map(|src| {
+        st.builds
+            .iter()
+            .find(|b| b.0 == *src && (b.1.is_exact() || *src == BuildSource::OwaPath))
+    })
+    .or_else(|| st.builds.first());
     if let Some((src, b, _)) = pick {
         let a = assess(*b);
         r.build = Some(b.to_string());
@@ -258,11 +325,14 @@ fn finalize(mut st: State) -> HostResult {
         r.exposure = a.exposure.label();
         r.status = a.status.clone();
         if *src == BuildSource::XOwaVersion && b.is_exact() {
-            r.status.push_str(" (build from X-OWA-Version, which may not reflect the security-update level)");
+            r.status.push_str(
+                " (build from X-OWA-Version, which may not reflect the security-update level)",
+            );
         }
         let cus: Vec<_> = st.builds.iter().map(|x| x.1.cu_key()).collect();
         if cus.iter().any(|k| *k != b.cu_key()) {
-            r.errors.push("responses disagree on the CU; reported the most precise source".into());
+            r.errors
+                .push("responses disagree on the CU; reported the most precise source".into());
         }
         r.missing_fixes = a.missing_fixes;
         r.possibly_missing_fixes = a.possibly_missing_fixes;
@@ -274,7 +344,11 @@ fn finalize(mut st: State) -> HostResult {
         r.status = "reachable, no Exchange sign".into();
     } else {
         r.exposure = "unreachable";
-        r.status = if r.reachable { "connected, no HTTP response".into() } else { "unreachable".into() };
+        r.status = if r.reachable {
+            "connected, no HTTP response".into()
+        } else {
+            "unreachable".into()
+        };
     }
     st.r
 }

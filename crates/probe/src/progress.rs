@@ -14,19 +14,24 @@ impl Progress {
         }
         let pb = match total {
             Some(t) => {
-                let pb = ProgressBar::with_draw_target(Some(t), ProgressDrawTarget::stderr_with_hz(4));
+                let pb =
+                    ProgressBar::with_draw_target(Some(t), ProgressDrawTarget::stderr_with_hz(4));
                 pb.set_style(
-                    ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} {per_sec} ETA {eta} {msg}")
-                        .unwrap_or_else(|_| ProgressStyle::default_bar())
-                        .progress_chars("=> "),
+                    ProgressStyle::with_template(
+                        "{elapsed_precise} [{bar:30}] {pos}/{len} {per_sec} ETA {eta} {msg}",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
                 );
                 pb
             }
             None => {
                 let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(4));
                 pb.set_style(
-                    ProgressStyle::with_template("{elapsed_precise} {spinner} {pos} done {per_sec} {msg}")
-                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                    ProgressStyle::with_template(
+                        "{elapsed_precise} {spinner} {pos} done {per_sec} {msg}",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
                 );
                 pb
             }

@@ -119,7 +119,10 @@ impl HostResult {
 
     /// An input line that could not be parsed.
     pub fn invalid(input: &str, error: String) -> Self {
-        let mut r = Self::new(input.trim().chars().take(300).collect(), input.trim().chars().take(300).collect());
+        let mut r = Self::new(
+            input.trim().chars().take(300).collect(),
+            input.trim().chars().take(300).collect(),
+        );
         r.exposure = "invalid";
         r.status = "invalid target".into();
         r.errors.push(error);
@@ -136,6 +139,10 @@ impl HostResult {
             _ => 4,
         };
         let exploited = self.missing_fixes.iter().filter(|m| m.exploited).count();
-        (rank, std::cmp::Reverse(exploited), std::cmp::Reverse(self.missing_fixes.len()))
+        (
+            rank,
+            std::cmp::Reverse(exploited),
+            std::cmp::Reverse(self.missing_fixes.len()),
+        )
     }
 }

@@ -33,7 +33,9 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<i32> {
     }
     let rt = rt.enable_all().build()?;
     let summary = rt.block_on(run_async(args))?;
-    Ok(i32::from(summary.by_exposure.keys().any(|k| *k == "vulnerable" || *k == "potentially_vulnerable")))
+    Ok(i32::from(summary.by_exposure.keys().any(|k| {
+        *k == "vulnerable" || *k == "potentially_vulnerable"
+    })))
 }
 
 async fn run_async(args: ProbeArgs) -> anyhow::Result<Summary> {
@@ -45,8 +47,15 @@ async fn run_async(args: ProbeArgs) -> anyhow::Result<Summary> {
     let resumed = done.len();
     let sink = Sink::open(args.jsonl.as_deref(), args.resume)?;
     let summary_to_stderr = sink.is_stdout();
-    let total = if args.no_progress { None } else { count_targets(&args) };
-    let progress = Progress::new(!args.no_progress, total.map(|t| t.saturating_sub(resumed as u64)));
+    let total = if args.no_progress {
+        None
+    } else {
+        count_targets(&args)
+    };
+    let progress = Progress::new(
+        !args.no_progress,
+        total.map(|t| t.saturating_sub(resumed as u64)),
+    );
 
     let cfg = ProbeConfig {
         conn: ConnSettings {
@@ -56,7 +65,11 @@ async fn run_async(args: ProbeArgs) -> anyhow::Result<Summary> {
             max_body: args.max_body.max(1024),
             tls: client_config()?,
         },
-        schemes: if args.schemes.is_empty() { vec![crate::targets::Scheme::Https] } else { args.schemes.clone() },
+        schemes: if args.schemes.is_empty() {
+            vec![crate::targets::Scheme::Https]
+        } else {
+            args.schemes.clone()
+        },
         retries: args.retries,
         backoff: Duration::from_millis(args.backoff_ms),
         total_timeout: Duration::from_secs_f64(args.timeout),
@@ -92,13 +105,23 @@ async fn run_async(args: ProbeArgs) -> anyhow::Result<Summary> {
             }
         }
     }
-    let _all = sem.acquire_many(u32::try_from(concurrency).unwrap_or(u32::MAX)).await?;
+    let _all = sem
+        .acquire_many(u32::try_from(concurrency).unwrap_or(u32::MAX))
+        .await?;
     drop(res_tx);
-    let read_result = reader.join().map_err(|_| anyhow::anyhow!("target reader panicked"))?;
-    let summary = writer.join().map_err(|_| anyhow::anyhow!("result writer panicked"))??;
+    let read_result = reader
+        .join()
+        .map_err(|_| anyhow::anyhow!("target reader panicked"))?;
+    let summary = writer
+        .join()
+        .map_err(|_| anyhow::anyhow!("result writer panicked"))??;
     read_result?;
     let text = summary.render(started.elapsed().as_secs_f64());
-    let note = if resumed > 0 { format!("(resumed: {resumed} targets were already done)\n") } else { String::new() };
+    let note = if resumed > 0 {
+        format!("(resumed: {resumed} targets were already done)\n")
+    } else {
+        String::new()
+    };
     if summary_to_stderr {
         eprint!("{text}{note}");
     } else {
@@ -111,12 +134,15 @@ async fn run_async(args: ProbeArgs) -> anyhow::Result<Summary> {
 fn line_sources(args: &ProbeArgs) -> anyhow::Result<Vec<Box<dyn BufRead + Send>>> {
     let mut v: Vec<Box<dyn BufRead + Send>> = Vec::new();
     if !args.targets.is_empty() {
-        v.push(Box::new(std::io::Cursor::new(args.targets.join("\n").into_bytes())));
+        v.push(Box::new(std::io::Cursor::new(
+            args.targets.join("\n").into_bytes(),
+        )));
     }
     match &args.input {
         Some(p) if p.as_os_str() == "-" => v.push(Box::new(BufReader::new(std::io::stdin()))),
         Some(p) => {
-            let f = std::fs::File::open(p).map_err(|e| anyhow::anyhow!("cannot open {}: {e}", p.display()))?;
+            let f = std::fs::File::open(p)
+                .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", p.display()))?;
             v.push(Box::new(BufReader::with_capacity(256 * 1024, f)));
         }
         None => {}
@@ -138,7 +164,11 @@ fn for_each_line(r: &mut dyn BufRead, f: &mut dyn FnMut(&str) -> bool) -> std::i
 }
 
 /// Reader thread: parse and expand lines, skip finished targets, feed the bounded job queue.
-fn read_targets(args: &ProbeArgs, done: &HashSet<u64>, tx: &mpsc::Sender<Job>) -> anyhow::Result<()> {
+fn read_targets(
+    args: &ProbeArgs,
+    done: &HashSet<u64>,
+    tx: &mpsc::Sender<Job>,
+) -> anyhow::Result<()> {
     for mut src in line_sources(args)? {
         for_each_line(src.as_mut(), &mut |line| match parse_line(line) {
             Ok(None) => true,
@@ -169,7 +199,8 @@ fn read_targets(args: &ProbeArgs, done: &HashSet<u64>, tx: &mpsc::Sender<Job>) -
 /// Pre-count targets for the progress bar (regular files and arguments only, never stdin).
 fn count_targets(args: &ProbeArgs) -> Option<u64> {
     use std::io::IsTerminal;
-    if !std::io::stderr().is_terminal() || args.input.as_ref().is_some_and(|p| p.as_os_str() == "-") {
+    if !std::io::stderr().is_terminal() || args.input.as_ref().is_some_and(|p| p.as_os_str() == "-")
+    {
         return None;
     }
     let mut n: u128 = 0;
@@ -222,4 +253,3 @@ fn write_results(
     }
     Ok(summary)
 }
-

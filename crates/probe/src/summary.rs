@@ -38,7 +38,10 @@ pub struct Summary {
 impl Summary {
     /// Keep the `top` worst hosts.
     pub fn new(top: usize) -> Self {
-        Self { top, ..Default::default() }
+        Self {
+            top,
+            ..Default::default()
+        }
     }
 
     /// Count one result.
@@ -51,7 +54,10 @@ impl Summary {
             return;
         }
         self.exchange += 1;
-        let product = r.product.clone().unwrap_or_else(|| "Exchange (build not visible or unknown)".into());
+        let product = r
+            .product
+            .clone()
+            .unwrap_or_else(|| "Exchange (build not visible or unknown)".into());
         *self.by_product.entry(product).or_default() += 1;
         if self.top == 0 || r.exposure == "patched" {
             return;
@@ -72,7 +78,11 @@ impl Summary {
                 .collect::<Vec<_>>()
                 .join(" "),
             exposure: r.exposure,
-            missing: if missing.is_empty() { "-".into() } else { missing.join(", ") },
+            missing: if missing.is_empty() {
+                "-".into()
+            } else {
+                missing.join(", ")
+            },
         };
         let pos = self.worst.partition_point(|w| w.severity <= row.severity);
         self.worst.insert(pos, row);
@@ -82,25 +92,45 @@ impl Summary {
     /// Render as text; `elapsed` in seconds.
     pub fn render(&self, elapsed: f64) -> String {
         let mut s = String::new();
-        let rate = if elapsed > 0.0 { self.total as f64 / elapsed } else { 0.0 };
+        let rate = if elapsed > 0.0 {
+            self.total as f64 / elapsed
+        } else {
+            0.0
+        };
         let _ = writeln!(
             s,
             "exhunt probe: {} targets, {} reachable, {} Exchange; {} requests in {:.1} s ({:.0} targets/s)",
             self.total, self.reachable, self.exchange, self.requests, elapsed, rate
         );
-        let _ = writeln!(s, "\n{:<44} {:>8}", "BY PRODUCT (Exchange servers)", "HOSTS");
+        let _ = writeln!(
+            s,
+            "\n{:<44} {:>8}",
+            "BY PRODUCT (Exchange servers)", "HOSTS"
+        );
         for (k, v) in &self.by_product {
             let _ = writeln!(s, "{k:<44} {v:>8}");
         }
         let _ = writeln!(s, "\n{:<44} {:>8}", "BY EXPOSURE (all targets)", "HOSTS");
-        for label in ["vulnerable", "potentially_vulnerable", "unknown", "patched", "not_exchange", "unreachable", "invalid"] {
+        for label in [
+            "vulnerable",
+            "potentially_vulnerable",
+            "unknown",
+            "patched",
+            "not_exchange",
+            "unreachable",
+            "invalid",
+        ] {
             if let Some(v) = self.by_exposure.get(label) {
                 let _ = writeln!(s, "{label:<44} {v:>8}");
             }
         }
         if !self.worst.is_empty() {
             let _ = writeln!(s, "\nWORST HOSTS FIRST (top {})", self.top);
-            let _ = writeln!(s, "{:<28} {:<16} {:<22} {:<23} MISSING", "TARGET", "BUILD", "PRODUCT", "EXPOSURE");
+            let _ = writeln!(
+                s,
+                "{:<28} {:<16} {:<22} {:<23} MISSING",
+                "TARGET", "BUILD", "PRODUCT", "EXPOSURE"
+            );
             for w in &self.worst {
                 let _ = writeln!(
                     s,

@@ -105,9 +105,11 @@ impl Line {
     pub fn expand(self) -> Box<dyn Iterator<Item = Target> + Send> {
         match self {
             Line::One(t) => Box::new(std::iter::once(t)),
-            Line::Range(net, port, scheme) => {
-                Box::new(net.hosts().map(move |ip| Target { host: Host::Ip(ip), port, scheme }))
-            }
+            Line::Range(net, port, scheme) => Box::new(net.hosts().map(move |ip| Target {
+                host: Host::Ip(ip),
+                port,
+                scheme,
+            })),
         }
     }
 }
@@ -137,7 +139,11 @@ pub fn parse_line(raw: &str) -> Result<Option<Line>, String> {
     } else {
         (None, line)
     };
-    let rest = if scheme.is_some() { rest.split(['/', '?']).next().unwrap_or("") } else { rest };
+    let rest = if scheme.is_some() {
+        rest.split(['/', '?']).next().unwrap_or("")
+    } else {
+        rest
+    };
     if scheme.is_none() && rest.contains('/') {
         return parse_range(rest).map(Some);
     }
@@ -147,7 +153,8 @@ pub fn parse_line(raw: &str) -> Result<Option<Line>, String> {
 }
 
 fn strip_prefix_ci<'a>(s: &'a str, p: &str) -> Option<&'a str> {
-    (s.len() >= p.len() && s.is_char_boundary(p.len()) && s[..p.len()].eq_ignore_ascii_case(p)).then(|| &s[p.len()..])
+    (s.len() >= p.len() && s.is_char_boundary(p.len()) && s[..p.len()].eq_ignore_ascii_case(p))
+        .then(|| &s[p.len()..])
 }
 
 fn parse_range(s: &str) -> Result<Line, String> {
@@ -156,20 +163,30 @@ fn parse_range(s: &str) -> Result<Line, String> {
         let (c, after) = inner.split_once(']').ok_or("unclosed '['")?;
         (c, parse_port_suffix(after)?)
     } else if let Some((c, p)) = s.rsplit_once(':').filter(|(c, _)| !c.contains(':')) {
-        (c, Some(p.parse::<u16>().map_err(|_| format!("bad port {p:?}"))?))
+        (
+            c,
+            Some(p.parse::<u16>().map_err(|_| format!("bad port {p:?}"))?),
+        )
     } else {
         (s, None)
     };
-    let net: IpNet = cidr.parse().map_err(|_| format!("not a CIDR range: {cidr:?}"))?;
+    let net: IpNet = cidr
+        .parse()
+        .map_err(|_| format!("not a CIDR range: {cidr:?}"))?;
     if range_size(&net) > MAX_RANGE_ADDRESSES {
-        return Err(format!("range {net} is larger than {MAX_RANGE_ADDRESSES} addresses; split it"));
+        return Err(format!(
+            "range {net} is larger than {MAX_RANGE_ADDRESSES} addresses; split it"
+        ));
     }
     Ok(Line::Range(net.trunc(), port, None))
 }
 
 fn parse_port_suffix(after: &str) -> Result<Option<u16>, String> {
     match after.strip_prefix(':') {
-        Some(p) => p.parse::<u16>().map(Some).map_err(|_| format!("bad port {p:?}")),
+        Some(p) => p
+            .parse::<u16>()
+            .map(Some)
+            .map_err(|_| format!("bad port {p:?}")),
         None if after.is_empty() => Ok(None),
         None => Err(format!("unexpected {after:?}")),
     }
@@ -201,7 +218,10 @@ fn parse_host(h: &str) -> Result<Host, String> {
     let valid = !h.is_empty()
         && h.len() <= 253
         && h.split('.').all(|l| {
-            !l.is_empty() && l.len() <= 63 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            !l.is_empty()
+                && l.len() <= 63
+                && l.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         });
     if valid {
         Ok(Host::Name(h.to_ascii_lowercase()))
@@ -228,8 +248,14 @@ mod tests {
         assert_eq!(one("192.0.2.7").key(), "192.0.2.7");
         assert_eq!(one("::1").key(), "::1");
         assert_eq!(one("[::1]:8443").key(), "[::1]:8443");
-        assert_eq!(one("https://mail.example.org/owa").key(), "https://mail.example.org");
-        assert_eq!(one("HTTP://127.0.0.1:8080/x?y").key(), "http://127.0.0.1:8080");
+        assert_eq!(
+            one("https://mail.example.org/owa").key(),
+            "https://mail.example.org"
+        );
+        assert_eq!(
+            one("HTTP://127.0.0.1:8080/x?y").key(),
+            "http://127.0.0.1:8080"
+        );
         assert_eq!(one("  host # comment").key(), "host");
         assert!(parse_line("# only a comment").unwrap().is_none());
         assert!(parse_line("").unwrap().is_none());
@@ -251,7 +277,17 @@ mod tests {
 
     #[test]
     fn rejects_garbage() {
-        for bad in ["host:99999", "host:0", "ho st", "a..b", "[::1", "1.2.3.4/33", "x:y", "https://", "é.example"] {
+        for bad in [
+            "host:99999",
+            "host:0",
+            "ho st",
+            "a..b",
+            "[::1",
+            "1.2.3.4/33",
+            "x:y",
+            "https://",
+            "é.example",
+        ] {
             assert!(parse_line(bad).is_err(), "{bad}");
         }
     }

@@ -41,7 +41,10 @@ pub enum ConnectError {
 impl ConnectError {
     /// Worth retrying with backoff.
     pub fn retryable(&self) -> bool {
-        matches!(self, ConnectError::ConnectTimeout | ConnectError::Io(_) | ConnectError::TlsTimeout)
+        matches!(
+            self,
+            ConnectError::ConnectTimeout | ConnectError::Io(_) | ConnectError::TlsTimeout
+        )
     }
 }
 
@@ -101,7 +104,9 @@ pub async fn connect(
 ) -> Result<Conn, ConnectError> {
     let tcp = match timeout(s.connect_timeout, TcpStream::connect(addr)).await {
         Err(_) => return Err(ConnectError::ConnectTimeout),
-        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => return Err(ConnectError::Refused),
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            return Err(ConnectError::Refused)
+        }
         Ok(Err(e)) => return Err(ConnectError::Io(e.to_string())),
         Ok(Ok(t)) => t,
     };
@@ -113,18 +118,30 @@ pub async fn connect(
                 Some(n) => n,
                 None => ServerName::IpAddress(addr.ip().into()),
             };
-            let tls = match timeout(s.tls_timeout, TlsConnector::from(s.tls.clone()).connect(name, tcp)).await {
+            let tls = match timeout(
+                s.tls_timeout,
+                TlsConnector::from(s.tls.clone()).connect(name, tcp),
+            )
+            .await
+            {
                 Err(_) => return Err(ConnectError::TlsTimeout),
                 Ok(Err(e)) => return Err(ConnectError::Tls(e.to_string())),
                 Ok(Ok(t)) => t,
             };
             let (_, session) = tls.get_ref();
-            let proto = session.protocol_version().map(|v| format!("{v:?}")).unwrap_or_default();
-            let cert = session.peer_certificates().and_then(|c| c.first()).map(|c| describe(c, proto));
+            let proto = session
+                .protocol_version()
+                .map(|v| format!("{v:?}"))
+                .unwrap_or_default();
+            let cert = session
+                .peer_certificates()
+                .and_then(|c| c.first())
+                .map(|c| describe(c, proto));
             (Box::new(tls), cert)
         }
     };
-    let (sender, conn) = match timeout(s.request_timeout, http1::handshake(TokioIo::new(io))).await {
+    let (sender, conn) = match timeout(s.request_timeout, http1::handshake(TokioIo::new(io))).await
+    {
         Err(_) => return Err(ConnectError::Http("timeout".into())),
         Ok(Err(e)) => return Err(ConnectError::Http(e.to_string())),
         Ok(Ok(x)) => x,
@@ -132,12 +149,21 @@ pub async fn connect(
     tokio::spawn(async move {
         let _ = conn.await;
     });
-    Ok(Conn { sender, cert, reusable: true })
+    Ok(Conn {
+        sender,
+        cert,
+        reusable: true,
+    })
 }
 
 impl Conn {
     /// Send one catalogue request with the given Host header.
-    pub async fn send(&mut self, s: &ConnSettings, check: &CheckRequest, host_header: &str) -> Result<Response, String> {
+    pub async fn send(
+        &mut self,
+        s: &ConnSettings,
+        check: &CheckRequest,
+        host_header: &str,
+    ) -> Result<Response, String> {
         let res = timeout(s.request_timeout, self.exchange(s, check, host_header)).await;
         match res {
             Err(_) => {
@@ -152,8 +178,16 @@ impl Conn {
         }
     }
 
-    async fn exchange(&mut self, s: &ConnSettings, check: &CheckRequest, host_header: &str) -> Result<Response, String> {
-        self.sender.ready().await.map_err(|e| format!("connection closed: {e}"))?;
+    async fn exchange(
+        &mut self,
+        s: &ConnSettings,
+        check: &CheckRequest,
+        host_header: &str,
+    ) -> Result<Response, String> {
+        self.sender
+            .ready()
+            .await
+            .map_err(|e| format!("connection closed: {e}"))?;
         let mut b = Request::builder()
             .method(check.method)
             .uri(check.path)
@@ -163,11 +197,21 @@ impl Conn {
         for (k, v) in check.headers {
             b = b.header(*k, *v);
         }
-        let req = b.body(Empty::<Bytes>::new()).map_err(|e| format!("request build: {e}"))?;
-        let resp = self.sender.send_request(req).await.map_err(|e| format!("no response: {e}"))?;
+        let req = b
+            .body(Empty::<Bytes>::new())
+            .map_err(|e| format!("request build: {e}"))?;
+        let resp = self
+            .sender
+            .send_request(req)
+            .await
+            .map_err(|e| format!("no response: {e}"))?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        if headers.get("connection").and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("close")) {
+        if headers
+            .get("connection")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("close"))
+        {
             self.reusable = false;
         }
         let mut body = resp.into_body();
@@ -183,6 +227,10 @@ impl Conn {
                 }
             }
         }
-        Ok(Response { status, headers, body: buf })
+        Ok(Response {
+            status,
+            headers,
+            body: buf,
+        })
     }
 }

@@ -1,0 +1,2 @@
+//! Shared test support: the loopback mock Exchange server.
+pub mod mock;
