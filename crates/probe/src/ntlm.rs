@@ -40,7 +40,7 @@ pub fn decode_type2(m: &[u8]) -> Option<NtlmInfo> {
         return None;
     }
     let mut info = NtlmInfo {
-        target_name: secbuf(m, 12).map(|b| utf16(b)),
+        target_name: secbuf(m, 12).map(utf16),
         ..Default::default()
     };
     let flags = u32_at(m, 20)?;

@@ -30,13 +30,19 @@ fn prober(ntlm: bool) -> Prober {
 }
 
 fn target(port: u16, scheme: Option<Scheme>) -> Target {
-    Target { host: Host::Ip(IpAddr::V4(Ipv4Addr::LOCALHOST)), port: Some(port), scheme }
+    Target {
+        host: Host::Ip(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+        port: Some(port),
+        scheme,
+    }
 }
 
 async fn probe_variant(v: Variant, tls: bool) -> (HostResult, Vec<support::mock::Recorded>) {
     let m = start(v, tls, "127.0.0.1:0").await.unwrap();
     let scheme = if tls { Scheme::Https } else { Scheme::Http };
-    let r = prober(false).probe(&target(m.addr.port(), Some(scheme)), "test").await;
+    let r = prober(false)
+        .probe(&target(m.addr.port(), Some(scheme)), "test")
+        .await;
     (r, m.recorded())
 }
 
@@ -53,8 +59,17 @@ async fn exchange_2013_via_exporttool_manifest() {
     assert_eq!(r.exposure, "vulnerable");
     assert!(missing(&r).contains(&"proxylogon"));
     let paths: Vec<&str> = reqs.iter().map(|q| q.path.as_str()).collect();
-    assert_eq!(paths, ["/owa/auth/logon.aspx", "/ecp/Current/exporttool/microsoft.exchange.ediscovery.exporttool.application"]);
-    assert!(r.evidence.iter().any(|e| e.finding.contains("exporttool manifest")));
+    assert_eq!(
+        paths,
+        [
+            "/owa/auth/logon.aspx",
+            "/ecp/Current/exporttool/microsoft.exchange.ediscovery.exporttool.application"
+        ]
+    );
+    assert!(r
+        .evidence
+        .iter()
+        .any(|e| e.finding.contains("exporttool manifest")));
 }
 
 #[tokio::test]
@@ -62,9 +77,16 @@ async fn exchange_2016_cu_level_is_honest() {
     let (r, _) = probe_variant(Variant::Ex2016Cu19NoHeader, false).await;
     assert_eq!(r.build.as_deref(), Some("15.1.2176"));
     assert_eq!(format!("{:?}", r.precision.unwrap()), "CuLevel");
-    assert!(r.status.starts_with(exhunt_builds::CU_LEVEL_WORDING), "{}", r.status);
+    assert!(
+        r.status.starts_with(exhunt_builds::CU_LEVEL_WORDING),
+        "{}",
+        r.status
+    );
     assert_eq!(r.update, None);
-    assert!(r.possibly_missing_fixes.iter().any(|m| m.id == "proxylogon"));
+    assert!(r
+        .possibly_missing_fixes
+        .iter()
+        .any(|m| m.id == "proxylogon"));
     assert_eq!(r.cu.as_deref(), Some("CU19"));
 }
 
@@ -76,7 +98,11 @@ async fn exchange_2016_patched_with_header_uses_one_request() {
     assert_eq!(r.update.as_deref(), Some("Aug26SU"));
     assert_eq!(reqs.len(), 1);
     assert_eq!(r.requests, 1);
-    assert!(r.identity.headers.iter().any(|(k, v)| k == "x-feserver" && v == "EX01"));
+    assert!(r
+        .identity
+        .headers
+        .iter()
+        .any(|(k, v)| k == "x-feserver" && v == "EX01"));
 }
 
 #[tokio::test]
@@ -116,7 +142,14 @@ async fn not_exchange() {
     assert!(r.reachable && !r.is_exchange);
     assert_eq!(r.exposure, "not_exchange");
     let paths: Vec<&str> = reqs.iter().map(|q| q.path.as_str()).collect();
-    assert_eq!(paths, ["/owa/auth/logon.aspx", "/owa/", "/autodiscover/autodiscover.xml"]);
+    assert_eq!(
+        paths,
+        [
+            "/owa/auth/logon.aspx",
+            "/owa/",
+            "/autodiscover/autodiscover.xml"
+        ]
+    );
 }
 
 #[tokio::test]
@@ -125,7 +158,11 @@ async fn slow_server_times_out_with_retries_and_bounded_time() {
     let (r, reqs) = probe_variant(Variant::Slow, false).await;
     assert!(t.elapsed() < Duration::from_secs(4), "{:?}", t.elapsed());
     assert!(r.reachable);
-    assert!(r.errors.iter().any(|e| e.contains("request timeout")), "{:?}", r.errors);
+    assert!(
+        r.errors.iter().any(|e| e.contains("request timeout")),
+        "{:?}",
+        r.errors
+    );
     assert_eq!(reqs.len(), 2, "one try plus one retry");
     assert_eq!(r.exposure, "unreachable");
 }
@@ -142,10 +179,16 @@ async fn broken_and_garbage_servers() {
 
 #[tokio::test]
 async fn https_first_then_plain_http_on_the_same_port() {
-    let m = start(Variant::Ex2019Unpatched, false, "127.0.0.1:0").await.unwrap();
+    let m = start(Variant::Ex2019Unpatched, false, "127.0.0.1:0")
+        .await
+        .unwrap();
     let r = prober(false).probe(&target(m.addr.port(), None), "x").await;
     assert_eq!(r.scheme, Some("http"));
-    assert!(r.errors.iter().any(|e| e.starts_with("https://")), "{:?}", r.errors);
+    assert!(
+        r.errors.iter().any(|e| e.starts_with("https://")),
+        "{:?}",
+        r.errors
+    );
     assert_eq!(r.exposure, "vulnerable");
 }
 
@@ -154,7 +197,9 @@ async fn closed_port_is_unreachable_without_retry_storm() {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().unwrap().port();
     drop(l);
-    let r = prober(false).probe(&target(port, Some(Scheme::Http)), "x").await;
+    let r = prober(false)
+        .probe(&target(port, Some(Scheme::Http)), "x")
+        .await;
     assert!(!r.reachable);
     assert_eq!(r.exposure, "unreachable");
     assert!(r.errors[0].contains("refused"), "{:?}", r.errors);
@@ -162,11 +207,16 @@ async fn closed_port_is_unreachable_without_retry_storm() {
 
 #[tokio::test]
 async fn ntlm_info_only_when_opted_in() {
-    let m = start(Variant::Ex2019Unpatched, false, "127.0.0.1:0").await.unwrap();
+    let m = start(Variant::Ex2019Unpatched, false, "127.0.0.1:0")
+        .await
+        .unwrap();
     let t = target(m.addr.port(), Some(Scheme::Http));
     let r = prober(false).probe(&t, "x").await;
     assert!(r.identity.ntlm.is_none());
-    assert!(m.recorded().iter().all(|q| !q.headers.iter().any(|(k, _)| k == "authorization")));
+    assert!(m
+        .recorded()
+        .iter()
+        .all(|q| !q.headers.iter().any(|(k, _)| k == "authorization")));
     let r = prober(true).probe(&t, "x").await;
     let n = r.identity.ntlm.expect("ntlm decoded");
     assert_eq!(n.dns_computer.as_deref(), Some("EX01.contoso.test"));
@@ -179,7 +229,11 @@ async fn ipv6_loopback_when_available() {
         eprintln!("no IPv6 loopback here; skipped");
         return;
     };
-    let t = Target { host: Host::Ip("::1".parse().unwrap()), port: Some(m.addr.port()), scheme: None };
+    let t = Target {
+        host: Host::Ip("::1".parse().unwrap()),
+        port: Some(m.addr.port()),
+        scheme: None,
+    };
     let r = prober(false).probe(&t, "x").await;
     assert_eq!(r.exposure, "patched", "{r:?}");
     assert!(r.address.unwrap().starts_with("[::1]:"));
