@@ -11,7 +11,7 @@ use std::fs::File;
 use std::io::Read;
 use std::sync::Arc;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, Input, MatchKind};
 
 use crate::discover::LogFile;
 use crate::model::{
@@ -115,6 +115,7 @@ impl LogEngine {
             let ac = AhoCorasickBuilder::new()
                 .ascii_case_insensitive(true)
                 .match_kind(MatchKind::Standard)
+                .kind(Some(AhoCorasickKind::DFA))
                 .build(&literals)
                 .expect("literal automaton");
             kinds.insert(
@@ -552,6 +553,22 @@ impl<'e> FileState<'e> {
     }
 }
 
+/// Columns kept on every finding when the log has them, so that the evidence reads on its own.
+const CONTEXT_FIELDS: &[&str] = &[
+    "cs-method",
+    "cs-uri-stem",
+    "cs-uri-query",
+    "sc-status",
+    "cs-username",
+    "cs(user-agent)",
+    "method",
+    "urlstem",
+    "httpstatus",
+    "authenticateduser",
+    "useragent",
+    "clientinfo",
+];
+
 /// Check one rule against a parsed line and record a finding when it matches.
 #[allow(clippy::too_many_arguments)]
 fn evaluate(
@@ -589,11 +606,16 @@ fn evaluate(
         .map(|(_, t)| t.clone())
         .collect();
     let mut fields = BTreeMap::new();
-    for f in &rule.fields {
+    for f in rule
+        .fields
+        .iter()
+        .map(String::as_str)
+        .chain(CONTEXT_FIELDS.iter().copied())
+    {
         if let Some(v) = rec.lookup(f) {
             let name = schema
                 .position(f)
-                .map_or_else(|| f.clone(), |i| schema.names()[i].clone());
+                .map_or_else(|| f.to_string(), |i| schema.names()[i].clone());
             fields.insert(name, truncate_evidence(v, 1024));
         }
     }

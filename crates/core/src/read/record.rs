@@ -201,15 +201,77 @@ fn parse_w3c(schema: &Schema, raw: &str) -> Vec<String> {
 }
 
 /// Split one CSV line (RFC 4180 quoting, `""` inside quotes).
+///
+/// Uses one `csv_core` reader per thread: building a reader costs more than parsing a line.
 pub fn parse_csv(raw: &str) -> Vec<String> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(raw.as_bytes());
-    let mut rec = csv::StringRecord::new();
-    match rdr.read_record(&mut rec) {
-        Ok(true) => rec.iter().map(str::to_string).collect(),
-        _ => raw.split(',').map(str::to_string).collect(),
+    thread_local! {
+        static SPLITTER: std::cell::RefCell<CsvSplitter> = std::cell::RefCell::new(CsvSplitter::default());
+    }
+    SPLITTER.with(|s| s.borrow_mut().split(raw))
+}
+
+struct CsvSplitter {
+    reader: csv_core::Reader,
+    out: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Default for CsvSplitter {
+    fn default() -> Self {
+        CsvSplitter {
+            reader: csv_core::Reader::new(),
+            out: Vec::new(),
+            ends: Vec::new(),
+        }
+    }
+}
+
+impl CsvSplitter {
+    fn split(&mut self, raw: &str) -> Vec<String> {
+        self.reader.reset();
+        if self.out.len() < raw.len() + 16 {
+            self.out.resize(raw.len() + 16, 0);
+        }
+        if self.ends.len() < 128 {
+            self.ends.resize(128, 0);
+        }
+        // The line, then a newline that closes the record.
+        let parts: [&[u8]; 2] = [raw.as_bytes(), b"\n"];
+        let (mut out_at, mut ends_at) = (0, 0);
+        'parts: for part in parts {
+            let mut input = part;
+            loop {
+                let (res, nin, nout, nend) = self.reader.read_record(
+                    input,
+                    &mut self.out[out_at..],
+                    &mut self.ends[ends_at..],
+                );
+                input = &input[nin..];
+                out_at += nout;
+                ends_at += nend;
+                match res {
+                    csv_core::ReadRecordResult::InputEmpty => continue 'parts,
+                    csv_core::ReadRecordResult::OutputFull => {
+                        let n = self.out.len() * 2;
+                        self.out.resize(n, 0);
+                    }
+                    csv_core::ReadRecordResult::OutputEndsFull => {
+                        let n = self.ends.len() * 2;
+                        self.ends.resize(n, 0);
+                    }
+                    csv_core::ReadRecordResult::Record | csv_core::ReadRecordResult::End => {
+                        break 'parts
+                    }
+                }
+            }
+        }
+        let mut fields = Vec::with_capacity(ends_at);
+        let mut start = 0;
+        for &end in &self.ends[..ends_at] {
+            fields.push(String::from_utf8_lossy(&self.out[start..end]).into_owned());
+            start = end;
+        }
+        fields
     }
 }
 

@@ -284,12 +284,12 @@ impl Condition {
             } => ops
                 .iter()
                 .filter_map(|op| op_literals(&op.0))
-                .min_by_key(literal_set_cost),
+                .min_by_key(|s| literal_set_cost(s)),
             Condition::Field { .. } => None,
             Condition::All(list) => list
                 .iter()
                 .filter_map(Condition::required_literals)
-                .min_by_key(literal_set_cost),
+                .min_by_key(|s| literal_set_cost(s)),
             Condition::Any(list) => {
                 let mut out = Vec::new();
                 for c in list {
@@ -303,7 +303,7 @@ impl Condition {
 }
 
 /// Prefer few, long literals.
-fn literal_set_cost(set: &Vec<String>) -> (usize, usize) {
+fn literal_set_cost(set: &[String]) -> (usize, usize) {
     let shortest = set.iter().map(|s| s.len()).min().unwrap_or(0);
     (usize::MAX - shortest.min(16), set.len())
 }

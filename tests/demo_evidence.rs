@@ -1,0 +1,377 @@
+//! End-to-end: the `exhunt` binary on the bundled demo servers (see examples/README.md).
+//!
+//! The exact finding list of each server is pinned in `tests/golden/<server>.findings`
+//! (`RULE severity path:line`). After a deliberate rule change, regenerate with
+//! `EXHUNT_BLESS=1 cargo test --test demo_evidence` and review the diff.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    lines: Vec<Value>,
+}
+
+fn run_scan(server: &str, extra: &[&str]) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let jsonl = dir.path().join("out.jsonl");
+    let out = Command::new(env!("CARGO_BIN_EXE_exhunt"))
+        .arg("scan")
+        .arg(repo().join("examples").join(server))
+        .arg("--jsonl")
+        .arg(&jsonl)
+        .arg("--color=never")
+        .args(extra)
+        .output()
+        .unwrap();
+    let text = std::fs::read_to_string(&jsonl).unwrap();
+    Run {
+        code: out.status.code().unwrap(),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        lines: text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect(),
+    }
+}
+
+fn findings(run: &Run) -> Vec<&Value> {
+    run.lines
+        .iter()
+        .filter(|v| v["kind"] == "finding")
+        .collect()
+}
+
+fn finding_list(run: &Run) -> String {
+    let mut rows: Vec<String> = findings(run)
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}:{}",
+                f["rule_id"].as_str().unwrap(),
+                f["severity"].as_str().unwrap(),
+                f["path"].as_str().unwrap(),
+                f["line"]
+            )
+        })
+        .collect();
+    rows.sort();
+    rows.join("\n") + "\n"
+}
+
+fn check_golden(name: &str, actual: &str) {
+    let path = repo().join("tests/golden").join(format!("{name}.findings"));
+    if std::env::var_os("EXHUNT_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        expected == actual,
+        "findings differ from {} (EXHUNT_BLESS=1 to accept after review)\n--- expected\n{expected}\n--- actual\n{actual}",
+        path.display()
+    );
+}
+
+/// The JSONL contract of shared/DESIGN.md, checked field by field.
+fn check_contract(run: &Run) {
+    let sev = ["critical", "high", "medium", "low", "info"];
+    let stages = [
+        "exposure",
+        "exploitation",
+        "backdoor",
+        "post-exploitation",
+        "espionage",
+        "ransomware",
+    ];
+    for f in findings(run) {
+        for key in [
+            "rule_id",
+            "title",
+            "severity",
+            "stage",
+            "cves",
+            "path",
+            "line",
+            "timestamp",
+            "evidence",
+        ] {
+            assert!(f.get(key).is_some(), "finding lacks {key}: {f}");
+        }
+        assert!(sev.contains(&f["severity"].as_str().unwrap()));
+        assert!(stages.contains(&f["stage"].as_str().unwrap()));
+        assert!(f["cves"].is_array());
+        let p = f["path"].as_str().unwrap();
+        assert!(!p.contains('\\') && !p.starts_with('/'), "{p}");
+        assert!(f["line"].as_u64().unwrap() >= 1);
+        let ts = f["timestamp"].as_str().unwrap();
+        assert!(ts.ends_with('Z') && ts.len() >= 20, "{ts}");
+        assert!(!f["evidence"].as_str().unwrap().is_empty());
+        assert!(!f["remediation"].as_str().unwrap().is_empty());
+    }
+    let last = run.lines.last().unwrap();
+    assert_eq!(last["kind"], "summary", "the last line must be the summary");
+}
+
+#[test]
+fn compromised_server_is_compromised_with_exact_findings() {
+    let run = run_scan("compromised-ex2016", &[]);
+    assert_eq!(run.code, 1, "findings → exit status 1");
+    check_contract(&run);
+    check_golden("compromised-ex2016", &finding_list(&run));
+
+    let summary = run.lines.last().unwrap();
+    assert_eq!(summary["verdict"], "compromised");
+    let host = &summary["hosts"][0];
+    assert_eq!(host["name"], "compromised-ex2016");
+    assert_eq!(
+        host["exchange_installs"][0],
+        "C/Program Files/Microsoft/Exchange Server/V15"
+    );
+    for kind in ["iis", "httpproxy", "ecp", "oab", "rps"] {
+        assert!(
+            host["coverage"][kind]["files"].as_u64().unwrap() > 0,
+            "{kind} not covered"
+        );
+    }
+    assert_eq!(host["coverage"]["iis"]["files"], 20);
+    assert_eq!(host["coverage"]["iis"]["first"], "2021-03-01T00:00:01Z");
+    assert_eq!(host["missing_sources"].as_array().unwrap().len(), 0);
+    assert!(host["reason"].as_str().unwrap().contains("EXH-PL-005"));
+
+    // Each published step of the attack story is found where examples/README.md puts it.
+    let all = findings(&run);
+    let at = |rule: &str, path_end: &str, line: u64| {
+        all.iter().find(|f| {
+            f["rule_id"] == rule
+                && f["path"].as_str().unwrap().ends_with(path_end)
+                && f["line"] == line
+        })
+    };
+    let reset =
+        at("EXH-PL-004", "HttpProxy/Ecp/HttpProxy_2021030302-1.LOG", 12).expect("Reset OAB vdir");
+    assert_eq!(reset["severity"], "critical");
+    assert_eq!(reset["client_ip"], "203.0.113.77");
+    let ssrf = at("EXH-PL-001", "HttpProxy/Ecp/HttpProxy_2021030302-1.LOG", 9)
+        .expect("proxyLogon.ecp 241");
+    assert_eq!(ssrf["outcome"], "success");
+    assert_eq!(ssrf["fields"]["HttpStatus"], "241");
+    assert!(at("EXH-PL-005", "ECP/Server/ECPServer2021030300-1.LOG", 6).is_some());
+    let oab = at(
+        "EXH-PL-006",
+        "OABGeneratorLog/OABGenerator_2021030300-1.LOG",
+        10,
+    )
+    .expect("26858");
+    assert_eq!(
+        oab["fields"]["$path"],
+        "C:\\inetpub\\wwwroot\\aspnet_client\\system_web\\KZsqDfnb.aspx"
+    );
+    let failed = at("EXH-PL-007", "W3SVC1/u_ex210302.log", 324).expect("failed mass-scan attempt");
+    assert_eq!(failed["outcome"], "failure");
+    assert_eq!(failed["severity"], "medium");
+    assert!(
+        at("EXH-WS-001", "W3SVC1/u_ex210305.log", 246).is_some(),
+        "shell use after the IIS restart"
+    );
+    assert!(at("EXH-RPS-001", "Rps_Http_2021030500-1.LOG", 11).is_some());
+    // The benign traps are not flagged: Set-OwaVirtualDirectory with a URL, OAB failure in OAB\Temp.
+    assert!(all.iter().all(|f| !f["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("ECPServer2021030100-1.LOG")));
+    assert!(all.iter().all(|f| !f["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("OABGenerator_2021030200-1.LOG")));
+
+    // One story for the intrusion: the SSRF chain, the ECP/OAB writes and both groups using the shell.
+    let stories: Vec<&Value> = run.lines.iter().filter(|v| v["kind"] == "story").collect();
+    let main = stories
+        .iter()
+        .find(|s| s["web_shells"].as_array().is_some_and(|w| !w.is_empty()))
+        .expect("a web-shell story");
+    let ips: Vec<&str> = main["client_ips"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(ips, ["198.51.100.23", "203.0.113.77"]);
+    let ecp_story = at("EXH-PL-005", "ECPServer2021030300-1.LOG", 6).unwrap()["story"].clone();
+    assert_eq!(
+        ecp_story, main["id"],
+        "the ECP log line joins the attacker's story by time"
+    );
+    assert_eq!(reset["story"], main["id"]);
+
+    // The damaged last line of one HttpProxy file is reported, not fatal.
+    let issues: Vec<&Value> = run.lines.iter().filter(|v| v["kind"] == "issue").collect();
+    assert!(issues
+        .iter()
+        .any(|i| i["issue"] == "truncated-line" && i["line"] == 7));
+    assert!(issues
+        .iter()
+        .any(|i| i["issue"] == "malformed-line" && i["line"] == 7));
+
+    // Console: verdict first, then stages.
+    let first_host_line = run.stdout.lines().nth(2).unwrap();
+    assert!(first_host_line.contains("COMPROMISED"), "{}", run.stdout);
+    assert!(run.stdout.find("EXPLOITATION").unwrap() < run.stdout.find("BACKDOOR").unwrap());
+}
+
+#[test]
+fn clean_server_has_no_evidence_and_only_the_admin_nmap_check() {
+    let run = run_scan("clean-ex2016", &[]);
+    assert_eq!(
+        run.code, 0,
+        "informational notes alone → exit status 0\n{}",
+        run.stdout
+    );
+    check_contract(&run);
+    check_golden("clean-ex2016", &finding_list(&run));
+    let summary = run.lines.last().unwrap();
+    assert_eq!(summary["verdict"], "no evidence found");
+    let host = &summary["hosts"][0];
+    assert_eq!(
+        host["exchange_installs"][0], "uploads/auto/C%3A/Exchange/V15",
+        "non-default install"
+    );
+    assert_eq!(host["coverage"]["httpproxy"]["files"], 23);
+    let f = findings(&run);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0]["rule_id"], "EXH-PL-003");
+    assert_eq!(f[0]["severity"], "info");
+    assert!(run.stdout.contains("NO EVIDENCE FOUND"));
+}
+
+fn tree_state(root: &Path) -> BTreeMap<String, (u64, std::time::SystemTime, Vec<u8>)> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            let m = e.metadata().unwrap();
+            if m.is_dir() {
+                stack.push(e.path());
+            } else {
+                out.insert(
+                    e.path().display().to_string(),
+                    (
+                        m.len(),
+                        m.modified().unwrap(),
+                        std::fs::read(e.path()).unwrap(),
+                    ),
+                );
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn evidence_is_left_byte_identical() {
+    let root = repo().join("examples/compromised-ex2016");
+    let before = tree_state(&root);
+    let run = run_scan("compromised-ex2016", &["--quiet"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.is_empty(), "--quiet prints nothing");
+    assert!(
+        before == tree_state(&root),
+        "the scan changed the evidence tree"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_and_bad_rule_files_are_named() {
+    let out = Command::new(env!("CARGO_BIN_EXE_exhunt"))
+        .args(["scan", "/nonexistent/evidence"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/evidence"));
+
+    let out = Command::new(env!("CARGO_BIN_EXE_exhunt"))
+        .args(["scan"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("broken.yml"), "id: X-1\ntitle: [oops\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_exhunt"))
+        .arg("scan")
+        .arg(repo().join("examples/clean-ex2016"))
+        .arg("--rules")
+        .arg(dir.path())
+        .arg("--color=never")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "a bad user rule file does not stop the scan"
+    );
+    assert!(
+        stdout.contains("broken.yml") && stdout.contains("YAML syntax"),
+        "{stdout}"
+    );
+
+    let out = Command::new(env!("CARGO_BIN_EXE_exhunt"))
+        .args(["rules", "--rules"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "`exhunt rules` is the rule linter: errors fail it"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("broken.yml"));
+}
+
+#[test]
+fn user_rules_add_detections_without_code() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("local.yml"),
+        r#"
+id: LOCAL-001
+title: Admin nmap host talks to OWA
+description: Our scanner appliance; flag it to test the rule folder.
+severity: low
+stage: exploitation
+attack: [T1595]
+references: [internal]
+remediation: Nothing; it is ours.
+log:
+  sources: [iis]
+  match:
+    all:
+      - {field: c-ip, equals: 10.10.5.5}
+      - {field: cs(User-Agent), contains: "Nmap Scripting Engine"}
+"#,
+    )
+    .unwrap();
+    let run = run_scan("clean-ex2016", &["--rules", dir.path().to_str().unwrap()]);
+    assert_eq!(run.code, 1);
+    let local: Vec<&Value> = findings(&run)
+        .into_iter()
+        .filter(|f| f["rule_id"] == "LOCAL-001")
+        .collect();
+    assert_eq!(local.len(), 1);
+    assert_eq!(local[0]["line"], 82);
+    assert!(local[0]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("W3SVC1/u_ex210306.log"));
+}
