@@ -7,6 +7,8 @@ use crate::fixes::{Fix, CONFIG_DEPENDENT, FIXES};
 use crate::table::{cu_base, cu_line, rows_for_build, table, BuildRecord, Product, TABLE_VERSION};
 use crate::version::BuildNumber;
 use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 
 /// The exact status wording for a build seen only to CU precision.
 pub const CU_LEVEL_WORDING: &str =
@@ -200,6 +202,23 @@ pub fn assess_str(input: &str) -> Assessment {
             a
         }
     }
+}
+
+/// Like [`assess`], memoised (at most 4096 distinct builds are kept): for scanners that assess
+/// the same few builds many times.
+pub fn assess_cached(b: BuildNumber) -> Assessment {
+    static CACHE: OnceLock<Mutex<HashMap<BuildNumber, Assessment>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(a) = cache.lock().ok().and_then(|c| c.get(&b).cloned()) {
+        return a;
+    }
+    let a = assess(b);
+    if let Ok(mut c) = cache.lock() {
+        if c.len() < 4096 {
+            c.insert(b, a.clone());
+        }
+    }
+    a
 }
 
 /// Assess a parsed build: exact (four parts) or CU level (three parts).

@@ -7,7 +7,7 @@ use crate::limits::{PerHostLimiter, RateLimiter};
 use crate::net::conn::{connect, Conn, ConnSettings, ConnectError, Response};
 use crate::record::{Evidence, HostResult};
 use crate::targets::{Host, Scheme, Target};
-use exhunt_builds::{assess, BuildNumber};
+use exhunt_builds::{assess_cached, BuildNumber};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 use tokio::time::{sleep, timeout, Instant};
@@ -313,7 +313,7 @@ fn finalize(mut st: State) -> HostResult {
     })
     .or_else(|| st.builds.first());
     if let Some((src, b, _)) = pick {
-        let a = assess(*b);
+        let a = assess_cached(*b);
         r.build = Some(b.to_string());
         r.build_source = Some(*src);
         r.precision = Some(a.precision);

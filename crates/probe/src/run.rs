@@ -15,6 +15,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, Semaphore};
 
+/// Jobs are handed over in batches to keep cross-thread wake-ups rare.
+const BATCH: usize = 128;
+
 /// Work handed from the reader thread to the scheduler.
 enum Job {
     Probe(Target, Arc<str>),
@@ -78,30 +81,32 @@ async fn run_async(args: ProbeArgs) -> anyhow::Result<Summary> {
     let concurrency = args.concurrency as usize;
     let prober = Arc::new(Prober::new(cfg, args.rate, args.per_host as usize));
 
-    let (job_tx, mut job_rx) = mpsc::channel::<Job>(concurrency.clamp(16, 4096));
+    let (job_tx, mut job_rx) = mpsc::channel::<Vec<Job>>((concurrency / BATCH).clamp(4, 64));
     let reader = {
         let args = args.clone();
         std::thread::spawn(move || read_targets(&args, &done, &job_tx))
     };
     let (res_tx, res_rx) = mpsc::channel::<HostResult>(1024);
     let top = args.top;
-    let writer = std::thread::spawn(move || write_results(res_rx, sink, progress, top));
+    let writer = tokio::spawn(write_results(res_rx, sink, progress, top));
 
     let sem = Arc::new(Semaphore::new(concurrency));
-    while let Some(job) = job_rx.recv().await {
-        match job {
-            Job::Invalid(line, err) => {
-                let _ = res_tx.send(HostResult::invalid(&line, err)).await;
-            }
-            Job::Probe(t, input) => {
-                let permit = sem.clone().acquire_owned().await?;
-                let prober = prober.clone();
-                let tx = res_tx.clone();
-                tokio::spawn(async move {
-                    let r = prober.probe(&t, &input).await;
-                    let _ = tx.send(r).await;
-                    drop(permit);
-                });
+    while let Some(batch) = job_rx.recv().await {
+        for job in batch {
+            match job {
+                Job::Invalid(line, err) => {
+                    let _ = res_tx.send(HostResult::invalid(&line, err)).await;
+                }
+                Job::Probe(t, input) => {
+                    let permit = sem.clone().acquire_owned().await?;
+                    let prober = prober.clone();
+                    let tx = res_tx.clone();
+                    tokio::spawn(async move {
+                        let r = prober.probe(&t, &input).await;
+                        let _ = tx.send(r).await;
+                        drop(permit);
+                    });
+                }
             }
         }
     }
@@ -113,7 +118,7 @@ async fn run_async(args: ProbeArgs) -> anyhow::Result<Summary> {
         .join()
         .map_err(|_| anyhow::anyhow!("target reader panicked"))?;
     let summary = writer
-        .join()
+        .await
         .map_err(|_| anyhow::anyhow!("result writer panicked"))??;
     read_result?;
     let text = summary.render(started.elapsed().as_secs_f64());
@@ -167,8 +172,16 @@ fn for_each_line(r: &mut dyn BufRead, f: &mut dyn FnMut(&str) -> bool) -> std::i
 fn read_targets(
     args: &ProbeArgs,
     done: &HashSet<u64>,
-    tx: &mpsc::Sender<Job>,
+    tx: &mpsc::Sender<Vec<Job>>,
 ) -> anyhow::Result<()> {
+    let mut batch = Vec::with_capacity(BATCH);
+    let push = |job: Job, batch: &mut Vec<Job>| -> bool {
+        batch.push(job);
+        batch.len() < BATCH
+            || tx
+                .blocking_send(std::mem::replace(batch, Vec::with_capacity(BATCH)))
+                .is_ok()
+    };
     for mut src in line_sources(args)? {
         for_each_line(src.as_mut(), &mut |line| match parse_line(line) {
             Ok(None) => true,
@@ -178,7 +191,7 @@ fn read_targets(
                     if !done.is_empty() && done.contains(&key_hash(&t.key())) {
                         continue;
                     }
-                    if tx.blocking_send(Job::Probe(t, input.clone())).is_err() {
+                    if !push(Job::Probe(t, input.clone()), &mut batch) {
                         return false;
                     }
                 }
@@ -189,9 +202,12 @@ fn read_targets(
                 if !done.is_empty() && done.contains(&key_hash(&key)) {
                     return true;
                 }
-                tx.blocking_send(Job::Invalid(line.to_string(), e)).is_ok()
+                push(Job::Invalid(line.to_string(), e), &mut batch)
             }
         })?;
+    }
+    if !batch.is_empty() {
+        let _ = tx.blocking_send(batch);
     }
     Ok(())
 }
@@ -218,8 +234,8 @@ fn count_targets(args: &ProbeArgs) -> Option<u64> {
     u64::try_from(n).ok()
 }
 
-/// Writer thread: JSONL out as results arrive (flushed whenever the queue is momentarily empty).
-fn write_results(
+/// Writer task: JSONL out as results arrive (flushed whenever the queue is momentarily empty).
+async fn write_results(
     mut rx: mpsc::Receiver<HostResult>,
     mut sink: Sink,
     progress: Progress,
@@ -229,7 +245,7 @@ fn write_results(
     let mut line = Vec::with_capacity(4096);
     let mut vulnerable = 0u64;
     let mut write_error: Option<std::io::Error> = None;
-    while let Some(r) = rx.blocking_recv() {
+    while let Some(r) = rx.recv().await {
         summary.add(&r);
         vulnerable += u64::from(r.exposure == "vulnerable");
         progress.inc(vulnerable, summary.exchange);

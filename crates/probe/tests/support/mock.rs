@@ -139,11 +139,21 @@ pub async fn start(variant: Variant, tls: bool, bind: &str) -> std::io::Result<M
     ))
 }
 
-/// Serve on an existing listener.
+/// Serve on an existing listener, recording requests.
 pub fn serve(
     listener: TcpListener,
     variant: Variant,
     tls: Option<tokio_rustls::TlsAcceptor>,
+) -> Mock {
+    serve_with(listener, variant, tls, true)
+}
+
+/// Serve on an existing listener; `record = false` keeps memory flat for benchmarks.
+pub fn serve_with(
+    listener: TcpListener,
+    variant: Variant,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    record: bool,
 ) -> Mock {
     let addr = listener.local_addr().expect("addr");
     let requests = Arc::new(Mutex::new(Vec::new()));
@@ -172,7 +182,7 @@ pub fn serve(
                     }
                     _ => {}
                 }
-                let svc = service_fn(move |req| handle(req, variant, reqs.clone()));
+                let svc = service_fn(move |req| handle(req, variant, record.then(|| reqs.clone())));
                 match tls {
                     Some(acc) => {
                         if let Ok(s) = acc.accept(stream).await {
@@ -201,28 +211,30 @@ pub fn serve(
 async fn handle(
     req: Request<Incoming>,
     variant: Variant,
-    reqs: Arc<Mutex<Vec<Recorded>>>,
+    reqs: Option<Arc<Mutex<Vec<Recorded>>>>,
 ) -> Result<Response<Full<Bytes>>, std::convert::Infallible> {
     let path = req
         .uri()
         .path_and_query()
         .map(|p| p.as_str().to_string())
         .unwrap_or_default();
-    let headers: Vec<(String, String)> = req
-        .headers()
-        .iter()
-        .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
-        .collect();
     let auth = req
         .headers()
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    reqs.lock().unwrap().push(Recorded {
-        method: req.method().to_string(),
-        path: path.clone(),
-        headers,
-    });
+    if let Some(reqs) = reqs {
+        let headers: Vec<(String, String)> = req
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
+        reqs.lock().unwrap().push(Recorded {
+            method: req.method().to_string(),
+            path: path.clone(),
+            headers,
+        });
+    }
     let p = profile(variant);
     if let Some(d) = p.delay {
         tokio::time::sleep(d).await;
