@@ -136,14 +136,12 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
     let rules = a.rules.load();
-    let config = ScanConfig {
-        root: a.root.clone(),
-        log_options: LogScanOptions {
-            max_findings_per_rule: a.max_findings_per_rule,
-            ..Default::default()
-        },
-        threads: a.threads,
+    let mut config = ScanConfig::new(a.root.clone());
+    config.log_options = LogScanOptions {
+        max_findings_per_rule: a.max_findings_per_rule,
+        ..Default::default()
     };
+    config.threads = a.threads;
     // Open the output before the scan so that a bad path fails fast.
     let jsonl_to_stdout = a.jsonl.as_deref().is_some_and(|p| p.as_os_str() == "-");
     let jsonl_file = match &a.jsonl {

@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use crate::model::{ScanIssue, SourceKind};
 use crate::read::chunks::{sniff_encoding, utf8_reader};
@@ -37,8 +38,10 @@ pub struct Host {
     pub system_roots: Vec<String>,
     /// Exchange install folders found (relative), from the location of their `Logging` folder.
     pub exchange_installs: Vec<String>,
-    /// Log files by kind.
+    /// Text log files.
     pub logs: Vec<LogFile>,
+    /// Windows event logs (`.evtx`) and JSON exports of them (kind `Evtx`).
+    pub event_logs: Vec<LogFile>,
 }
 
 /// What discovery found.
@@ -61,7 +64,6 @@ impl Inventory {
 
 /// Folders never worth walking for logs: huge, and never holding Exchange or IIS logs.
 const PRUNE: &[&str] = &[
-    "windows",
     "$recycle.bin",
     "system volume information",
     "winsxs",
@@ -99,14 +101,24 @@ pub fn discover(root: &Path) -> Inventory {
             });
         }
     } else {
+        let markers: Arc<Mutex<Vec<PathBuf>>> = Arc::default();
+        let seen = Arc::clone(&markers);
+        let walk_root = root.to_path_buf();
         let walker = ignore::WalkBuilder::new(root)
             .standard_filters(false)
             .follow_links(false)
             .max_depth(Some(MAX_DEPTH))
-            .filter_entry(|e| {
-                e.depth() == 0
-                    || !e.file_type().is_some_and(|t| t.is_dir())
-                    || !PRUNE.contains(&e.file_name().to_string_lossy().to_lowercase().as_str())
+            .filter_entry(move |e| {
+                if e.depth() == 0 || !e.file_type().is_some_and(|t| t.is_dir()) {
+                    return true;
+                }
+                let name = e.file_name().to_string_lossy().to_lowercase();
+                if SYSTEM_MARKERS.contains(&name.as_str()) {
+                    if let (Some(parent), Ok(mut m)) = (e.path().parent(), seen.lock()) {
+                        m.push(parent.to_path_buf());
+                    }
+                }
+                keep_dir(&walk_root, e.path(), &name)
             })
             .build();
         for entry in walker {
@@ -130,6 +142,21 @@ pub fn discover(root: &Path) -> Inventory {
                 add_file(&mut hosts, f, install);
             }
         }
+        let found = markers.lock().map(|m| m.clone()).unwrap_or_default();
+        for dir in found {
+            let rel = rel_path(root, &dir);
+            let rel = if dir == root { String::new() } else { rel };
+            let host_name = if rel.is_empty() {
+                root_name.clone()
+            } else {
+                host_of(&format!("{rel}/x"), &root_name)
+            };
+            let host = hosts.entry(host_name.clone()).or_insert_with(|| Host {
+                name: host_name,
+                ..Default::default()
+            });
+            host.system_roots.push(rel);
+        }
     }
     for h in hosts.values_mut() {
         h.logs.sort_by(|a, b| a.rel.cmp(&b.rel));
@@ -150,10 +177,35 @@ fn add_file(hosts: &mut BTreeMap<String, Host>, f: LogFile, install: Option<Stri
     if let Some(sr) = system_root_of(&f.rel) {
         host.system_roots.push(sr);
     }
+    if f.kind == SourceKind::Evtx {
+        host.event_logs.push(f);
+        return;
+    }
     if let Some(i) = install {
         host.exchange_installs.push(i);
     }
     host.logs.push(f);
+}
+
+/// Folder names whose presence makes their parent a Windows system drive root.
+const SYSTEM_MARKERS: &[&str] = &["program files", "inetpub", "windows", "programdata"];
+
+/// The only path walked inside `Windows`: where the event logs live.
+const WINDOWS_KEEP: &[&str] = &["system32", "winevt", "logs"];
+
+/// Should the walk go into this folder?
+fn keep_dir(root: &Path, path: &Path, lower_name: &str) -> bool {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().to_lowercase())
+        .collect();
+    if let Some(w) = parts.iter().position(|c| c == "windows") {
+        // Inside Windows: only System32/winevt/Logs (and what is below it).
+        let below = &parts[w + 1..];
+        return below.iter().zip(WINDOWS_KEEP).all(|(a, b)| a == b);
+    }
+    !PRUNE.contains(&lower_name)
 }
 
 /// The host name for files directly under `root`: its folder name, or this machine's name
@@ -246,12 +298,16 @@ fn exchange_install(rel: &str) -> Option<String> {
 /// Decide whether a file is a log exhunt reads, and of which kind.
 fn classify_file(root: &Path, path: &Path, root_name: &str) -> Option<LogFile> {
     let name = path.file_name()?.to_string_lossy().to_lowercase();
-    if !name.ends_with(".log") {
-        return None;
-    }
     let rel = rel_path(root, path);
-    let lower = rel.to_lowercase();
-    let kind = kind_from_path(&lower, &name).or_else(|| kind_from_content(path))?;
+    let kind = if name.ends_with(".evtx") {
+        SourceKind::Evtx
+    } else if name.ends_with(".jsonl") || name.ends_with(".json") {
+        is_event_export(path).then_some(SourceKind::Evtx)?
+    } else if name.ends_with(".log") {
+        kind_from_path(&rel.to_lowercase(), &name).or_else(|| kind_from_content(path))?
+    } else {
+        return None;
+    };
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     Some(LogFile {
         path: path.to_path_buf(),
@@ -280,6 +336,17 @@ fn kind_from_path(lower_rel: &str, name: &str) -> Option<SourceKind> {
     } else {
         None
     }
+}
+
+/// A JSON/JSONL file that holds Windows events as the `evtx` crate's dumper writes them
+/// (`{"Event":{"System":{…},"EventData":{…}}}`).
+fn is_event_export(path: &Path) -> bool {
+    let mut head = [0u8; 2048];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    let text = String::from_utf8_lossy(&head[..n]);
+    text.contains("\"Event\"") && (text.contains("\"System\"") || text.contains("\"EventID\""))
 }
 
 /// Recognise a log by its directives (`#Software:`, `#Log-type:`) in its first 4 KiB.
@@ -386,6 +453,49 @@ mod tests {
             ["EX02/C/EXCHANGE/v15", "EX02/C/Exchange/V15"]
         );
         assert_eq!(inv.hosts[0].system_roots, ["EX01/uploads/auto/C%3A"]);
+    }
+
+    #[test]
+    fn event_logs_and_system_roots_without_logs() {
+        let d = tempfile::tempdir().unwrap();
+        let r = d.path();
+        touch(
+            r,
+            "EX02/C/Windows/System32/winevt/Logs/Security.evtx",
+            "ElfFile",
+        );
+        touch(
+            r,
+            "EX02/C/Windows/System32/config/SYSTEM.evtx",
+            "not walked",
+        );
+        touch(r, "EX02/C/Windows/Temp/x.evtx", "not walked");
+        touch(
+            r,
+            "EX02/exports/app.jsonl",
+            "{\"Event\":{\"System\":{\"EventID\":1}}}\n",
+        );
+        touch(r, "EX02/exports/other.json", "{\"a\":1}");
+        touch(r, "EX03/C/inetpub/wwwroot/iisstart.htm", "x");
+        let inv = discover(r);
+        let ex02 = inv.hosts.iter().find(|h| h.name == "EX02").unwrap();
+        let evtx: Vec<&str> = ex02.event_logs.iter().map(|l| l.rel.as_str()).collect();
+        assert_eq!(evtx, ["EX02/C/Windows/System32/winevt/Logs/Security.evtx"]);
+        assert!(ex02.logs.is_empty());
+        // Outside a drive layout, a file belongs to the host named after the root.
+        let loose = inv
+            .hosts
+            .iter()
+            .find(|h| h.name.starts_with(".tmp"))
+            .unwrap();
+        assert_eq!(loose.event_logs[0].rel, "EX02/exports/app.jsonl");
+        assert_eq!(loose.event_logs.len(), 1, "other.json is no event export");
+        let ex03 = inv
+            .hosts
+            .iter()
+            .find(|h| h.name == "EX03")
+            .expect("host found by its drive layout");
+        assert_eq!(ex03.system_roots, ["EX03/C"]);
     }
 
     #[test]

@@ -148,11 +148,26 @@ pub enum SourceKind {
     Oab,
     /// Exchange remote PowerShell HTTP logs (`Logging/CmdletInfra/Powershell-Proxy/Http`).
     Rps,
+    /// Windows event logs (`.evtx`, or JSON exports of them).
+    Evtx,
+    /// Files on disk (web roots, staging folders).
+    Files,
 }
 
 impl SourceKind {
-    /// Every log source kind.
-    pub const ALL: [SourceKind; 5] = [
+    /// Every source kind.
+    pub const ALL: [SourceKind; 7] = [
+        SourceKind::Iis,
+        SourceKind::HttpProxy,
+        SourceKind::Ecp,
+        SourceKind::Oab,
+        SourceKind::Rps,
+        SourceKind::Evtx,
+        SourceKind::Files,
+    ];
+
+    /// The text log kinds read by the log engine.
+    pub const TEXT_LOGS: [SourceKind; 5] = [
         SourceKind::Iis,
         SourceKind::HttpProxy,
         SourceKind::Ecp,
@@ -168,6 +183,8 @@ impl SourceKind {
             SourceKind::Ecp => "ecp",
             SourceKind::Oab => "oab",
             SourceKind::Rps => "rps",
+            SourceKind::Evtx => "evtx",
+            SourceKind::Files => "files",
         }
     }
 
@@ -179,6 +196,8 @@ impl SourceKind {
             SourceKind::Ecp => "Exchange ECP server logs",
             SourceKind::Oab => "Exchange OAB generator logs",
             SourceKind::Rps => "Exchange remote PowerShell HTTP logs",
+            SourceKind::Evtx => "Windows event logs",
+            SourceKind::Files => "Files (web folders, staging places)",
         }
     }
 

@@ -1,16 +1,19 @@
-//! The scan pipeline: discover → read → detect → correlate, producing a [`ScanReport`].
+//! The scan pipeline: discover → hunt (logs, events, files) → correlate, producing a
+//! [`ScanReport`].
 //!
-//! Files are read in parallel (largest first, so a huge log does not finish last alone); the
-//! evidence is only ever opened for reading.
+//! Each kind of evidence is searched by a [`Hunter`]; this crate has the text-log hunter, and
+//! other crates add theirs (event logs, files) without this one knowing them. Hunters run in
+//! one thread pool and read files in parallel; the evidence is only ever opened for reading.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::correlate::{build_stories, verdict, Story};
+use crate::correlate::{build_stories, shows_attempt, verdict, Story};
 use crate::detect::{LogEngine, LogScanOptions};
 use crate::discover::{discover, Inventory};
 use crate::model::{
@@ -18,8 +21,35 @@ use crate::model::{
 };
 use crate::rules::{RuleDiagnostic, RuleSet};
 
+/// Progress reports from hunters (a progress bar, or nothing).
+pub trait Progress: Send + Sync {
+    /// More work became known.
+    fn add_work(&self, files: u64, bytes: u64);
+    /// Work was done.
+    fn advance(&self, files: u64, bytes: u64);
+}
+
+/// Time window a user asked for: findings outside it are dropped from the report.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TimeFilter {
+    /// Keep findings at or after this time.
+    pub since: Option<DateTime<Utc>>,
+    /// Keep findings at or before this time.
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl TimeFilter {
+    /// Does a finding's time fall in the window? Findings without time are kept.
+    pub fn keeps(&self, t: Option<DateTime<Utc>>) -> bool {
+        match t {
+            None => true,
+            Some(t) => self.since.is_none_or(|s| t >= s) && self.until.is_none_or(|u| t <= u),
+        }
+    }
+}
+
 /// What to scan and how.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ScanConfig {
     /// The evidence root: a mounted drive, a collection folder, a folder of logs, or one log.
     pub root: PathBuf,
@@ -27,6 +57,125 @@ pub struct ScanConfig {
     pub log_options: LogScanOptions,
     /// Worker threads (`None`: one per core).
     pub threads: Option<usize>,
+    /// Where hunters report progress.
+    pub progress: Option<Arc<dyn Progress>>,
+    /// Keep only findings in this window.
+    pub time_filter: TimeFilter,
+}
+
+impl ScanConfig {
+    /// A configuration with defaults for everything but the root.
+    pub fn new(root: impl Into<PathBuf>) -> ScanConfig {
+        ScanConfig {
+            root: root.into(),
+            log_options: LogScanOptions::default(),
+            threads: None,
+            progress: None,
+            time_filter: TimeFilter::default(),
+        }
+    }
+}
+
+impl std::fmt::Debug for ScanConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScanConfig")
+            .field("root", &self.root)
+            .field("threads", &self.threads)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What one hunter contributes to a scan.
+#[derive(Debug, Default)]
+pub struct Contribution {
+    /// Rule hits.
+    pub findings: Vec<Finding>,
+    /// What was read: (host, kind, coverage), one entry per file or per kind.
+    pub coverage: Vec<(String, SourceKind, SourceCoverage)>,
+    /// Input problems (bounded per file by the hunter).
+    pub issues: Vec<ScanIssue>,
+    /// Input problems counted but not listed.
+    pub issues_not_listed: u64,
+    /// Matches counted but not kept.
+    pub suppressed: Vec<Suppressed>,
+    /// Problems compiling the hunter's own rules.
+    pub rule_diagnostics: Vec<RuleDiagnostic>,
+    /// Rules the hunter compiled and ran.
+    pub rules_run: usize,
+}
+
+impl Contribution {
+    /// Fold another contribution into this one.
+    pub fn absorb(&mut self, other: Contribution) {
+        self.findings.extend(other.findings);
+        self.coverage.extend(other.coverage);
+        self.issues.extend(other.issues);
+        self.issues_not_listed += other.issues_not_listed;
+        self.suppressed.extend(other.suppressed);
+        self.rule_diagnostics.extend(other.rule_diagnostics);
+        self.rules_run += other.rules_run;
+    }
+}
+
+/// A searcher for one kind of evidence.
+pub trait Hunter: Sync {
+    /// Short name for messages.
+    fn name(&self) -> &'static str;
+    /// Search the evidence the inventory lists. Runs inside the scan's thread pool; never
+    /// fails as a whole: problems are issues in the contribution.
+    fn hunt(&self, inventory: &Inventory, config: &ScanConfig) -> Contribution;
+}
+
+/// The text-log hunter (IIS and Exchange logs).
+pub struct LogHunter {
+    engine: LogEngine,
+    rules: usize,
+}
+
+impl LogHunter {
+    /// Compile the log rules of `rules`.
+    pub fn new(rules: &RuleSet, options: LogScanOptions) -> LogHunter {
+        LogHunter {
+            engine: LogEngine::new(rules, options),
+            rules: rules.log_rules.len(),
+        }
+    }
+}
+
+impl Hunter for LogHunter {
+    fn name(&self) -> &'static str {
+        "logs"
+    }
+
+    fn hunt(&self, inventory: &Inventory, config: &ScanConfig) -> Contribution {
+        let mut files: Vec<_> = inventory.log_files().collect();
+        files.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.rel.cmp(&b.rel)));
+        if let Some(p) = &config.progress {
+            p.add_work(files.len() as u64, files.iter().map(|f| f.size).sum());
+        }
+        let results: Vec<_> = files
+            .par_iter()
+            .map(|f| {
+                let r = self.engine.scan_file(f);
+                if let Some(p) = &config.progress {
+                    p.advance(1, f.size);
+                }
+                (f.host.clone(), f.kind, r)
+            })
+            .collect();
+        let mut out = Contribution {
+            rules_run: self.rules,
+            ..Default::default()
+        };
+        for (host, kind, r) in results {
+            out.coverage.push((host, kind, r.coverage));
+            out.findings.extend(r.findings);
+            out.issues.extend(r.issues);
+            out.issues_not_listed += r.issues_not_listed;
+            out.suppressed.extend(r.suppressed);
+        }
+        out
+    }
 }
 
 /// The verdict and coverage for one host.
@@ -75,8 +224,10 @@ pub struct ScanReport {
     pub suppressed: Vec<Suppressed>,
     /// Rule-loading problems.
     pub rule_diagnostics: Vec<RuleDiagnostic>,
-    /// Number of rules that loaded.
+    /// Number of rules that loaded and ran.
     pub rules_loaded: usize,
+    /// Findings left out by the time filter.
+    pub filtered_out: u64,
 }
 
 impl ScanReport {
@@ -112,67 +263,110 @@ pub enum ScanError {
 }
 
 /// Sources an Exchange server is expected to have; their absence is reported.
-const EXPECTED: [SourceKind; 5] = SourceKind::ALL;
+const EXPECTED: [SourceKind; 5] = SourceKind::TEXT_LOGS;
 
-/// Run a scan over `config.root` with `rules`.
+/// Run a text-log scan over `config.root` with `rules` (the log hunter only).
 pub fn scan(config: &ScanConfig, rules: &RuleSet) -> Result<ScanReport, ScanError> {
+    let logs = LogHunter::new(rules, config.log_options.clone());
+    scan_with(config, rules, &[&logs])
+}
+
+/// Run a scan with the given hunters.
+pub fn scan_with(
+    config: &ScanConfig,
+    rules: &RuleSet,
+    hunters: &[&dyn Hunter],
+) -> Result<ScanReport, ScanError> {
     let started = Utc::now();
     std::fs::metadata(&config.root).map_err(|e| ScanError::Root {
         path: config.root.display().to_string(),
         reason: e.to_string(),
     })?;
-    let inventory = discover(&config.root);
-    let engine = LogEngine::new(rules, config.log_options.clone());
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads.unwrap_or(0))
         .build()
         .map_err(|e| ScanError::Threads(e.to_string()))?;
-    let mut files: Vec<_> = inventory.log_files().collect();
-    files.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.rel.cmp(&b.rel)));
-    let results: Vec<_> = pool.install(|| {
-        files
-            .par_iter()
-            .map(|f| (f.host.clone(), f.kind, engine.scan_file(f)))
-            .collect()
+    let (inventory, all) = pool.install(|| {
+        let inventory = discover(&config.root);
+        let mut all = Contribution::default();
+        for h in hunters {
+            all.absorb(h.hunt(&inventory, config));
+        }
+        (inventory, all)
     });
-    assemble(config, rules, inventory, results, started)
+    Ok(assemble(config, rules, inventory, all, started))
+}
+
+/// Raise findings whose rule asks for it when their host shows an intrusion from other rules.
+fn escalate(findings: &mut [Finding]) {
+    let mut intruded: BTreeMap<String, bool> = BTreeMap::new();
+    for f in findings.iter() {
+        if f.rule.escalate_on_intrusion.is_none()
+            && shows_attempt(f)
+            && f.severity >= Severity::High
+        {
+            intruded.insert(f.host.clone(), true);
+        }
+    }
+    for f in findings.iter_mut() {
+        if let Some(to) = f.rule.escalate_on_intrusion {
+            if intruded.contains_key(&f.host) && to > f.severity {
+                f.notes.push(format!(
+                    "raised from {} to {to}: the same server shows exploitation or a backdoor",
+                    f.severity
+                ));
+                f.severity = to;
+            }
+        }
+    }
 }
 
 fn assemble(
     config: &ScanConfig,
     rules: &RuleSet,
     inventory: Inventory,
-    results: Vec<(String, SourceKind, crate::detect::FileScan)>,
+    all: Contribution,
     started: DateTime<Utc>,
-) -> Result<ScanReport, ScanError> {
-    let mut findings = Vec::new();
+) -> ScanReport {
     let mut issues = inventory.issues.clone();
-    let mut issues_not_listed = 0;
-    let mut suppressed = Vec::new();
+    issues.extend(all.issues);
+    let mut suppressed = all.suppressed;
     let mut coverage: BTreeMap<String, BTreeMap<SourceKind, SourceCoverage>> = BTreeMap::new();
-    for (host, kind, r) in results {
+    for (host, kind, c) in &all.coverage {
         coverage
-            .entry(host)
+            .entry(host.clone())
             .or_default()
-            .entry(kind)
+            .entry(*kind)
             .or_default()
-            .merge(&r.coverage);
-        findings.extend(r.findings);
-        issues.extend(r.issues);
-        issues_not_listed += r.issues_not_listed;
-        suppressed.extend(r.suppressed);
+            .merge(c);
     }
+    let before = all.findings.len();
+    let mut findings: Vec<Finding> = all
+        .findings
+        .into_iter()
+        .filter(|f| config.time_filter.keeps(f.timestamp))
+        .collect();
+    let filtered_out = (before - findings.len()) as u64;
+    escalate(&mut findings);
     findings.sort_by(|a, b| {
         (&a.host, a.timestamp, &a.path, a.line()).cmp(&(&b.host, b.timestamp, &b.path, b.line()))
     });
     issues.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     suppressed.sort_by(|a, b| (&a.path, &a.rule_id).cmp(&(&b.path, &b.rule_id)));
     let stories = build_stories(&mut findings);
+    let mut names: Vec<String> = inventory.hosts.iter().map(|h| h.name.clone()).collect();
+    for h in coverage.keys().chain(findings.iter().map(|f| &f.host)) {
+        if !names.contains(h) {
+            names.push(h.clone());
+        }
+    }
+    names.sort();
     let mut hosts = Vec::new();
-    for h in &inventory.hosts {
-        let host_findings: Vec<&Finding> = findings.iter().filter(|f| f.host == h.name).collect();
+    for name in names {
+        let inv = inventory.hosts.iter().find(|h| h.name == name);
+        let host_findings: Vec<&Finding> = findings.iter().filter(|f| f.host == name).collect();
         let (level, reason) = verdict(host_findings.iter().copied());
-        let cov = coverage.remove(&h.name).unwrap_or_default();
+        let cov = coverage.remove(&name).unwrap_or_default();
         let missing = EXPECTED
             .iter()
             .copied()
@@ -183,13 +377,13 @@ fn assemble(
             *by_sev.entry(f.severity).or_insert(0) += 1;
         }
         hosts.push(HostReport {
-            name: h.name.clone(),
+            name: name.clone(),
             verdict: level,
             reason,
             coverage: cov,
             missing_sources: missing,
-            exchange_installs: h.exchange_installs.clone(),
-            system_roots: h.system_roots.clone(),
+            exchange_installs: inv.map(|h| h.exchange_installs.clone()).unwrap_or_default(),
+            system_roots: inv.map(|h| h.system_roots.clone()).unwrap_or_default(),
             findings_by_severity: by_sev,
         });
     }
@@ -197,8 +391,9 @@ fn assemble(
         hosts.push(HostReport {
             name: crate::discover::rel_path(&config.root, &config.root),
             verdict: VerdictLevel::NoEvidence,
-            reason: "no Exchange or IIS log was found under the root: nothing could be checked"
-                .into(),
+            reason:
+                "no evidence exhunt can read was found under the root: nothing could be checked"
+                    .into(),
             coverage: BTreeMap::new(),
             missing_sources: EXPECTED.to_vec(),
             exchange_installs: vec![],
@@ -206,7 +401,9 @@ fn assemble(
             findings_by_severity: BTreeMap::new(),
         });
     }
-    Ok(ScanReport {
+    let mut rule_diagnostics = rules.diagnostics.clone();
+    rule_diagnostics.extend(all.rule_diagnostics);
+    ScanReport {
         root: config.root.display().to_string(),
         version: env!("CARGO_PKG_VERSION"),
         started,
@@ -215,9 +412,10 @@ fn assemble(
         findings,
         stories,
         issues,
-        issues_not_listed,
+        issues_not_listed: all.issues_not_listed,
         suppressed,
-        rule_diagnostics: rules.diagnostics.clone(),
-        rules_loaded: rules.log_rules.len(),
-    })
+        rule_diagnostics,
+        rules_loaded: all.rules_run,
+        filtered_out,
+    }
 }

@@ -86,7 +86,7 @@ impl LogEngine {
     /// Compile the automata for every log kind.
     pub fn new(rules: &RuleSet, options: LogScanOptions) -> LogEngine {
         let mut kinds = HashMap::new();
-        for kind in SourceKind::ALL {
+        for kind in SourceKind::TEXT_LOGS {
             let mut literals: Vec<String> = Vec::new();
             let mut pattern_rules: Vec<Vec<usize>> = Vec::new();
             let mut unfiltered = Vec::new();
@@ -152,6 +152,15 @@ impl LogEngine {
     /// become [`ScanIssue`]s.
     pub fn scan_file(&self, file: &LogFile) -> FileScan {
         let mut out = FileScan::default();
+        if !self.kinds.contains_key(&file.kind) {
+            out.issues.push(issue(
+                file,
+                "not-a-text-log",
+                None,
+                format!("{} is not a text log kind", file.kind),
+            ));
+            return out;
+        }
         let mut f = match File::open(&file.path) {
             Ok(f) => f,
             Err(e) => {

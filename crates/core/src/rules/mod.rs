@@ -43,6 +43,9 @@ pub struct RuleMeta {
     pub remediation: String,
     /// Where the rule came from (`embedded:<file>` or a user path).
     pub origin: String,
+    /// Raise the severity to this level when the same host also shows exploitation or a
+    /// backdoor (weak alone, strong in context: e.g. archives in ProgramData).
+    pub escalate_on_intrusion: Option<Severity>,
 }
 
 /// A rule document as written in YAML.
@@ -65,7 +68,22 @@ struct RuleSpec {
     remediation: String,
     #[serde(default)]
     author: Option<String>,
+    #[serde(default)]
+    escalate_on_intrusion: Option<Severity>,
     log: Option<log::LogSpec>,
+    /// Event-log logic, compiled by the event hunter.
+    event: Option<serde_yaml_ng::Value>,
+    /// File logic, compiled by the file hunter.
+    file: Option<serde_yaml_ng::Value>,
+}
+
+/// A rule whose logic another crate compiles (`event:` or `file:` blocks).
+#[derive(Debug, Clone)]
+pub struct PendingRule {
+    /// The rule's metadata.
+    pub meta: Arc<RuleMeta>,
+    /// The logic block, uncompiled.
+    pub logic: serde_yaml_ng::Value,
 }
 
 /// How serious a rule-loading problem is.
@@ -109,6 +127,10 @@ impl std::fmt::Display for RuleDiagnostic {
 pub struct RuleSet {
     /// Text-log rules.
     pub log_rules: Vec<LogRule>,
+    /// Event-log rules (`event:` blocks), for the event hunter to compile.
+    pub event_rules: Vec<PendingRule>,
+    /// File rules (`file:` blocks), for the file hunter to compile.
+    pub file_rules: Vec<PendingRule>,
     /// Problems met while loading.
     pub diagnostics: Vec<RuleDiagnostic>,
     /// The rule files read.
@@ -154,9 +176,28 @@ impl RuleSet {
             .any(|d| d.level == DiagnosticLevel::Error)
     }
 
-    /// Every rule's metadata, in load order.
+    /// Every rule's metadata: log rules, then event rules, then file rules.
     pub fn metas(&self) -> impl Iterator<Item = &Arc<RuleMeta>> {
-        self.log_rules.iter().map(|r| &r.meta)
+        self.log_rules
+            .iter()
+            .map(|r| &r.meta)
+            .chain(self.event_rules.iter().map(|r| &r.meta))
+            .chain(self.file_rules.iter().map(|r| &r.meta))
+    }
+
+    /// Number of rules loaded, all kinds.
+    pub fn len(&self) -> usize {
+        self.log_rules.len() + self.event_rules.len() + self.file_rules.len()
+    }
+
+    /// True when no rule loaded.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Record a problem found while compiling a rule outside this crate.
+    pub fn diagnostic(&mut self, d: RuleDiagnostic) {
+        self.diagnostics.push(d);
     }
 
     fn add_path(&mut self, path: &Path, seen: &mut HashSet<String>) {
@@ -268,9 +309,10 @@ impl RuleSet {
             references: spec.references,
             remediation: spec.remediation.trim().to_string(),
             origin: origin.to_string(),
+            escalate_on_intrusion: spec.escalate_on_intrusion,
         });
-        match spec.log {
-            Some(logic) => match LogRule::compile(meta, logic) {
+        match (spec.log, spec.event, spec.file) {
+            (Some(logic), None, None) => match LogRule::compile(meta, logic) {
                 Ok((rule, warnings)) => {
                     for w in warnings {
                         self.warn(origin, Some(id.clone()), w);
@@ -279,10 +321,18 @@ impl RuleSet {
                 }
                 Err(e) => self.error(origin, Some(id), e),
             },
-            None => self.error(
+            (None, Some(logic), None) => self.event_rules.push(PendingRule { meta, logic }),
+            (None, None, Some(logic)) => self.file_rules.push(PendingRule { meta, logic }),
+            (None, None, None) => self.error(
                 origin,
                 Some(id),
-                "rule has no logic: add a `log:` block".into(),
+                "rule has no logic: add a `log:`, `event:` or `file:` block".into(),
+            ),
+            _ => self.error(
+                origin,
+                Some(id),
+                "rule has more than one of `log:`, `event:`, `file:`; write one rule per kind"
+                    .into(),
             ),
         }
     }
