@@ -184,7 +184,7 @@ impl Prober {
     ) -> bool {
         let mut attempt = 0;
         loop {
-            if conn.as_ref().map_or(true, |c| !c.reusable) {
+            if conn.as_ref().is_none_or(|c| !c.reusable) {
                 match self.connect_retrying(ep).await {
                     Ok(c) => *conn = Some(c),
                     Err(e) => {

@@ -167,7 +167,7 @@ fn update_build(display_name: &str) -> Option<BuildNumber> {
             r.kb.as_deref()
                 .is_some_and(|k| k.eq_ignore_ascii_case(&format!("KB{kb}")))
         })
-        .filter(|r| cu.as_deref().map_or(true, |c| r.cu.eq_ignore_ascii_case(c)))
+        .filter(|r| cu.as_deref().is_none_or(|c| r.cu.eq_ignore_ascii_case(c)))
         .map(|r| r.build)
         .max()
 }
