@@ -274,6 +274,9 @@ pub struct Finding {
     pub evidence: String,
     /// The story (group of related findings) this one belongs to, set by correlation.
     pub story: Option<usize>,
+    /// Kind-specific top-level facts written as-is to the JSONL line (`sha256`, `size`,
+    /// `modified`, `created`, `channel`, `event_id`, `computer`, `matches`…).
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 impl Finding {

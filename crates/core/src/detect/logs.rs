@@ -647,6 +647,7 @@ fn evaluate(
         fields,
         evidence: truncate_evidence(rec.raw(), MAX_EVIDENCE_BYTES),
         story: None,
+        extra: BTreeMap::new(),
     });
 }
 

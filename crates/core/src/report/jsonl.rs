@@ -36,7 +36,7 @@ pub fn finding_json(f: &Finding) -> Value {
         Location::Record { record_id } => Some(record_id),
         _ => None,
     };
-    json!({
+    let mut v = json!({
         "kind": "finding",
         "rule_id": f.rule.id,
         "title": f.rule.title,
@@ -63,7 +63,13 @@ pub fn finding_json(f: &Finding) -> Value {
         "remediation": f.rule.remediation,
         "references": f.rule.references,
         "rule_origin": f.rule.origin,
-    })
+    });
+    if let Value::Object(m) = &mut v {
+        for (k, x) in &f.extra {
+            m.entry(k.clone()).or_insert_with(|| x.clone());
+        }
+    }
+    v
 }
 
 fn coverage_json(c: &SourceCoverage) -> Value {
