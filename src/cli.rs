@@ -2,15 +2,21 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use exhunt_core::detect::{LogEngine, LogScanOptions};
-use exhunt_core::report::console::ConsoleWriter;
+use exhunt_core::report::console::{ConsoleStyle, ConsoleWriter};
 use exhunt_core::report::jsonl::JsonlWriter;
 use exhunt_core::report::ReportWriter;
 use exhunt_core::rules::{DiagnosticLevel, RuleSet, RuleSources};
-use exhunt_core::{ScanConfig, Severity};
+use exhunt_core::scan::{Progress, TimeFilter};
+use exhunt_core::{ScanConfig, ScanReport, Severity};
+
+use crate::pipeline;
+use crate::progress::ProgressBar;
 
 const EXIT_HELP: &str = "\
 Exit status:
@@ -33,9 +39,20 @@ pub struct Cli {
 enum Command {
     /// Hunt an evidence tree (mounted drive, triage collection, folder of logs) for compromise.
     #[command(after_help = EXIT_HELP)]
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
+    /// Check Exchange servers remotely for missing fixes, with passive requests only.
+    Probe(exhunt_probe::ProbeArgs),
+    /// Show what the build table knows about Exchange version numbers.
+    Builds(exhunt_builds::BuildsArgs),
     /// List the loaded rules, check user rule files, or print the prefilter literals.
     Rules(RulesArgs),
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff).
+    Man,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -43,6 +60,16 @@ enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    /// Verdict, coverage, findings grouped by stage with examples and remediation.
+    Human,
+    /// One line per finding.
+    Table,
+    /// JSON Lines on standard output (same as `--jsonl -`).
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -76,21 +103,33 @@ struct ScanArgs {
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     threads: Option<usize>,
-    /// No console summary.
+    /// No console summary and no progress bar.
     #[arg(long, short)]
     quiet: bool,
+    /// Console format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
     /// Colours in the console summary.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
-    /// Hide findings below this severity in the console (JSONL keeps everything).
+    /// Hide findings below this severity in the console (files keep everything).
     #[arg(long, value_name = "LEVEL", default_value = "info")]
     min_severity: Severity,
+    /// Keep only findings at or after this time (RFC 3339, or a date: 2021-03-01).
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    since: Option<DateTime<Utc>>,
+    /// Keep only findings at or before this time (RFC 3339, or a date, which means its end).
+    #[arg(long, value_name = "TIME", value_parser = parse_time_end)]
+    until: Option<DateTime<Utc>>,
     /// Findings kept per rule and file; further matches are counted and reported, not listed.
     #[arg(long, value_name = "N", default_value_t = 1000)]
     max_findings_per_rule: u64,
     /// Example findings shown per rule in the console.
     #[arg(long, value_name = "N", default_value_t = 1)]
     examples: usize,
+    /// Do not look for the installed Exchange build (exposure).
+    #[arg(long)]
+    no_exposure: bool,
 }
 
 #[derive(Debug, Args)]
@@ -105,6 +144,25 @@ struct RulesArgs {
     json: bool,
 }
 
+fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.to_utc());
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight").and_utc())
+        .map_err(|_| format!("'{s}' is not an RFC 3339 time or a YYYY-MM-DD date"))
+}
+
+fn parse_time_end(s: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(d
+            .and_hms_nano_opt(23, 59, 59, 999_999_999)
+            .expect("end of day")
+            .and_utc());
+    }
+    parse_time(s)
+}
+
 /// Parse the process arguments, run, and return the exit status.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -116,8 +174,18 @@ pub fn main() -> i32 {
         }
     };
     let result = match cli.command {
-        Command::Scan(a) => run_scan(a),
+        Command::Scan(a) => run_scan(*a),
+        Command::Probe(a) => exhunt_probe::run(a),
+        Command::Builds(a) => exhunt_builds::run(a),
         Command::Rules(a) => run_rules(a),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "exhunt", &mut io::stdout());
+            Ok(0)
+        }
+        Command::Man => clap_mangen::Man::new(Cli::command())
+            .render(&mut io::stdout())
+            .map(|_| 0)
+            .map_err(Into::into),
     };
     match result {
         Ok(code) => code,
@@ -134,6 +202,12 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
         .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
 }
 
+fn create(path: &Path) -> anyhow::Result<BufWriter<File>> {
+    File::create(path)
+        .map(BufWriter::new)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
+}
+
 fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
     let rules = a.rules.load();
     let mut config = ScanConfig::new(a.root.clone());
@@ -142,34 +216,35 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
         ..Default::default()
     };
     config.threads = a.threads;
-    // Open the output before the scan so that a bad path fails fast.
-    let jsonl_to_stdout = a.jsonl.as_deref().is_some_and(|p| p.as_os_str() == "-");
+    config.time_filter = TimeFilter {
+        since: a.since,
+        until: a.until,
+    };
+    let json_console = matches!(a.format, Format::Json);
+    let jsonl_to_stdout = json_console || a.jsonl.as_deref().is_some_and(|p| p.as_os_str() == "-");
+    // Open outputs before the scan so that a bad path fails fast.
     let jsonl_file = match &a.jsonl {
-        Some(p) if !jsonl_to_stdout => {
-            Some(BufWriter::new(File::create(p).map_err(|e| {
-                anyhow::anyhow!("cannot write {}: {e}", p.display())
-            })?))
-        }
+        Some(p) if p.as_os_str() != "-" => Some(create(p)?),
         _ => None,
     };
-    let report = exhunt_core::scan(&config, &rules)?;
+    let bar = (!a.quiet && io::stderr().is_terminal()).then(|| Arc::new(ProgressBar::new()));
+    if let Some(b) = &bar {
+        config.progress = Some(Arc::clone(b) as Arc<dyn Progress>);
+    }
+    let options = pipeline::PipelineOptions {
+        exposure: !a.no_exposure,
+    };
+    let report = pipeline::scan(&config, &rules, &options)?;
+    if let Some(b) = &bar {
+        b.finish();
+    }
     if let Some(out) = jsonl_file {
         JsonlWriter::new(out).write_report(&report)?;
     }
     if jsonl_to_stdout {
         JsonlWriter::new(io::stdout().lock()).write_report(&report)?;
     } else if !a.quiet {
-        let color = match a.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-            }
-        };
-        let mut w = ConsoleWriter::new(io::stdout().lock(), color);
-        w.min_severity = a.min_severity;
-        w.examples_per_rule = a.examples;
-        w.write_report(&report)?;
+        write_console(&a, &report)?;
     } else {
         for d in report
             .rule_diagnostics
@@ -183,6 +258,22 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
     Ok(if reported { 1 } else { 0 })
 }
 
+fn write_console(a: &ScanArgs, report: &ScanReport) -> io::Result<()> {
+    let color = match a.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let mut w = ConsoleWriter::new(io::stdout().lock(), color);
+    w.min_severity = a.min_severity;
+    w.examples_per_rule = a.examples;
+    w.style = match a.format {
+        Format::Table => ConsoleStyle::Table,
+        _ => ConsoleStyle::Human,
+    };
+    w.write_report(report)
+}
+
 fn run_rules(a: RulesArgs) -> anyhow::Result<i32> {
     let rules = a.rules.load();
     let mut out = io::stdout().lock();
@@ -194,21 +285,26 @@ fn run_rules(a: RulesArgs) -> anyhow::Result<i32> {
     } else if a.json {
         for r in &rules.log_rules {
             let mut v = serde_json::to_value(&*r.meta)?;
+            v["kind"] = "log".into();
             v["sources"] = serde_json::to_value(&r.sources)?;
             v["prefilter"] = serde_json::to_value(&r.literals)?;
             writeln!(out, "{v}")?;
         }
+        for (kind, list) in [("event", &rules.event_rules), ("file", &rules.file_rules)] {
+            for r in list {
+                let mut v = serde_json::to_value(&*r.meta)?;
+                v["kind"] = kind.into();
+                writeln!(out, "{v}")?;
+            }
+        }
     } else {
-        for r in &rules.log_rules {
-            let m = &r.meta;
-            let sources: Vec<&str> = r.sources.iter().map(|s| s.as_str()).collect();
+        for m in rules.metas() {
             writeln!(
                 out,
-                "{:<14} {:<8} {:<17} {:<14} {}{}",
+                "{:<14} {:<8} {:<17} {}{}",
                 m.id,
                 m.severity.as_str(),
                 m.stage.as_str(),
-                sources.join(","),
                 m.title,
                 if m.cves.is_empty() {
                     String::new()
@@ -220,7 +316,7 @@ fn run_rules(a: RulesArgs) -> anyhow::Result<i32> {
         writeln!(
             out,
             "{} rules from {} files",
-            rules.log_rules.len(),
+            rules.len(),
             rules.files.len()
         )?;
     }
@@ -229,4 +325,31 @@ fn run_rules(a: RulesArgs) -> anyhow::Result<i32> {
     }
     out.flush()?;
     Ok(if rules.has_errors() { 2 } else { 0 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn time_arguments() {
+        assert_eq!(
+            parse_time("2021-03-03").unwrap().to_rfc3339(),
+            "2021-03-03T00:00:00+00:00"
+        );
+        assert_eq!(
+            parse_time_end("2021-03-03")
+                .unwrap()
+                .format("%H:%M:%S")
+                .to_string(),
+            "23:59:59"
+        );
+        assert!(parse_time("2021-03-03T02:00:00Z").is_ok());
+        assert!(parse_time("yesterday").is_err());
+    }
 }

@@ -1,6 +1,10 @@
 //! The `exhunt` command line: turns arguments into a scan configuration and wires the
-//! engine to the report writers. All detection logic lives in `exhunt-core`.
+//! hunters (logs, exposure, events, files) to the report writers. Detection logic lives in
+//! the `exhunt-*` crates.
 
 #![deny(missing_docs)]
 
 pub mod cli;
+pub mod exposure;
+pub mod pipeline;
+pub mod progress;

@@ -111,9 +111,24 @@ fn check_contract(run: &Run) {
         assert!(f["cves"].is_array());
         let p = f["path"].as_str().unwrap();
         assert!(!p.contains('\\') && !p.starts_with('/'), "{p}");
-        assert!(f["line"].as_u64().unwrap() >= 1);
-        let ts = f["timestamp"].as_str().unwrap();
-        assert!(ts.ends_with('Z') && ts.len() >= 20, "{ts}");
+        if let Some(line) = f["line"].as_u64() {
+            assert!(line >= 1);
+        } else {
+            assert!(f["line"].is_null());
+        }
+        if let Some(ts) = f["timestamp"].as_str() {
+            assert!(ts.ends_with('Z') && ts.len() >= 20, "{ts}");
+        } else {
+            assert!(f["timestamp"].is_null());
+        }
+        let text_log =
+            ["iis", "httpproxy", "ecp", "oab", "rps"].contains(&f["source"].as_str().unwrap());
+        if text_log {
+            assert!(
+                f["line"].is_u64() && f["timestamp"].is_string(),
+                "log findings have line and time: {f}"
+            );
+        }
         assert!(!f["evidence"].as_str().unwrap().is_empty());
         assert!(!f["remediation"].as_str().unwrap().is_empty());
     }
@@ -230,7 +245,7 @@ fn compromised_server_is_compromised_with_exact_findings() {
 
 #[test]
 fn clean_server_has_no_evidence_and_only_the_admin_nmap_check() {
-    let run = run_scan("clean-ex2016", &[]);
+    let run = run_scan("clean-ex2016", &["--no-exposure"]);
     assert_eq!(
         run.code, 0,
         "informational notes alone → exit status 0\n{}",
@@ -310,6 +325,7 @@ fn usage_errors_exit_2_and_bad_rule_files_are_named() {
     let out = Command::new(env!("CARGO_BIN_EXE_exhunt"))
         .arg("scan")
         .arg(repo().join("examples/clean-ex2016"))
+        .arg("--no-exposure")
         .arg("--rules")
         .arg(dir.path())
         .arg("--color=never")
@@ -362,7 +378,10 @@ log:
 "#,
     )
     .unwrap();
-    let run = run_scan("clean-ex2016", &["--rules", dir.path().to_str().unwrap()]);
+    let run = run_scan(
+        "clean-ex2016",
+        &["--no-exposure", "--rules", dir.path().to_str().unwrap()],
+    );
     assert_eq!(run.code, 1);
     let local: Vec<&Value> = findings(&run)
         .into_iter()
@@ -374,4 +393,46 @@ log:
         .as_str()
         .unwrap()
         .ends_with("W3SVC1/u_ex210306.log"));
+}
+
+#[test]
+fn installed_build_is_assessed_from_the_evidence() {
+    // EX01 runs 2016 CU19 without any security update; EX02 has the March 2021 update only.
+    let run = run_scan("compromised-ex2016", &[]);
+    let exp: Vec<&Value> = findings(&run)
+        .into_iter()
+        .filter(|f| f["stage"] == "exposure")
+        .collect();
+    assert_eq!(exp.len(), 1);
+    assert_eq!(exp[0]["rule_id"], "EXH-EXP-001");
+    assert_eq!(exp[0]["fields"]["build"], "15.1.2176.2");
+    assert_eq!(exp[0]["exposure"], "vulnerable");
+    assert!(exp[0]["cves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c == "CVE-2021-26855"));
+
+    let run = run_scan("clean-ex2016", &[]);
+    assert_eq!(run.code, 1, "a missing security update is a finding");
+    let summary = run.lines.last().unwrap();
+    assert_eq!(
+        summary["verdict"], "no evidence found",
+        "exposure is not compromise"
+    );
+    assert!(summary["reason"].as_str().unwrap().contains("exposed"));
+    let exp: Vec<&Value> = findings(&run)
+        .into_iter()
+        .filter(|f| f["stage"] == "exposure")
+        .collect();
+    assert_eq!(exp[0]["fields"]["build"], "15.1.2176.9");
+    let cves = exp[0]["cves"].as_array().unwrap();
+    assert!(
+        !cves.iter().any(|c| c == "CVE-2021-26855"),
+        "March 2021 SU fixes ProxyLogon"
+    );
+    assert!(
+        cves.iter().any(|c| c == "CVE-2021-34473"),
+        "but not ProxyShell"
+    );
 }

@@ -258,12 +258,19 @@ pub fn verdict<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> (VerdictL
             explain(&attempts, "attack activity without proof that it succeeded"),
         );
     }
-    let minor = findings.len();
-    let reason = if minor == 0 {
-        "no rule matched the evidence that was read (see coverage for what was read)".to_string()
+    let exposed = findings
+        .iter()
+        .filter(|f| f.rule.stage == Stage::Exposure && f.severity >= Severity::Medium)
+        .count();
+    let minor = findings.len() - exposed;
+    let mut reason = if minor == 0 {
+        "no attack trace in the evidence that was read (see coverage for what was read)".to_string()
     } else {
-        format!("only {minor} low-severity or informational observation(s); no exploitation, backdoor or post-exploitation trace")
+        format!("no exploitation, backdoor or post-exploitation trace; only {minor} low-severity or informational observation(s)")
     };
+    if exposed > 0 {
+        reason.push_str("; but the server is exposed: the installed build lacks security fixes (see the exposure finding)");
+    }
     (VerdictLevel::NoEvidence, reason)
 }
 

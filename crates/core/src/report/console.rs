@@ -8,10 +8,21 @@ use super::ReportWriter;
 use crate::model::{Finding, Severity, Stage, VerdictLevel};
 use crate::scan::{HostReport, ScanReport};
 
+/// How the console lays findings out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsoleStyle {
+    /// Verdict, coverage, findings grouped by stage with examples and remediation.
+    Human,
+    /// One line per finding: time, severity, rule, host, client, location.
+    Table,
+}
+
 /// Writes the human summary.
 pub struct ConsoleWriter<W: Write> {
     out: W,
     color: bool,
+    /// Layout.
+    pub style: ConsoleStyle,
     /// Findings below this severity are counted but not listed.
     pub min_severity: Severity,
     /// How many example findings to show per rule.
@@ -26,6 +37,7 @@ impl<W: Write> ConsoleWriter<W> {
         ConsoleWriter {
             out,
             color,
+            style: ConsoleStyle::Human,
             min_severity: Severity::Info,
             examples_per_rule: 1,
         }
@@ -202,10 +214,10 @@ impl<W: Write> ConsoleWriter<W> {
             1..=3 => format!(" from {}", ips.join(", ")),
             n => format!(" from {n} addresses"),
         };
-        let cves = if f0.rule.cves.is_empty() {
-            String::new()
-        } else {
-            format!(" [{}]", f0.rule.cves.join(", "))
+        let cves = match f0.rule.cves.len() {
+            0 => String::new(),
+            1..=6 => format!(" [{}]", f0.rule.cves.join(", ")),
+            n => format!(" [{}, +{} more]", f0.rule.cves[..5].join(", "), n - 5),
         };
         writeln!(
             self.out,
@@ -268,8 +280,55 @@ pub fn human_bytes(n: u64) -> String {
     }
 }
 
+impl<W: Write> ConsoleWriter<W> {
+    fn table(&mut self, r: &ScanReport) -> std::io::Result<()> {
+        writeln!(
+            self.out,
+            "{:<20}  {:<8}  {:<12}  {:<18}  {:<16}  {:<15}  location",
+            "time (UTC)", "severity", "rule", "stage", "host", "client"
+        )?;
+        for f in r
+            .findings
+            .iter()
+            .filter(|f| f.severity >= self.min_severity)
+        {
+            let time = f
+                .timestamp
+                .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                .unwrap_or_else(|| "-".into());
+            let loc = match f.line() {
+                Some(l) => format!("{}:{l}", f.path),
+                None => f.path.clone(),
+            };
+            let sev = self.sev(f.severity);
+            writeln!(
+                self.out,
+                "{time:<20}  {sev}  {:<12}  {:<18}  {:<16}  {:<15}  {}",
+                f.rule.id,
+                f.rule.stage.as_str(),
+                one_line(&f.host, 16),
+                f.client_ip.as_deref().unwrap_or("-"),
+                one_line(&loc, 160)
+            )?;
+        }
+        for h in &r.hosts {
+            writeln!(
+                self.out,
+                "# {}: {} — {}",
+                h.name,
+                h.verdict,
+                one_line(&h.reason, 300)
+            )?;
+        }
+        self.out.flush()
+    }
+}
+
 impl<W: Write> ReportWriter for ConsoleWriter<W> {
     fn write_report(&mut self, r: &ScanReport) -> std::io::Result<()> {
+        if self.style == ConsoleStyle::Table {
+            return self.table(r);
+        }
         let secs = (r.finished - r.started).num_milliseconds() as f64 / 1000.0;
         let files: u64 = r
             .hosts

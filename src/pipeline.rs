@@ -1,0 +1,35 @@
+//! Which hunters a scan runs: the one place that knows every kind of evidence exhunt reads.
+
+use exhunt_core::rules::RuleSet;
+use exhunt_core::scan::{scan_with, Hunter, LogHunter, ScanError};
+use exhunt_core::{ScanConfig, ScanReport};
+
+use crate::exposure::ExposureHunter;
+
+/// Switches for the optional hunters.
+#[derive(Debug, Clone)]
+pub struct PipelineOptions {
+    /// Look for the installed Exchange build.
+    pub exposure: bool,
+}
+
+impl Default for PipelineOptions {
+    fn default() -> Self {
+        PipelineOptions { exposure: true }
+    }
+}
+
+/// Run every hunter over `config.root`.
+pub fn scan(
+    config: &ScanConfig,
+    rules: &RuleSet,
+    options: &PipelineOptions,
+) -> Result<ScanReport, ScanError> {
+    let logs = LogHunter::new(rules, config.log_options.clone());
+    let exposure = ExposureHunter;
+    let mut hunters: Vec<&dyn Hunter> = vec![&logs];
+    if options.exposure {
+        hunters.push(&exposure);
+    }
+    scan_with(config, rules, &hunters)
+}
