@@ -71,6 +71,9 @@ pub fn build_stories(findings: &mut [Finding]) -> Vec<Story> {
     let mut first_with_key: HashMap<String, usize> = HashMap::new();
     let mut keyless = Vec::new();
     for (i, f) in findings.iter().enumerate() {
+        if f.rule.stage == Stage::Exposure {
+            continue;
+        }
         let mut keys = Vec::new();
         if let Some(ip) = &f.client_ip {
             keys.push(format!("{}|ip|{ip}", f.host));
@@ -96,7 +99,9 @@ pub fn build_stories(findings: &mut [Finding]) -> Vec<Story> {
         }
     }
     // Keyless findings: attach to the nearest keyed finding in time, or group by rule.
-    let keyed: Vec<usize> = (0..n).filter(|i| !keyless.contains(i)).collect();
+    let keyed: Vec<usize> = (0..n)
+        .filter(|i| !keyless.contains(i) && findings[*i].rule.stage != Stage::Exposure)
+        .collect();
     let mut by_rule: HashMap<(String, String), usize> = HashMap::new();
     for &i in &keyless {
         let f = &findings[i];
@@ -129,8 +134,9 @@ pub fn build_stories(findings: &mut [Finding]) -> Vec<Story> {
         }
     }
     // Number the stories by first activity.
+    // Exposure findings describe the server, not activity: they belong to no story.
     let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for i in 0..n {
+    for i in (0..n).filter(|&i| findings[i].rule.stage != Stage::Exposure) {
         groups.entry(uf.find(i)).or_default().push(i);
     }
     let mut list: Vec<Vec<usize>> = groups.into_values().collect();
@@ -313,4 +319,194 @@ fn explain(list: &[&Finding], lead: &str) -> String {
         String::new()
     };
     format!("{lead}: {}{more}", parts.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Location, SourceKind};
+    use crate::rules::RuleMeta;
+    use std::sync::Arc;
+
+    fn finding(
+        id: &str,
+        stage: Stage,
+        sev: Severity,
+        outcome: Outcome,
+        ip: Option<&str>,
+        t: i64,
+    ) -> Finding {
+        Finding {
+            rule: Arc::new(RuleMeta {
+                id: id.into(),
+                title: format!("rule {id}"),
+                description: String::new(),
+                severity: sev,
+                stage,
+                cves: vec![],
+                tags: vec![],
+                attack: vec![],
+                references: vec![],
+                remediation: String::new(),
+                origin: "test".into(),
+                escalate_on_intrusion: None,
+            }),
+            severity: sev,
+            host: "EX01".into(),
+            source: SourceKind::Iis,
+            path: "x.log".into(),
+            location: Location::Line { line: 1 },
+            timestamp: DateTime::from_timestamp(1_614_740_000 + t, 0),
+            client_ip: ip.map(str::to_string),
+            request_id: None,
+            url_path: Some("/aspnet_client/a.aspx".into()),
+            outcome,
+            notes: vec![],
+            fields: Default::default(),
+            evidence: "raw".into(),
+            story: None,
+            extra: Default::default(),
+        }
+    }
+
+    #[test]
+    fn verdict_levels() {
+        let failed = finding(
+            "A",
+            Stage::Exploitation,
+            Severity::Medium,
+            Outcome::Failure,
+            Some("1.1.1.1"),
+            0,
+        );
+        let worked = finding(
+            "B",
+            Stage::Exploitation,
+            Severity::High,
+            Outcome::Success,
+            Some("1.1.1.1"),
+            5,
+        );
+        let shell = finding(
+            "C",
+            Stage::Backdoor,
+            Severity::High,
+            Outcome::Unknown,
+            Some("2.2.2.2"),
+            9,
+        );
+        let exposure = finding(
+            "E",
+            Stage::Exposure,
+            Severity::High,
+            Outcome::Unknown,
+            None,
+            0,
+        );
+        let info = finding(
+            "I",
+            Stage::Exploitation,
+            Severity::Info,
+            Outcome::Unknown,
+            None,
+            0,
+        );
+        assert_eq!(verdict([&info, &exposure]).0, VerdictLevel::NoEvidence);
+        assert_eq!(
+            verdict([&failed, &info]).0,
+            VerdictLevel::ExploitationAttempted
+        );
+        let (level, reason) = verdict([&failed, &worked]);
+        assert_eq!(level, VerdictLevel::Compromised);
+        assert!(
+            reason.contains("[B]") && !reason.contains("[A]"),
+            "{reason}"
+        );
+        assert_eq!(verdict([&shell]).0, VerdictLevel::Compromised);
+        let failed_shell = finding(
+            "C",
+            Stage::Backdoor,
+            Severity::Medium,
+            Outcome::Failure,
+            None,
+            0,
+        );
+        assert_eq!(
+            verdict([&failed_shell]).0,
+            VerdictLevel::ExploitationAttempted
+        );
+    }
+
+    #[test]
+    fn stories_link_by_address_and_web_shell_and_skip_exposure() {
+        let mut list = vec![
+            finding(
+                "E",
+                Stage::Exposure,
+                Severity::High,
+                Outcome::Unknown,
+                None,
+                0,
+            ),
+            finding(
+                "A",
+                Stage::Exploitation,
+                Severity::High,
+                Outcome::Success,
+                Some("1.1.1.1"),
+                1,
+            ),
+            finding(
+                "C",
+                Stage::Backdoor,
+                Severity::High,
+                Outcome::Success,
+                Some("1.1.1.1"),
+                2,
+            ),
+            // A second address reusing the same web shell joins the story.
+            finding(
+                "C",
+                Stage::Backdoor,
+                Severity::High,
+                Outcome::Success,
+                Some("2.2.2.2"),
+                3,
+            ),
+            // An unrelated scanner stays apart.
+            {
+                let mut f = finding(
+                    "A",
+                    Stage::Exploitation,
+                    Severity::Medium,
+                    Outcome::Failure,
+                    Some("3.3.3.3"),
+                    4,
+                );
+                f.url_path = Some("/ecp/x.js".into());
+                f
+            },
+            // No address: joins the story closest in time (within the window).
+            finding(
+                "K",
+                Stage::Exploitation,
+                Severity::Critical,
+                Outcome::Unknown,
+                None,
+                2,
+            ),
+        ];
+        let stories = build_stories(&mut list);
+        assert_eq!(list[0].story, None, "exposure is no story");
+        assert_eq!(stories.len(), 2);
+        let main = list[1].story.unwrap();
+        assert_eq!(list[2].story, Some(main));
+        assert_eq!(list[3].story, Some(main));
+        assert_eq!(list[5].story, Some(main));
+        assert_ne!(list[4].story, Some(main));
+        let s = &stories[main - 1];
+        assert_eq!(s.client_ips, ["1.1.1.1", "2.2.2.2"]);
+        assert_eq!(s.web_shells, ["/aspnet_client/a.aspx"]);
+        assert_eq!(s.max_severity, Severity::Critical);
+    }
 }
