@@ -1,0 +1,207 @@
+//! Corpus measurement: read every EVTX/JSON file under the given folders (no panic allowed),
+//! count records and corrupt parts, load Sigma folders, and check SigmaHQ regression pairs.
+//!
+//! ```text
+//! cargo run --release -p exhunt-events --example corpus -- evtx ../shared/corpus/evtx \
+//!     sigma ../shared/corpus/sigma regression ../shared/corpus/evtx/SigmaHQ__sigma
+//! cargo run -p exhunt-events --example corpus -- dump FILE   # print flattened events
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use exhunt_core::discover::LogFile;
+use exhunt_core::rules::{RuleSet, RuleSources};
+use exhunt_core::SourceKind;
+use exhunt_events::{EventHunter, EventOptions};
+
+fn files(dir: &Path, exts: &[&str], out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files(&p, exts, out);
+        } else if p
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| exts.iter().any(|x| e.eq_ignore_ascii_case(x)))
+        {
+            out.push(p);
+        }
+    }
+}
+
+fn log_file(p: &Path) -> LogFile {
+    LogFile {
+        path: p.to_path_buf(),
+        rel: p.display().to_string(),
+        kind: SourceKind::Evtx,
+        size: std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+        host: "corpus".into(),
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut it = args.chunks(2);
+    let embedded = RuleSet::load(&RuleSources {
+        embedded: true,
+        user_paths: vec![],
+    });
+    while let Some([cmd, arg]) = it.next() {
+        match cmd.as_str() {
+            "dump" => dump(Path::new(arg)),
+            "evtx" => measure_evtx(Path::new(arg), &embedded),
+            "sigma" => measure_sigma(Path::new(arg)),
+            "regression" => regression(Path::new(arg)),
+            other => eprintln!("unknown command {other}"),
+        }
+    }
+}
+
+fn dump(p: &Path) {
+    struct Print;
+    impl exhunt_events::read::RecordHandler for Print {
+        fn handle(&self, v: &serde_json::Value, id: Option<u64>) -> Vec<exhunt_core::Finding> {
+            if let Some(ev) = exhunt_events::event::flatten(v, id) {
+                let f: Vec<String> = ev.fields().map(|(k, v)| format!("{k}={v}")).collect();
+                println!("{}", f.join(" | "));
+            }
+            vec![]
+        }
+    }
+    let r = if p.extension().is_some_and(|e| e == "evtx") {
+        exhunt_events::read::evtx::read_evtx(p, &Print)
+    } else {
+        exhunt_events::read::json::read_json(p, &Print)
+    };
+    eprintln!(
+        "records {} bad records {} bad chunks {} problems {:?}",
+        r.records, r.bad_records, r.bad_chunks, r.problems
+    );
+}
+
+fn measure_evtx(dir: &Path, rules: &RuleSet) {
+    let hunter = EventHunter::new(rules, EventOptions::default());
+    let mut list = Vec::new();
+    files(dir, &["evtx"], &mut list);
+    list.sort();
+    let (mut records, mut bytes, mut corrupt_files, mut findings) = (0u64, 0u64, 0, 0);
+    for p in &list {
+        let f = log_file(p);
+        bytes += f.size;
+        let c = hunter.hunt_file(&f);
+        let cov = &c.coverage[0].2;
+        records += cov.lines;
+        findings += c.findings.len();
+        if let Some(i) = c
+            .issues
+            .iter()
+            .find(|i| i.kind == "evtx-corrupt" || i.kind == "evtx-unreadable")
+        {
+            corrupt_files += 1;
+            println!("corrupt: {} — {}", p.display(), i.message);
+        }
+        for f in &c.findings {
+            println!(
+                "finding: {} {} {}",
+                f.rule.id,
+                p.file_name().unwrap().to_string_lossy(),
+                f.evidence.chars().take(160).collect::<String>()
+            );
+        }
+    }
+    println!("EVTX: {} files, {} bytes, {} records, {} files with corrupt parts, {} findings (embedded rules)", list.len(), bytes, records, corrupt_files, findings);
+}
+
+fn measure_sigma(dir: &Path) {
+    let load = exhunt_events::sigma::load_dirs(&[dir.to_path_buf()]);
+    let mut reasons: std::collections::BTreeMap<String, usize> = Default::default();
+    for u in &load.unsupported {
+        let key = u
+            .reason
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .chars()
+            .take(90)
+            .collect::<String>();
+        *reasons.entry(key).or_default() += 1;
+    }
+    let warnings = load
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.starts_with("runs on Sysmon only"))
+        .count();
+    println!(
+        "Sigma: {} loaded, {} not loaded, {} process-creation rules on Sysmon 1 only",
+        load.rules.len(),
+        load.unsupported.len(),
+        warnings
+    );
+    for (r, n) in reasons {
+        println!("  {n:4}  {r}");
+    }
+    for u in &load.unsupported {
+        println!("  unsupported: {} — {}", u.path, u.reason);
+    }
+}
+
+fn regression(dir: &Path) {
+    let mut infos = Vec::new();
+    files(dir, &["yml"], &mut infos);
+    infos.retain(|p| p.file_name().is_some_and(|n| n == "info.yml"));
+    infos.sort();
+    let sigma_root =
+        std::env::var("SIGMA_RULES").unwrap_or_else(|_| "../shared/corpus/sigma".into());
+    let mut rule_files = Vec::new();
+    files(Path::new(&sigma_root), &["yml"], &mut rule_files);
+    let (mut pairs, mut have_rule, mut matched, mut unsupported) = (0, 0, 0, 0);
+    for info in infos {
+        let text = std::fs::read_to_string(&info).unwrap_or_default();
+        let Some(id) = text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("- id: "))
+            .map(str::trim)
+        else {
+            continue;
+        };
+        pairs += 1;
+        let Some(rule) = rule_files
+            .iter()
+            .find(|r| std::fs::read_to_string(r).is_ok_and(|t| t.contains(&format!("id: {id}"))))
+        else {
+            continue;
+        };
+        have_rule += 1;
+        let hunter = EventHunter::new(
+            &RuleSet::default(),
+            EventOptions {
+                sigma_dirs: vec![rule.clone()],
+                ..Default::default()
+            },
+        );
+        if hunter.rule_count() == 0 {
+            unsupported += 1;
+            println!(
+                "regression: {id} rule not supported: {:?}",
+                hunter.unsupported().first().map(|u| &u.reason)
+            );
+            continue;
+        }
+        let dirp = info.parent().unwrap();
+        let mut evtx = Vec::new();
+        files(dirp, &["evtx"], &mut evtx);
+        let hits: usize = evtx
+            .iter()
+            .map(|e| hunter.hunt_file(&log_file(e)).findings.len())
+            .sum();
+        if hits > 0 {
+            matched += 1;
+        } else {
+            println!("regression: {id} NOT matched ({})", rule.display());
+        }
+    }
+    println!("Regression pairs: {pairs}; rule present in corpus: {have_rule}; rule unsupported: {unsupported}; matched: {matched}");
+}

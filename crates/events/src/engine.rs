@@ -1,0 +1,276 @@
+//! The detection engine: compiled event rules (native and Sigma) indexed by channel and event
+//! id, so that most records are dismissed by a hash lookup on two System fields before any
+//! condition runs — and, for EVTX, before the record's JSON is even parsed.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use exhunt_core::discover::LogFile;
+use exhunt_core::rules::condition::{Condition, EvalCtx};
+use exhunt_core::rules::RuleMeta;
+use exhunt_core::Finding;
+use serde_json::Value;
+
+use crate::event::{flatten, peek_channel_and_id, Event};
+use crate::finding::build_finding;
+use crate::read::RecordHandler;
+use crate::sigma::Expr;
+
+/// Where a rule applies. Empty lists mean "any".
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    /// Lower-cased channel names.
+    pub channels: Vec<String>,
+    /// Lower-cased provider names.
+    pub providers: Vec<String>,
+    /// Event ids.
+    pub event_ids: Vec<u32>,
+}
+
+/// A rule's condition.
+#[derive(Debug)]
+pub enum Logic {
+    /// A native `event:` condition.
+    Native(Condition),
+    /// A compiled Sigma detection.
+    Sigma(Expr),
+}
+
+impl Logic {
+    fn eval(&self, ev: &Event) -> bool {
+        match self {
+            Logic::Native(c) => c.eval(&mut EvalCtx::new(ev)),
+            Logic::Sigma(e) => e.eval(ev),
+        }
+    }
+
+    /// Field names the condition reads (lower-cased).
+    pub fn fields(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        match self {
+            Logic::Native(c) => c.fields(&mut out),
+            Logic::Sigma(e) => e.fields(&mut out),
+        }
+        out
+    }
+}
+
+/// One way a rule applies: a scope and the logic to run there (a Sigma process-creation rule
+/// has one variant for Sysmon 1 and one, with renamed fields, for Security 4688).
+#[derive(Debug)]
+pub struct Variant {
+    /// Index of the rule in [`Engine::rules`].
+    pub rule: usize,
+    /// Where it applies.
+    pub scope: Scope,
+    /// What it checks.
+    pub logic: Logic,
+}
+
+/// A rule's identity and evidence fields.
+#[derive(Debug)]
+pub struct RuleEntry {
+    /// Metadata shared with findings.
+    pub meta: Arc<RuleMeta>,
+    /// Fields kept as evidence (lower-cased): those the logic reads plus extras.
+    pub fields: Vec<String>,
+}
+
+#[derive(Debug, Default)]
+struct IdIndex {
+    by_id: HashMap<u32, Vec<usize>>,
+    any_id: Vec<usize>,
+}
+
+impl IdIndex {
+    fn add(&mut self, ids: &[u32], v: usize) {
+        if ids.is_empty() {
+            self.any_id.push(v);
+        }
+        for id in ids {
+            self.by_id.entry(*id).or_default().push(v);
+        }
+    }
+
+    fn get(&self, id: u32, out: &mut Vec<usize>) {
+        if let Some(l) = self.by_id.get(&id) {
+            out.extend_from_slice(l);
+        }
+        out.extend_from_slice(&self.any_id);
+    }
+}
+
+/// Compiled rules ready to evaluate events; shared by all threads.
+#[derive(Debug, Default)]
+pub struct Engine {
+    /// The rules.
+    pub rules: Vec<RuleEntry>,
+    variants: Vec<Variant>,
+    by_channel: HashMap<String, IdIndex>,
+    any_channel: IdIndex,
+    /// Findings kept per rule and file; more are counted as suppressed.
+    pub max_findings_per_rule: u64,
+}
+
+impl Engine {
+    /// An empty engine keeping at most `max_findings_per_rule` findings per rule and file.
+    pub fn new(max_findings_per_rule: u64) -> Engine {
+        Engine {
+            max_findings_per_rule,
+            ..Default::default()
+        }
+    }
+
+    /// Add a rule with its variants; returns its index.
+    pub fn add_rule(
+        &mut self,
+        meta: Arc<RuleMeta>,
+        extra_fields: &[String],
+        variants: Vec<(Scope, Logic)>,
+    ) -> usize {
+        let rule = self.rules.len();
+        let mut fields: Vec<String> = Vec::new();
+        for (scope, logic) in variants {
+            for f in logic.fields() {
+                if !fields.contains(&f) {
+                    fields.push(f);
+                }
+            }
+            let v = self.variants.len();
+            if scope.channels.is_empty() {
+                self.any_channel.add(&scope.event_ids, v);
+            }
+            for c in &scope.channels {
+                self.by_channel
+                    .entry(c.clone())
+                    .or_default()
+                    .add(&scope.event_ids, v);
+            }
+            self.variants.push(Variant { rule, scope, logic });
+        }
+        for f in extra_fields {
+            if !fields.contains(f) {
+                fields.push(f.clone());
+            }
+        }
+        self.rules.push(RuleEntry { meta, fields });
+        rule
+    }
+
+    /// Number of rules.
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// True when no rule is loaded.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// Variants that may apply to an event of `channel` and `event_id`.
+    fn candidates(&self, channel: &str, event_id: u32, out: &mut Vec<usize>) {
+        out.clear();
+        if let Some(ix) = self.by_channel.get(channel) {
+            ix.get(event_id, out);
+        } else if channel.bytes().any(|b| b.is_ascii_uppercase()) {
+            if let Some(ix) = self.by_channel.get(&channel.to_lowercase()) {
+                ix.get(event_id, out);
+            }
+        }
+        self.any_channel.get(event_id, out);
+    }
+}
+
+/// The engine applied to one file: counts findings per rule to cap them.
+pub struct FileHunt<'a> {
+    engine: &'a Engine,
+    file: &'a LogFile,
+    counts: Vec<AtomicU64>,
+}
+
+impl<'a> FileHunt<'a> {
+    /// Start hunting `file`.
+    pub fn new(engine: &'a Engine, file: &'a LogFile) -> FileHunt<'a> {
+        FileHunt {
+            engine,
+            file,
+            counts: (0..engine.rules.len()).map(|_| AtomicU64::new(0)).collect(),
+        }
+    }
+
+    /// (rule index, matches not kept) for rules that hit the cap.
+    pub fn suppressed(&self) -> Vec<(usize, u64)> {
+        let keep = self.engine.max_findings_per_rule;
+        self.counts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| {
+                let n = c.load(Ordering::Relaxed);
+                (n > keep).then(|| (i, n - keep))
+            })
+            .collect()
+    }
+
+    fn evaluate(&self, ev: &Event, cands: &[usize]) -> Vec<Finding> {
+        let mut out = Vec::new();
+        let mut matched_rules: Vec<usize> = Vec::new();
+        for &vi in cands {
+            let v = &self.engine.variants[vi];
+            if matched_rules.contains(&v.rule) {
+                continue;
+            }
+            if !v.scope.providers.is_empty()
+                && !v
+                    .scope
+                    .providers
+                    .iter()
+                    .any(|p| p.eq_ignore_ascii_case(&ev.provider))
+            {
+                continue;
+            }
+            if !v.scope.event_ids.is_empty() && !v.scope.event_ids.contains(&ev.event_id) {
+                continue;
+            }
+            if !v.logic.eval(ev) {
+                continue;
+            }
+            matched_rules.push(v.rule);
+            let n = self.counts[v.rule].fetch_add(1, Ordering::Relaxed) + 1;
+            if n > self.engine.max_findings_per_rule {
+                continue;
+            }
+            out.push(build_finding(&self.engine.rules[v.rule], ev, self.file));
+        }
+        out
+    }
+}
+
+impl RecordHandler for FileHunt<'_> {
+    fn handle(&self, event: &Value, record_id: Option<u64>) -> Vec<Finding> {
+        let Some((channel, id)) = peek_channel_and_id(event) else {
+            return vec![];
+        };
+        let mut cands = Vec::new();
+        self.engine.candidates(channel, id, &mut cands);
+        if cands.is_empty() {
+            return vec![];
+        }
+        match flatten(event, record_id) {
+            Some(ev) => self.evaluate(&ev, &cands),
+            None => vec![],
+        }
+    }
+
+    fn handle_bytes(&self, json: &[u8], record_id: Option<u64>) -> Result<Vec<Finding>, String> {
+        if let Some((channel, id)) = crate::peek::channel_and_id(json) {
+            let mut cands = Vec::new();
+            self.engine.candidates(&channel, id, &mut cands);
+            if cands.is_empty() {
+                return Ok(vec![]);
+            }
+        }
+        let v: Value = serde_json::from_slice(json).map_err(|e| e.to_string())?;
+        Ok(self.handle(&v, record_id))
+    }
+}

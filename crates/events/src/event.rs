@@ -1,0 +1,354 @@
+//! One Windows event, flattened for rule evaluation, and how it is built from the JSON shape the
+//! `evtx` crate produces (both for EVTX records and for `evtx_dump` exports).
+//!
+//! # Field naming
+//! Rules name fields case-insensitively:
+//! - **System fields** by their element name: `Channel`, `Provider` (the provider's `Name`
+//!   attribute), `ProviderGuid`, `EventID`, `EventRecordID`, `Computer`, `Level`, `Task`,
+//!   `Opcode`, `Keywords`, `Version`, `TimeCreated` (its `SystemTime`), `ProcessID`,
+//!   `ThreadID` (from `Execution`), `UserID` (from `Security`), `ActivityID`.
+//! - **EventData** named values (`<Data Name="CommandLine">`) by their name: `CommandLine`,
+//!   `Image`, `NewProcessName`, `ScriptBlockText`, …
+//! - **Unnamed EventData** values (classic providers such as the Exchange ones): `Data` holds
+//!   them all joined by spaces (as the rendered message shows them: `New-MailboxExportRequest
+//!   -Mailbox …`), `Data1`, `Data2`, … each one.
+//! - **UserData** leaves by their element name (`SubjectUserName` of a 1102 `LogFileCleared`).
+//! - `Message` from `RenderingInfo`, when the log was forwarded with rendered text.
+//! - `_text`: every EventData, UserData and Message value joined by spaces — for searches
+//!   that do not care which field holds the text (Sigma keywords, Exchange cmdlet events).
+
+use std::sync::OnceLock;
+
+use chrono::{DateTime, Utc};
+use exhunt_core::rules::condition::FieldLookup;
+use serde_json::{Map, Value};
+
+/// A flattened event.
+#[derive(Debug, Clone, Default)]
+pub struct Event {
+    /// `System/Channel`.
+    pub channel: String,
+    /// `System/Provider/@Name`.
+    pub provider: String,
+    /// `System/EventID`.
+    pub event_id: u32,
+    /// `System/EventRecordID` (or the record header's id).
+    pub record_id: u64,
+    /// `System/Computer`.
+    pub computer: String,
+    /// `System/TimeCreated/@SystemTime`.
+    pub timestamp: Option<DateTime<Utc>>,
+    /// (name as written, lower-cased name, value), in document order.
+    fields: Vec<(String, String, String)>,
+    /// The data values, joined lazily for `_text`.
+    text: OnceLock<String>,
+    /// How many leading fields are System fields.
+    system_len: usize,
+}
+
+impl FieldLookup for Event {
+    fn lookup(&self, name: &str) -> Option<&str> {
+        if name == "_text" {
+            return Some(self.text());
+        }
+        self.fields
+            .iter()
+            .find(|(_, lower, _)| lower == name)
+            .map(|(_, _, v)| v.as_str())
+    }
+}
+
+impl Event {
+    /// The value of a field by (any-case) name.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.lookup(&name.to_ascii_lowercase())
+    }
+
+    /// Every field as (name, value), System fields first.
+    pub fn fields(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.fields.iter().map(|(n, _, v)| (n.as_str(), v.as_str()))
+    }
+
+    /// The event's data fields (EventData, UserData, Message) as (name, value).
+    pub fn data_fields(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.fields[self.system_len..]
+            .iter()
+            .map(|(n, _, v)| (n.as_str(), v.as_str()))
+    }
+
+    /// Every data value joined by spaces (the `_text` field).
+    pub fn text(&self) -> &str {
+        self.text.get_or_init(|| {
+            let mut s = String::new();
+            for (name, _, v) in &self.fields[self.system_len..] {
+                // `Data` repeats `Data1..n`; skip it to avoid doubling the text.
+                if name == "Data" || v.is_empty() {
+                    continue;
+                }
+                if !s.is_empty() {
+                    s.push(' ');
+                }
+                s.push_str(v);
+            }
+            s
+        })
+    }
+
+    fn push(&mut self, name: &str, value: String) {
+        self.fields
+            .push((name.to_string(), name.to_ascii_lowercase(), value));
+    }
+}
+
+/// The channel and event id of a JSON event, read without flattening it (for the prefilter).
+pub fn peek_channel_and_id(root: &Value) -> Option<(&str, u32)> {
+    let system = root.get("Event")?.get("System")?;
+    let channel = system.get("Channel").and_then(Value::as_str).unwrap_or("");
+    let id = system.get("EventID").map(event_id_of).unwrap_or(0);
+    Some((channel, id))
+}
+
+fn event_id_of(v: &Value) -> u32 {
+    let v = match v {
+        Value::Object(m) => m.get("#text").unwrap_or(&Value::Null),
+        v => v,
+    };
+    match v {
+        Value::Number(n) => n.as_u64().unwrap_or(0) as u32,
+        Value::String(s) => s.trim().parse().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// Render a JSON leaf as text (numbers and booleans as written, null as empty).
+pub fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Null => Some(String::new()),
+        Value::Array(items) => Some(
+            items
+                .iter()
+                .filter_map(scalar_text)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+        Value::Object(m) => m.get("#text").and_then(scalar_text),
+    }
+}
+
+/// Flatten an event in the `evtx` JSON shape (`{"Event": {"System": …, "EventData": …}}`).
+/// `record_id` is the record header's id, used when `System/EventRecordID` is missing.
+/// Returns `None` when the value is not an event.
+pub fn flatten(root: &Value, record_id: Option<u64>) -> Option<Event> {
+    let event = root.get("Event")?.as_object()?;
+    let system = event.get("System").and_then(Value::as_object)?;
+    let mut ev = Event::default();
+    flatten_system(system, &mut ev);
+    ev.system_len = ev.fields.len();
+    ev.channel = ev.get("Channel").unwrap_or("").to_string();
+    ev.provider = ev.get("Provider").unwrap_or("").to_string();
+    ev.computer = ev.get("Computer").unwrap_or("").to_string();
+    ev.event_id = system.get("EventID").map(event_id_of).unwrap_or(0);
+    ev.record_id = ev
+        .get("EventRecordID")
+        .and_then(|s| s.parse().ok())
+        .or(record_id)
+        .unwrap_or(0);
+    ev.timestamp = ev.get("TimeCreated").and_then(parse_time);
+    if let Some(data) = event.get("EventData") {
+        flatten_event_data(data, &mut ev);
+    }
+    if let Some(user) = event.get("UserData") {
+        flatten_leaves(user, "", &mut ev);
+    }
+    if let Some(msg) = event
+        .get("RenderingInfo")
+        .and_then(|r| r.get("Message"))
+        .and_then(scalar_text)
+    {
+        ev.push("Message", msg);
+    }
+    Some(ev)
+}
+
+/// Parse the `SystemTime` forms seen in exports (RFC 3339, with or without zone).
+pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.to_utc());
+    }
+    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f"))
+        .ok()
+        .map(|n| n.and_utc())
+}
+
+/// Attributes of an element: `#attributes` (default) or `<name>_attributes` (the crate's
+/// `separate_json_attributes` form, passed as `sep`).
+fn attributes<'a>(value: &'a Value, sep: Option<&'a Value>) -> Option<&'a Map<String, Value>> {
+    value
+        .get("#attributes")
+        .and_then(Value::as_object)
+        .or_else(|| sep.and_then(Value::as_object))
+}
+
+fn flatten_system(system: &Map<String, Value>, ev: &mut Event) {
+    for (key, value) in system {
+        if key.ends_with("_attributes") {
+            let base = &key[..key.len() - "_attributes".len()];
+            // Handled with the element itself, or alone when the element has no text.
+            if !system.contains_key(base) || system[base].is_null() {
+                system_attributes(base, value.as_object(), ev);
+            }
+            continue;
+        }
+        let sep = system.get(&format!("{key}_attributes"));
+        match value {
+            Value::Object(_) => {
+                if let Some(t) = value.get("#text").and_then(scalar_text) {
+                    ev.push(key, t);
+                }
+                system_attributes(key, attributes(value, sep), ev);
+            }
+            Value::Null => system_attributes(key, attributes(value, sep), ev),
+            v => {
+                if let Some(t) = scalar_text(v) {
+                    ev.push(key, t);
+                }
+                system_attributes(key, attributes(v, sep), ev);
+            }
+        }
+    }
+}
+
+fn system_attributes(element: &str, attrs: Option<&Map<String, Value>>, ev: &mut Event) {
+    let Some(attrs) = attrs else { return };
+    for (name, v) in attrs {
+        let Some(text) = scalar_text(v) else { continue };
+        let field = match (element, name.as_str()) {
+            ("Provider", "Name") => "Provider".to_string(),
+            ("Provider", "Guid") => "ProviderGuid".to_string(),
+            ("Provider", "EventSourceName") => "EventSourceName".to_string(),
+            ("TimeCreated", "SystemTime") => "TimeCreated".to_string(),
+            ("EventID", "Qualifiers") => "Qualifiers".to_string(),
+            (_, n) => n.to_string(),
+        };
+        ev.push(&field, text);
+    }
+}
+
+fn flatten_event_data(data: &Value, ev: &mut Event) {
+    let Some(map) = data.as_object() else {
+        if let Some(t) = scalar_text(data) {
+            if !t.is_empty() {
+                ev.push("Data", t.clone());
+                ev.push("Data1", t);
+            }
+        }
+        return;
+    };
+    for (key, value) in map {
+        if key == "#attributes" || key.ends_with("_attributes") {
+            continue;
+        }
+        if key == "Data" || key == "#text" {
+            unnamed_data(value, ev);
+            continue;
+        }
+        match value {
+            Value::Object(_) if value.get("#text").is_none() => {
+                flatten_leaves(value, key, ev);
+            }
+            v => {
+                if let Some(t) = scalar_text(v) {
+                    ev.push(key, t);
+                }
+            }
+        }
+    }
+}
+
+fn unnamed_data(value: &Value, ev: &mut Event) {
+    let inner = match value {
+        Value::Object(m) => m.get("#text").unwrap_or(&Value::Null),
+        v => v,
+    };
+    let items: Vec<String> = match inner {
+        Value::Array(a) => a.iter().filter_map(scalar_text).collect(),
+        v => scalar_text(v).into_iter().collect(),
+    };
+    if items.is_empty() {
+        return;
+    }
+    ev.push("Data", items.join(" "));
+    for (i, t) in items.into_iter().enumerate() {
+        ev.push(&format!("Data{}", i + 1), t);
+    }
+}
+
+/// UserData and nested EventData: every leaf by its element name.
+fn flatten_leaves(value: &Value, name: &str, ev: &mut Event) {
+    match value {
+        Value::Object(m) => {
+            if let Some(t) = m.get("#text").and_then(scalar_text) {
+                ev.push(name, t);
+            }
+            for (k, v) in m {
+                if k == "#attributes" || k == "#text" || k.ends_with("_attributes") {
+                    continue;
+                }
+                flatten_leaves(v, k, ev);
+            }
+        }
+        v if !name.is_empty() => {
+            if let Some(t) = scalar_text(v) {
+                ev.push(name, t);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flattens_system_named_and_unnamed_data() {
+        let v: Value = serde_json::from_str(
+            r##"{"Event":{"#attributes":{"xmlns":"x"},"System":{"Provider":{"#attributes":{"Name":"MSExchange CmdletLogs"}},
+            "EventID":{"#attributes":{"Qualifiers":16384},"#text":1},"Level":4,"TimeCreated":{"#attributes":{"SystemTime":"2021-03-03T10:00:00.5Z"}},
+            "EventRecordID":42,"Channel":"MSExchange Management","Computer":"EX01.corp.local","Security":null},
+            "EventData":{"Data":{"#text":["New-MailboxExportRequest","-Mailbox 'a' -FilePath '\\\\ex01\\c$\\x.aspx'"]}}}}"##,
+        )
+        .unwrap();
+        let ev = flatten(&v, None).unwrap();
+        assert_eq!(ev.channel, "MSExchange Management");
+        assert_eq!(ev.provider, "MSExchange CmdletLogs");
+        assert_eq!(ev.event_id, 1);
+        assert_eq!(ev.record_id, 42);
+        assert_eq!(ev.computer, "EX01.corp.local");
+        assert_eq!(ev.get("qualifiers"), Some("16384"));
+        assert_eq!(ev.get("Data1"), Some("New-MailboxExportRequest"));
+        assert!(ev.text().contains("x.aspx"));
+        assert!(ev.timestamp.is_some());
+        assert_eq!(peek_channel_and_id(&v), Some(("MSExchange Management", 1)));
+    }
+
+    #[test]
+    fn flattens_separate_attributes_and_user_data() {
+        let v: Value = serde_json::from_str(
+            r##"{"Event":{"System":{"Provider":null,"Provider_attributes":{"Name":"Microsoft-Windows-Eventlog"},
+            "EventID":1102,"Channel":"Security","Computer":"EX01"},
+            "UserData":{"LogFileCleared":{"#attributes":{"xmlns":"y"},"SubjectUserName":"attacker","SubjectDomainName":"CORP"}}}}"##,
+        )
+        .unwrap();
+        let ev = flatten(&v, Some(7)).unwrap();
+        assert_eq!(ev.provider, "Microsoft-Windows-Eventlog");
+        assert_eq!(ev.record_id, 7);
+        assert_eq!(ev.get("subjectusername"), Some("attacker"));
+        assert!(flatten(&serde_json::json!({"a": 1}), None).is_none());
+    }
+}

@@ -1,0 +1,239 @@
+//! exhunt's Windows event log hunter.
+//!
+//! Reads EVTX files (with the `evtx` crate, chunks parsed in parallel, corrupt chunks and
+//! records counted and skipped) and JSON/JSONL exports of them, and runs two kinds of rules
+//! over the events: exhunt's own `event:` rules (YAML, in `rules/events/`, see [`rules`]) and
+//! Sigma rules from `--sigma DIR` (see [`sigma`]). Both compile into one [`engine::Engine`]
+//! that dismisses most records by channel and event id before parsing them.
+//!
+//! Wire it in with [`EventArgs`] (flattened into `exhunt scan`) and pass an [`EventHunter`] to
+//! `exhunt_core::scan::scan_with`.
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod engine;
+pub mod event;
+pub mod evtx_writer;
+mod finding;
+mod peek;
+pub mod read;
+pub mod rules;
+pub mod sigma;
+
+use std::path::PathBuf;
+
+use exhunt_core::discover::{Inventory, LogFile};
+use exhunt_core::model::{ScanIssue, SourceCoverage, Suppressed};
+use exhunt_core::rules::{DiagnosticLevel, RuleDiagnostic, RuleSet};
+use exhunt_core::scan::{Contribution, Hunter, ScanConfig};
+use exhunt_core::SourceKind;
+use rayon::prelude::*;
+
+use engine::{Engine, FileHunt};
+pub use sigma::Unsupported;
+
+/// Findings kept per rule and file by default; more are counted as suppressed.
+pub const DEFAULT_MAX_FINDINGS_PER_RULE: u64 = 200;
+
+/// How the event hunter runs.
+#[derive(Debug, Clone)]
+pub struct EventOptions {
+    /// Folders (or files) of Sigma rules to load.
+    pub sigma_dirs: Vec<PathBuf>,
+    /// Skip event logs entirely.
+    pub disabled: bool,
+    /// Findings kept per rule and file.
+    pub max_findings_per_rule: u64,
+}
+
+impl Default for EventOptions {
+    fn default() -> Self {
+        EventOptions {
+            sigma_dirs: vec![],
+            disabled: false,
+            max_findings_per_rule: DEFAULT_MAX_FINDINGS_PER_RULE,
+        }
+    }
+}
+
+/// Command-line options of the event hunter, to flatten into `exhunt scan`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct EventArgs {
+    /// Load Sigma rules from DIR (repeatable). Windows rules run on the event logs; rules that
+    /// cannot be supported are listed with the reason.
+    #[arg(long = "sigma", value_name = "DIR")]
+    pub sigma: Vec<PathBuf>,
+    /// Do not read Windows event logs (.evtx and JSON exports).
+    #[arg(long = "no-events")]
+    pub no_events: bool,
+}
+
+impl EventArgs {
+    /// The hunter options these arguments ask for.
+    pub fn options(&self) -> EventOptions {
+        EventOptions {
+            sigma_dirs: self.sigma.clone(),
+            disabled: self.no_events,
+            ..EventOptions::default()
+        }
+    }
+}
+
+/// The event-log hunter: compiled rules plus what could not be compiled.
+pub struct EventHunter {
+    engine: Engine,
+    options: EventOptions,
+    diagnostics: Vec<RuleDiagnostic>,
+    unsupported: Vec<Unsupported>,
+}
+
+impl EventHunter {
+    /// Compile the `event:` rules of `rules` and the Sigma rules of `options.sigma_dirs`.
+    pub fn new(rules: &RuleSet, options: EventOptions) -> EventHunter {
+        let mut engine = Engine::new(options.max_findings_per_rule);
+        let mut diagnostics = Vec::new();
+        for pending in &rules.event_rules {
+            match rules::compile(pending) {
+                Ok(r) => {
+                    engine.add_rule(pending.meta.clone(), &r.fields, vec![(r.scope, r.logic)]);
+                }
+                Err(e) => diagnostics.push(RuleDiagnostic {
+                    level: DiagnosticLevel::Error,
+                    origin: pending.meta.origin.clone(),
+                    rule_id: Some(pending.meta.id.clone()),
+                    message: e,
+                }),
+            }
+        }
+        let mut unsupported = Vec::new();
+        if !options.sigma_dirs.is_empty() {
+            let load = sigma::load_dirs(&options.sigma_dirs);
+            for r in load.rules {
+                engine.add_rule(r.meta, &[], r.variants);
+            }
+            diagnostics.extend(load.diagnostics);
+            unsupported = load.unsupported;
+        }
+        EventHunter {
+            engine,
+            options,
+            diagnostics,
+            unsupported,
+        }
+    }
+
+    /// Number of rules compiled (native and Sigma).
+    pub fn rule_count(&self) -> usize {
+        self.engine.len()
+    }
+
+    /// Rule compile problems and unsupported Sigma rules.
+    pub fn diagnostics(&self) -> &[RuleDiagnostic] {
+        &self.diagnostics
+    }
+
+    /// Sigma rules that were not loaded, with the reason.
+    pub fn unsupported(&self) -> &[Unsupported] {
+        &self.unsupported
+    }
+
+    /// Hunt one file (EVTX or JSON export) and return its contribution.
+    pub fn hunt_file(&self, file: &LogFile) -> Contribution {
+        let hunt = FileHunt::new(&self.engine, file);
+        let is_json = file
+            .path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("json") || e.eq_ignore_ascii_case("jsonl"));
+        let read = if is_json {
+            read::json::read_json(&file.path, &hunt)
+        } else {
+            read::evtx::read_evtx(&file.path, &hunt)
+        };
+        let mut out = Contribution::default();
+        let coverage = SourceCoverage {
+            files: 1,
+            bytes: file.size,
+            lines: read.records,
+            first: read.first,
+            last: read.last,
+        };
+        out.coverage
+            .push((file.host.clone(), SourceKind::Evtx, coverage));
+        for p in &read.problems {
+            out.issues.push(ScanIssue {
+                kind: p.kind.to_string(),
+                path: file.rel.clone(),
+                line: p.at,
+                message: p.message.clone(),
+            });
+        }
+        out.issues_not_listed = read.problems_total - read.problems.len() as u64;
+        if read.bad_chunks + read.bad_records > 0 {
+            out.issues.push(ScanIssue {
+                kind: "evtx-corrupt".into(),
+                path: file.rel.clone(),
+                line: None,
+                message: format!(
+                    "{} record(s) read; {} chunk(s) and {} record(s) could not be read and were skipped",
+                    read.records, read.bad_chunks, read.bad_records
+                ),
+            });
+        }
+        for (ri, count) in hunt.suppressed() {
+            out.suppressed.push(Suppressed {
+                rule_id: self.engine.rules[ri].meta.id.clone(),
+                path: file.rel.clone(),
+                count,
+            });
+        }
+        out.findings = read.findings;
+        out
+    }
+}
+
+impl Hunter for EventHunter {
+    fn name(&self) -> &'static str {
+        "events"
+    }
+
+    fn hunt(&self, inventory: &Inventory, config: &ScanConfig) -> Contribution {
+        let mut out = Contribution {
+            rule_diagnostics: self.diagnostics.clone(),
+            ..Default::default()
+        };
+        if self.options.disabled {
+            return out;
+        }
+        out.rules_run = self.engine.len();
+        let mut files: Vec<&LogFile> = inventory
+            .hosts
+            .iter()
+            .flat_map(|h| h.event_logs.iter())
+            .collect();
+        files.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.rel.cmp(&b.rel)));
+        if let Some(p) = &config.progress {
+            p.add_work(files.len() as u64, files.iter().map(|f| f.size).sum());
+        }
+        let parts: Vec<Contribution> = files
+            .par_iter()
+            .map(|f| {
+                let c = self.hunt_file(f);
+                if let Some(p) = &config.progress {
+                    p.advance(1, f.size);
+                }
+                c
+            })
+            .collect();
+        for mut c in parts {
+            // Keep the per-file order of findings stable whatever the thread timing.
+            c.findings.sort_by_key(|f| match f.location {
+                exhunt_core::model::Location::Record { record_id } => record_id,
+                _ => 0,
+            });
+            out.absorb(c);
+        }
+        out
+    }
+}

@@ -1,0 +1,211 @@
+//! The compiled form of a Sigma detection and its evaluation against an [`Event`].
+
+use exhunt_core::rules::condition::FieldLookup;
+use regex::Regex;
+
+use crate::event::Event;
+
+/// A compiled Sigma detection.
+#[derive(Debug, Clone)]
+pub enum Expr {
+    /// Every child holds.
+    And(Vec<Expr>),
+    /// At least one child holds.
+    Or(Vec<Expr>),
+    /// The child does not hold.
+    Not(Box<Expr>),
+    /// A test of one field.
+    Field(FieldTest),
+}
+
+/// A test of one field: any matcher (or, with `|all`, every matcher) holds.
+#[derive(Debug, Clone)]
+pub struct FieldTest {
+    /// Lower-cased field name (`_text` for keywords).
+    pub field: String,
+    /// The values' matchers.
+    pub matchers: Vec<Matcher>,
+    /// `|all`: every matcher must hold.
+    pub all: bool,
+}
+
+/// How one value is compared.
+#[derive(Debug, Clone)]
+pub enum Matcher {
+    /// Whole value equals (lower-cased unless `cased`).
+    Exact(String, bool),
+    /// Value contains.
+    Contains(String, bool),
+    /// Value starts with.
+    StartsWith(String, bool),
+    /// Value ends with.
+    EndsWith(String, bool),
+    /// Wildcard pattern or `|re`, as a regex.
+    Regex(Regex),
+    /// `null`: field absent or empty.
+    Null,
+    /// `|exists`.
+    Exists(bool),
+    /// `|gt`, `|gte`, `|lt`, `|lte`.
+    Num(NumOp, f64),
+    /// `|cidr`.
+    Cidr(ipnet::IpNet),
+    /// `|fieldref`: equals another field (lower-cased name).
+    FieldRef(String),
+}
+
+/// Numeric comparison operators.
+#[derive(Debug, Clone, Copy)]
+pub enum NumOp {
+    /// `>`
+    Gt,
+    /// `>=`
+    Gte,
+    /// `<`
+    Lt,
+    /// `<=`
+    Lte,
+}
+
+impl Expr {
+    /// Evaluate against an event.
+    pub fn eval(&self, ev: &Event) -> bool {
+        match self {
+            Expr::And(l) => l.iter().all(|e| e.eval(ev)),
+            Expr::Or(l) => l.iter().any(|e| e.eval(ev)),
+            Expr::Not(e) => !e.eval(ev),
+            Expr::Field(t) => t.eval(ev),
+        }
+    }
+
+    /// Field names read (lower-cased).
+    pub fn fields(&self, out: &mut Vec<String>) {
+        match self {
+            Expr::And(l) | Expr::Or(l) => l.iter().for_each(|e| e.fields(out)),
+            Expr::Not(e) => e.fields(out),
+            Expr::Field(t) => {
+                if t.field != "_text" && !out.contains(&t.field) {
+                    out.push(t.field.clone());
+                }
+            }
+        }
+    }
+
+    /// Rename fields (for a logsource whose events name them differently). Returns the names
+    /// that have no equivalent (`None` in the map) — the caller decides what that means.
+    pub fn rename(&mut self, map: &dyn Fn(&str) -> Option<Option<&'static str>>) -> Vec<String> {
+        let mut missing = Vec::new();
+        self.rename_into(map, &mut missing);
+        missing
+    }
+
+    fn rename_into(
+        &mut self,
+        map: &dyn Fn(&str) -> Option<Option<&'static str>>,
+        missing: &mut Vec<String>,
+    ) {
+        match self {
+            Expr::And(l) | Expr::Or(l) => l.iter_mut().for_each(|e| e.rename_into(map, missing)),
+            Expr::Not(e) => e.rename_into(map, missing),
+            Expr::Field(t) => match map(&t.field) {
+                Some(Some(to)) => t.field = to.to_ascii_lowercase(),
+                Some(None) => missing.push(t.field.clone()),
+                None => {}
+            },
+        }
+    }
+
+    /// Event ids this detection requires (an `EventID` test every match must pass), if any.
+    pub fn required_event_ids(&self) -> Option<Vec<u32>> {
+        match self {
+            Expr::Field(t) if t.field == "eventid" && !t.all => t
+                .matchers
+                .iter()
+                .map(|m| match m {
+                    Matcher::Exact(s, _) => s.parse().ok(),
+                    _ => None,
+                })
+                .collect(),
+            Expr::And(l) => {
+                let sets: Vec<Vec<u32>> = l.iter().filter_map(Expr::required_event_ids).collect();
+                let mut it = sets.into_iter();
+                let first = it.next()?;
+                Some(it.fold(first, |acc, s| {
+                    acc.into_iter().filter(|x| s.contains(x)).collect()
+                }))
+            }
+            Expr::Or(l) => {
+                let mut out = Vec::new();
+                for e in l {
+                    for id in e.required_event_ids()? {
+                        if !out.contains(&id) {
+                            out.push(id);
+                        }
+                    }
+                }
+                Some(out)
+            }
+            _ => None,
+        }
+    }
+}
+
+impl FieldTest {
+    fn eval(&self, ev: &Event) -> bool {
+        let value = ev.lookup(&self.field);
+        let test = |m: &Matcher| matches(m, value, ev);
+        if self.all {
+            self.matchers.iter().all(test)
+        } else {
+            self.matchers.iter().any(test)
+        }
+    }
+}
+
+fn cmp_text<'a>(v: &'a str, cased: bool, buf: &'a mut String) -> &'a str {
+    if cased || !v.bytes().any(|b| b.is_ascii_uppercase() || b >= 0x80) {
+        v
+    } else {
+        *buf = v.to_lowercase();
+        buf
+    }
+}
+
+fn matches(m: &Matcher, value: Option<&str>, ev: &Event) -> bool {
+    match m {
+        Matcher::Null => value.is_none_or(str::is_empty),
+        Matcher::Exists(want) => value.is_some() == *want,
+        _ if value.is_none() => false,
+        _ => {
+            let v = value.unwrap_or("");
+            let mut buf = String::new();
+            match m {
+                Matcher::Exact(s, cased) => cmp_text(v, *cased, &mut buf) == s,
+                Matcher::Contains(s, cased) => cmp_text(v, *cased, &mut buf).contains(s.as_str()),
+                Matcher::StartsWith(s, cased) => {
+                    cmp_text(v, *cased, &mut buf).starts_with(s.as_str())
+                }
+                Matcher::EndsWith(s, cased) => cmp_text(v, *cased, &mut buf).ends_with(s.as_str()),
+                Matcher::Regex(re) => re.is_match(v),
+                Matcher::Num(op, n) => v.trim().parse::<f64>().is_ok_and(|x| match op {
+                    NumOp::Gt => x > *n,
+                    NumOp::Gte => x >= *n,
+                    NumOp::Lt => x < *n,
+                    NumOp::Lte => x <= *n,
+                }),
+                Matcher::Cidr(net) => v
+                    .trim()
+                    .trim_start_matches("::ffff:")
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| net.contains(&ip)),
+                Matcher::FieldRef(other) => ev.lookup(other).is_some_and(|o| o == v),
+                Matcher::Null | Matcher::Exists(_) => unreachable_false(),
+            }
+        }
+    }
+}
+
+/// Arms handled before the value is read.
+fn unreachable_false() -> bool {
+    false
+}

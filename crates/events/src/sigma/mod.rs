@@ -1,0 +1,377 @@
+//! Sigma rules (`--sigma DIR`), compiled by exhunt's own compiler into the same engine as the
+//! native event rules.
+//!
+//! # Supported subset
+//! - **Detection**: search identifiers as maps (AND of fields), lists of maps (OR), keyword
+//!   lists (matched as substrings of any data value, `_text`), `'|all'` keyword maps.
+//! - **Values**: strings with `*`/`?` wildcards and `\` escapes, numbers, booleans, `null`
+//!   (field absent or empty), `''`; lists are OR unless `|all`.
+//! - **Modifiers**: `contains`, `startswith`, `endswith`, `all`, `cased`, `re` (with `i`, `m`,
+//!   `s`), `exists`, `cidr`, `gt`, `gte`, `lt`, `lte`, `fieldref`, `windash`, `base64`,
+//!   `base64offset`, `wide`/`utf16le` (with a base64 modifier). Matching is case-insensitive
+//!   unless `cased` (and `re` is case-sensitive unless `i`, as the specification says).
+//! - **Condition**: `and`, `or`, `not`, parentheses, `1 of`/`any of`/`all of` a name,
+//!   a `name*` pattern or `them`; a list of conditions (OR).
+//! - **Logsources**: Windows categories and services of [`logsource`], with the Security 4688
+//!   field mapping for process creation.
+//!
+//! Not supported, and listed per rule with the reason: aggregations (`| count()`), `timeframe`,
+//! correlation rules, `N of` with N > 1, the `expand` modifier and unknown modifiers,
+//! non-Windows logsources, `webserver` rules (IIS logs belong to the log hunter), multi-document
+//! rule collections (`action: global`), and rules whose status is `deprecated`/`unsupported`.
+
+pub mod detection;
+pub mod expr;
+pub mod logsource;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use exhunt_core::rules::{DiagnosticLevel, RuleDiagnostic, RuleMeta};
+use exhunt_core::{Severity, Stage};
+use serde::Deserialize;
+use serde_yaml_ng::Value;
+
+use crate::engine::{Logic, Scope};
+pub use expr::Expr;
+
+/// A Sigma rule compiled for the engine.
+#[derive(Debug)]
+pub struct SigmaRule {
+    /// Metadata (id `SIGMA-<uuid>`).
+    pub meta: Arc<RuleMeta>,
+    /// Where it applies and what it checks.
+    pub variants: Vec<(Scope, Logic)>,
+}
+
+/// A Sigma rule that was not loaded, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsupported {
+    /// The rule file.
+    pub path: String,
+    /// The Sigma id, when readable.
+    pub id: Option<String>,
+    /// The title, when readable.
+    pub title: Option<String>,
+    /// Why it was not loaded.
+    pub reason: String,
+}
+
+/// What loading Sigma folders produced.
+#[derive(Debug, Default)]
+pub struct SigmaLoad {
+    /// Rules that compiled.
+    pub rules: Vec<SigmaRule>,
+    /// Rules not loaded, each with its reason.
+    pub unsupported: Vec<Unsupported>,
+    /// Diagnostics for the scan report: one per unsupported rule, plus warnings.
+    pub diagnostics: Vec<RuleDiagnostic>,
+}
+
+#[derive(Debug, Deserialize)]
+struct SigmaDoc {
+    title: Option<String>,
+    id: Option<String>,
+    status: Option<String>,
+    description: Option<String>,
+    #[serde(default)]
+    references: Vec<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    level: Option<String>,
+    logsource: Option<LogSource>,
+    detection: Option<Value>,
+    correlation: Option<Value>,
+    action: Option<String>,
+    author: Option<String>,
+    #[serde(default)]
+    falsepositives: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+struct LogSource {
+    product: Option<String>,
+    category: Option<String>,
+    service: Option<String>,
+}
+
+/// Load every `.yml`/`.yaml` under each folder (or single file).
+pub fn load_dirs(paths: &[PathBuf]) -> SigmaLoad {
+    let mut load = SigmaLoad::default();
+    let mut seen = std::collections::HashSet::new();
+    for p in paths {
+        let mut files = Vec::new();
+        collect(p, &mut files);
+        if files.is_empty() {
+            load.diagnostics.push(RuleDiagnostic {
+                level: DiagnosticLevel::Warning,
+                origin: p.display().to_string(),
+                rule_id: None,
+                message: "no Sigma rule files (.yml/.yaml) here".into(),
+            });
+        }
+        files.sort();
+        for f in files {
+            match std::fs::read_to_string(&f) {
+                Ok(text) => load_text(&f.display().to_string(), &text, &mut load, &mut seen),
+                Err(e) => load.diagnostics.push(RuleDiagnostic {
+                    level: DiagnosticLevel::Error,
+                    origin: f.display().to_string(),
+                    rule_id: None,
+                    message: format!("cannot read Sigma rule file: {e}"),
+                }),
+            }
+        }
+    }
+    load
+}
+
+fn collect(p: &Path, out: &mut Vec<PathBuf>) {
+    if p.is_file() {
+        out.push(p.to_path_buf());
+        return;
+    }
+    let Ok(rd) = std::fs::read_dir(p) else { return };
+    for e in rd.flatten() {
+        let q = e.path();
+        if q.is_dir() {
+            collect(&q, out);
+        } else if q
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("yml") || e.eq_ignore_ascii_case("yaml"))
+        {
+            out.push(q);
+        }
+    }
+}
+
+/// Load the Sigma rules of one file's text.
+pub fn load_text(
+    origin: &str,
+    text: &str,
+    load: &mut SigmaLoad,
+    seen: &mut std::collections::HashSet<String>,
+) {
+    let mut docs = Vec::new();
+    for doc in serde_yaml_ng::Deserializer::from_str(text) {
+        match Value::deserialize(doc) {
+            Ok(v) if !v.is_null() => docs.push(v),
+            Ok(_) => {}
+            Err(e) => {
+                unsupported(load, origin, None, None, format!("YAML syntax: {e}"));
+                return;
+            }
+        }
+    }
+    if docs.len() > 1 {
+        let id = docs[0]
+            .get("id")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let title = docs[0]
+            .get("title")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        unsupported(
+            load,
+            origin,
+            id,
+            title,
+            "multi-document rule collections (`action: global`) are not supported".into(),
+        );
+        return;
+    }
+    let Some(doc) = docs.pop() else {
+        unsupported(load, origin, None, None, "file holds no rule".into());
+        return;
+    };
+    let spec: SigmaDoc = match serde_yaml_ng::from_value(doc) {
+        Ok(s) => s,
+        Err(e) => {
+            unsupported(load, origin, None, None, format!("not a Sigma rule: {e}"));
+            return;
+        }
+    };
+    let (id, title) = (spec.id.clone(), spec.title.clone());
+    match compile(origin, &spec) {
+        Ok((rule, warnings)) => {
+            if !seen.insert(rule.meta.id.clone()) {
+                unsupported(
+                    load,
+                    origin,
+                    id,
+                    title,
+                    "duplicate Sigma id: an earlier rule has it".into(),
+                );
+                return;
+            }
+            for w in warnings {
+                load.diagnostics.push(RuleDiagnostic {
+                    level: DiagnosticLevel::Warning,
+                    origin: origin.to_string(),
+                    rule_id: Some(rule.meta.id.clone()),
+                    message: w,
+                });
+            }
+            load.rules.push(rule);
+        }
+        Err(reason) => unsupported(load, origin, id, title, reason),
+    }
+}
+
+fn unsupported(
+    load: &mut SigmaLoad,
+    origin: &str,
+    id: Option<String>,
+    title: Option<String>,
+    reason: String,
+) {
+    load.diagnostics.push(RuleDiagnostic {
+        level: DiagnosticLevel::Warning,
+        origin: origin.to_string(),
+        rule_id: id.as_ref().map(|i| format!("SIGMA-{i}")),
+        message: format!("Sigma rule not loaded: {reason}"),
+    });
+    load.unsupported.push(Unsupported {
+        path: origin.to_string(),
+        id,
+        title,
+        reason,
+    });
+}
+
+fn compile(origin: &str, spec: &SigmaDoc) -> Result<(SigmaRule, Vec<String>), String> {
+    if spec.correlation.is_some() {
+        return Err("correlation rules are not supported".into());
+    }
+    if spec.action.is_some() {
+        return Err("rule collections (`action:`) are not supported".into());
+    }
+    let title = spec.title.clone().ok_or("rule has no `title`")?;
+    let id = spec.id.clone().ok_or("rule has no `id`")?;
+    if let Some(s) = spec.status.as_deref() {
+        if matches!(s, "deprecated" | "unsupported") {
+            return Err(format!("rule status is `{s}`"));
+        }
+    }
+    let ls = spec.logsource.as_ref().ok_or("rule has no `logsource`")?;
+    let detection = spec.detection.as_ref().ok_or("rule has no `detection`")?;
+    let targets = logsource::targets(
+        ls.product.as_deref(),
+        ls.category.as_deref(),
+        ls.service.as_deref(),
+    )?;
+    let expr = detection::compile_detection(detection)?;
+    let mut warnings = Vec::new();
+    let mut variants = Vec::new();
+    for t in targets {
+        let mut e = expr.clone();
+        if let Some(map) = t.rename {
+            let missing = e.rename(&map);
+            if !missing.is_empty() {
+                warnings.push(format!(
+                    "runs on Sysmon only: {} has no field {} (its filters would not apply there)",
+                    t.label,
+                    missing.join(", ")
+                ));
+                continue;
+            }
+        }
+        let mut scope = t.scope;
+        if scope.event_ids.is_empty() {
+            if let Some(ids) = e.required_event_ids() {
+                scope.event_ids = ids;
+            }
+        }
+        variants.push((scope, Logic::Sigma(e)));
+    }
+    if variants.is_empty() {
+        return Err("no logsource variant left after field mapping".into());
+    }
+    let severity = match spec.level.as_deref().unwrap_or("medium") {
+        "informational" => Severity::Info,
+        "low" => Severity::Low,
+        "medium" => Severity::Medium,
+        "high" => Severity::High,
+        "critical" => Severity::Critical,
+        other => return Err(format!("unknown level `{other}`")),
+    };
+    let tags: Vec<String> = spec.tags.iter().map(|t| t.to_ascii_lowercase()).collect();
+    let meta = RuleMeta {
+        id: format!("SIGMA-{id}"),
+        title,
+        description: spec.description.clone().unwrap_or_default().trim().to_string(),
+        severity,
+        stage: stage_of(&tags),
+        cves: tags
+            .iter()
+            .filter_map(|t| t.strip_prefix("cve."))
+            .map(|c| format!("CVE-{}", c.to_ascii_uppercase()))
+            .collect(),
+        tags: tags
+            .iter()
+            .filter(|t| !t.starts_with("cve.") && !is_technique(t))
+            .cloned()
+            .collect(),
+        attack: tags
+            .iter()
+            .filter(|t| is_technique(t))
+            .map(|t| t["attack.".len()..].to_ascii_uppercase())
+            .collect(),
+        references: spec.references.clone(),
+        remediation: format!(
+            "Community Sigma rule{}: review the matching event and its process tree; false positives: {}.",
+            spec.author.as_deref().map(|a| format!(" by {a}")).unwrap_or_default(),
+            spec.falsepositives
+                .as_ref()
+                .map(|v| serde_yaml_ng::to_string(v).unwrap_or_default().replace('\n', " ").trim().to_string())
+                .unwrap_or_else(|| "not stated".into())
+        ),
+        origin: origin.to_string(),
+        escalate_on_intrusion: None,
+    };
+    Ok((
+        SigmaRule {
+            meta: Arc::new(meta),
+            variants,
+        },
+        warnings,
+    ))
+}
+
+fn is_technique(t: &str) -> bool {
+    t.strip_prefix("attack.t")
+        .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+}
+
+/// The attack stage from ATT&CK tactic tags (latest stage of the chain wins).
+fn stage_of(tags: &[String]) -> Stage {
+    let has = |names: &[&str]| {
+        tags.iter().any(|t| {
+            t.strip_prefix("attack.")
+                .is_some_and(|r| names.contains(&r.replace('_', "-").as_str()))
+        })
+    };
+    if has(&["impact"]) {
+        Stage::Ransomware
+    } else if has(&["collection", "exfiltration"]) {
+        Stage::Espionage
+    } else if has(&["persistence"]) {
+        Stage::Backdoor
+    } else if has(&[
+        "credential-access",
+        "execution",
+        "discovery",
+        "lateral-movement",
+        "privilege-escalation",
+        "defense-evasion",
+        "command-and-control",
+    ]) {
+        Stage::PostExploitation
+    } else if has(&["initial-access"]) {
+        Stage::Exploitation
+    } else {
+        Stage::PostExploitation
+    }
+}
