@@ -115,7 +115,7 @@ pub(crate) fn plan(host: &HostReport, findings: &[&Finding], stories: &[&Story])
             Priority::Now,
             "Contain: take the server off the internet and preserve evidence",
             "Block inbound HTTPS to the server (or stop the published rule on the reverse proxy) while keeping it running; capture memory and a disk image, and copy the IIS, HttpProxy, ECP and event logs before anything is cleaned. Work from copies.",
-            host.reason.clone(),
+            "verdict: compromised (see the reason above)".into(),
             vec![],
         ));
     }

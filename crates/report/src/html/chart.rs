@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 use chrono::{DateTime, TimeZone, Utc};
 use exhunt_core::scan::HostReport;
-use exhunt_core::{Finding, Severity, Stage};
+use exhunt_core::{Finding, Severity, SourceKind, Stage};
 
 use super::escape::esc;
 
@@ -19,6 +19,22 @@ const BUCKETS: usize = 180;
 const MARK_ROWS: f64 = 3.0;
 const COV_LANE: f64 = 17.0;
 const STAGE_LANE: f64 = 34.0;
+
+/// One coverage lane: label, bar (x from, x to) or `None` when missing, tooltip.
+type Lane = (String, Option<(f64, f64)>, String);
+
+/// A lane label short enough for the label column.
+fn short(k: SourceKind) -> &'static str {
+    match k {
+        SourceKind::Iis => "IIS W3C logs",
+        SourceKind::HttpProxy => "HttpProxy logs",
+        SourceKind::Ecp => "ECP server logs",
+        SourceKind::Oab => "OAB generator logs",
+        SourceKind::Rps => "Remote PowerShell logs",
+        SourceKind::Evtx => "Windows event logs",
+        SourceKind::Files => "Files",
+    }
+}
 
 /// The fill colour of a stage (the same palette as the page's CSS).
 pub(crate) fn stage_color(s: Stage) -> &'static str {
@@ -108,7 +124,7 @@ pub(crate) fn timeline_svg(
     let x_of = |t: DateTime<Utc>| LEFT + ((t - t0).num_milliseconds() as f64 / span) * PLOT;
 
     // Lanes.
-    let mut cov: Vec<(String, Option<(f64, f64)>, String)> = host
+    let mut cov: Vec<Lane> = host
         .coverage
         .iter()
         .map(|(k, c)| {
@@ -123,7 +139,7 @@ pub(crate) fn timeline_svg(
                 c.first.map(super::util::time).unwrap_or_else(|| "?".into()),
                 c.last.map(super::util::time).unwrap_or_else(|| "?".into()),
             );
-            (k.describe().to_string(), bar, tip)
+            (short(*k).to_string(), bar, tip)
         })
         .collect();
     for k in &host.missing_sources {

@@ -52,7 +52,7 @@ This report is self-contained: it loads nothing from the network. Times are UTC.
         time(r.started),
         time(r.finished)
     );
-    let _ = write!(s, "<script>{SCRIPT}</script></body></html>\n");
+    let _ = writeln!(s, "<script>{SCRIPT}</script></body></html>");
     s
 }
 

@@ -32,17 +32,36 @@ fn shape(f: &Finding) -> (Option<&str>, Option<&str>) {
 }
 
 fn rows<'a>(r: &'a ScanReport, members: &[usize], km: &KeyMoments) -> Vec<Row<'a>> {
-    // Group findings of one logged event (same time, file, line).
+    // One event per logged request: findings of the same line, or of the same Exchange request
+    // id (IIS `cafeReqId` = HttpProxy `RequestId`), whichever log they came from.
     let mut events: Vec<Vec<usize>> = Vec::new();
+    let mut by_request: std::collections::HashMap<&str, usize> = Default::default();
     for &i in members {
-        match events.last_mut() {
-            Some(ev) if event_key(&r.findings[ev[0]]) == event_key(&r.findings[i]) => ev.push(i),
-            _ => events.push(vec![i]),
+        let f = &r.findings[i];
+        let req = f.request_id.as_deref().filter(|x| !x.is_empty());
+        let at = match req.and_then(|x| by_request.get(x)) {
+            Some(&e) => e,
+            None => match events.last() {
+                Some(ev) if event_key(&r.findings[ev[0]]) == event_key(f) => events.len() - 1,
+                _ => {
+                    events.push(Vec::new());
+                    events.len() - 1
+                }
+            },
+        };
+        events[at].push(i);
+        if let Some(x) = req {
+            by_request.entry(x).or_insert(at);
         }
     }
     let mut out: Vec<Row<'a>> = Vec::new();
     for ev in events {
-        let f = &r.findings[ev[0]];
+        // Show the finding that says most: the one with a client address, else the first.
+        let f = ev
+            .iter()
+            .map(|&i| &r.findings[i])
+            .find(|f| f.client_ip.is_some())
+            .unwrap_or(&r.findings[ev[0]]);
         let mut rules: Vec<&str> = ev.iter().map(|&i| r.findings[i].rule.id.as_str()).collect();
         rules.sort();
         rules.dedup();
@@ -62,12 +81,18 @@ fn rows<'a>(r: &'a ScanReport, members: &[usize], km: &KeyMoments) -> Vec<Row<'a
                 prev.events += 1;
                 prev.last_time = f.timestamp.or(prev.last_time);
                 prev.severity = prev.severity.max(severity);
-                if !prev.sources.contains(&f.source) {
-                    prev.sources.push(f.source);
+                for &i in &ev {
+                    let k = r.findings[i].source;
+                    if !prev.sources.contains(&k) {
+                        prev.sources.push(k);
+                    }
                 }
                 continue;
             }
         }
+        let mut sources: Vec<SourceKind> = ev.iter().map(|&i| r.findings[i].source).collect();
+        sources.sort();
+        sources.dedup();
         out.push(Row {
             first: f,
             last_time: f.timestamp,
@@ -75,7 +100,7 @@ fn rows<'a>(r: &'a ScanReport, members: &[usize], km: &KeyMoments) -> Vec<Row<'a
             rules,
             severity,
             labels,
-            sources: vec![f.source],
+            sources,
         });
     }
     out
