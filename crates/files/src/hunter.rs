@@ -1,0 +1,361 @@
+//! The file hunter: compiles every file check once, lists the files worth scanning, and scans
+//! them in the scan's thread pool with one yara-x scanner per worker.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::sync::Arc;
+
+use exhunt_core::discover::Inventory;
+use exhunt_core::model::{ScanIssue, Severity, SourceCoverage, SourceKind, Stage};
+use exhunt_core::rules::{RuleDiagnostic, RuleMeta, RuleSet};
+use exhunt_core::scan::{Contribution, Hunter, ScanConfig};
+use rayon::prelude::*;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::areas::{self, Candidate};
+use crate::config::ConfigChecks;
+use crate::filerules::{self, FileRecord, FileRule};
+use crate::finding::{self, render_bytes, FileFacts, StringMatch};
+use crate::iocs::{hex, HashIocs};
+use crate::options::FileOptions;
+use crate::yara::{self, CompiledYara};
+
+/// Issues listed per scan before they are only counted.
+const MAX_LISTED_ISSUES: usize = 1000;
+/// Matched strings kept per rule and file.
+const MAX_MATCHES_PER_RULE: usize = 16;
+/// Matches kept per pattern and pattern.
+const MAX_MATCHES_PER_PATTERN: usize = 4;
+
+/// Searches files for web shells, post-exploitation traces, ransomware and IIS tampering.
+pub struct FileHunter {
+    options: FileOptions,
+    yara: Option<CompiledYara>,
+    file_rules: Vec<FileRule>,
+    iocs: HashIocs,
+    config: ConfigChecks,
+    ioc_meta: Arc<RuleMeta>,
+    diagnostics: Vec<RuleDiagnostic>,
+}
+
+/// What scanning one file produced.
+#[derive(Default)]
+struct FileResult {
+    findings: Vec<exhunt_core::Finding>,
+    issues: Vec<ScanIssue>,
+    read: bool,
+    bytes: u64,
+}
+
+impl FileHunter {
+    /// Compile the embedded YARA pack, the user's `--yara` folders, the `file:` rules of
+    /// `rules` and the hash IOC lists. Compilation problems are kept as diagnostics (see
+    /// [`FileHunter::diagnostics`]) and reported in the scan's contribution.
+    pub fn new(rules: &RuleSet, options: FileOptions) -> FileHunter {
+        let mut diagnostics = Vec::new();
+        let mut iocs = HashIocs::default();
+        let (yara, file_rules) = if options.enabled {
+            let y = yara::compile(
+                options.embedded_rules,
+                &options.yara_paths,
+                &mut iocs,
+                &mut diagnostics,
+            );
+            let f = filerules::compile(&rules.file_rules, &mut diagnostics);
+            (Some(y), f)
+        } else {
+            (None, Vec::new())
+        };
+        FileHunter {
+            options,
+            yara,
+            file_rules,
+            iocs,
+            config: ConfigChecks::new(),
+            ioc_meta: Arc::new(RuleMeta {
+                id: "EXH-FH-001".into(),
+                title: "File matches a known-bad SHA-256 hash".into(),
+                description: "The file's SHA-256 is on a hash IOC list (the embedded lists of web shells and tools published for Exchange intrusions, or a user list loaded with --yara).".into(),
+                severity: Severity::Critical,
+                stage: Stage::Backdoor,
+                cves: vec![],
+                tags: vec!["IOC".into()],
+                attack: vec!["T1505.003".into()],
+                references: vec!["https://www.microsoft.com/en-us/security/blog/2021/03/02/hafnium-targeting-exchange-servers/".into()],
+                remediation: "Preserve a copy, remove the file, list who requested or ran it, and treat the server as compromised.".into(),
+                origin: "embedded:rules/files/iocs".into(),
+                escalate_on_intrusion: None,
+            }),
+            diagnostics,
+        }
+    }
+
+    /// Problems met while compiling the rules (also reported by [`Hunter::hunt`]).
+    pub fn diagnostics(&self) -> &[RuleDiagnostic] {
+        &self.diagnostics
+    }
+
+    /// Metadata of every rule the hunter runs: YARA rules, `file:` rules, configuration
+    /// checks and the hash-IOC rule.
+    pub fn rule_metas(&self) -> Vec<Arc<RuleMeta>> {
+        let mut v: Vec<Arc<RuleMeta>> = Vec::new();
+        if let Some(y) = &self.yara {
+            let mut ys: Vec<_> = y.metas.values().cloned().collect();
+            ys.sort_by(|a, b| a.id.cmp(&b.id));
+            v.extend(ys);
+        }
+        v.extend(self.file_rules.iter().map(|r| Arc::clone(&r.meta)));
+        v.extend(self.config.metas().into_iter().cloned());
+        v.push(Arc::clone(&self.ioc_meta));
+        v
+    }
+
+    /// Number of hashes on the loaded IOC lists.
+    pub fn ioc_count(&self) -> usize {
+        self.iocs.len()
+    }
+
+    fn scan_one(&self, scanner: &mut Option<yara_x::Scanner<'_>>, c: &Candidate) -> FileResult {
+        let mut out = FileResult::default();
+        let issue = |kind: &str, message: String| ScanIssue {
+            kind: kind.into(),
+            path: c.rel.clone(),
+            line: None,
+            message,
+        };
+        let file = std::fs::File::open(&c.abs);
+        let md = file.as_ref().ok().and_then(|f| f.metadata().ok());
+        let mut facts = FileFacts::new(c, md.as_ref());
+        let record = FileRecord::new(&c.sys_path, facts.size, c.area.as_str(), c.depth);
+        for r in &self.file_rules {
+            if r.matches(&record) {
+                let ev = format!("name/location: {} (area {})", c.sys_path, c.area.as_str());
+                out.findings.push(finding::build(&r.meta, &facts, &ev, &[], BTreeMap::new()));
+            }
+        }
+        let mut file = match file {
+            Ok(f) => f,
+            Err(e) => {
+                out.issues.push(issue("unreadable-file", format!("cannot open: {e}")));
+                return out;
+            }
+        };
+        if facts.size > self.options.max_file_size {
+            out.issues.push(issue(
+                "file-too-large",
+                format!(
+                    "skipped: {} bytes is over the --max-file-size limit of {} bytes; only name and location rules were applied",
+                    facts.size, self.options.max_file_size
+                ),
+            ));
+            return out;
+        }
+        let mut data = Vec::with_capacity(facts.size as usize);
+        if let Err(e) = (&mut file)
+            .take(self.options.max_file_size + 1)
+            .read_to_end(&mut data)
+        {
+            out.issues.push(issue("unreadable-file", format!("cannot read: {e}")));
+            return out;
+        }
+        out.read = true;
+        out.bytes = data.len() as u64;
+        let digest = Sha256::digest(&data);
+        let mut hash = [0u8; 32];
+        hash.copy_from_slice(digest.as_slice());
+        let hash_hex = hex(&hash);
+        facts.sha256 = Some(hash_hex.clone());
+        // Findings made before the hash was known get it now.
+        for f in &mut out.findings {
+            f.extra.insert("sha256".into(), json!(hash_hex));
+        }
+        if let Some((desc, origin)) = self.iocs.get(&hash) {
+            let ev = format!("SHA-256 {hash_hex} is listed: {desc} ({origin})");
+            let mut more = BTreeMap::new();
+            more.insert("ioc_list".into(), json!(origin));
+            out.findings.push(finding::build(&self.ioc_meta, &facts, &ev, &[], more));
+        }
+        for hit in self.config.check(&record.name, c.area, &data) {
+            let m = StringMatch {
+                pattern: "config".into(),
+                offset: hit.offset,
+                length: hit.text.len(),
+                data: render_bytes(hit.text.as_bytes()),
+            };
+            let ev = format!("IIS configuration: {}", truncate(&hit.text, 300));
+            out.findings.push(finding::build(&hit.meta, &facts, &ev, &[m], BTreeMap::new()));
+        }
+        if let (Some(y), Some(scanner)) = (&self.yara, scanner.as_mut()) {
+            self.run_yara(y, scanner, c, &record, &data, &facts, &mut out);
+        }
+        out
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn run_yara(
+        &self,
+        y: &CompiledYara,
+        scanner: &mut yara_x::Scanner<'_>,
+        c: &Candidate,
+        record: &FileRecord,
+        data: &[u8],
+        facts: &FileFacts,
+        out: &mut FileResult,
+    ) {
+        let ext = if record.ext.is_empty() {
+            String::new()
+        } else {
+            format!(".{}", record.ext)
+        };
+        let folder_win = record.folder.replace('/', "\\");
+        // The variables are all defined at compile time: setting them cannot fail on type.
+        let _ = scanner.set_global("filename", record.name.as_str());
+        let _ = scanner.set_global("filepath", folder_win.as_str());
+        let _ = scanner.set_global("extension", ext.as_str());
+        let _ = scanner.set_global("exhunt_area", record.area);
+        let _ = scanner.set_global("exhunt_depth", c.depth as i64);
+        let _ = scanner.set_global("exhunt_stock", record.stock);
+        let _ = scanner.set_global("exhunt_webpage", is_webpage(&record.ext));
+        let results = match scanner.scan(data) {
+            Ok(r) => r,
+            Err(yara_x::ScanError::Timeout) => {
+                out.issues.push(ScanIssue {
+                    kind: "scan-timeout".into(),
+                    path: c.rel.clone(),
+                    line: None,
+                    message: format!(
+                        "YARA scan stopped after the --file-timeout of {}s; content rules incomplete for this file",
+                        self.options.file_timeout.as_secs()
+                    ),
+                });
+                return;
+            }
+            Err(e) => {
+                out.issues.push(ScanIssue {
+                    kind: "scan-error".into(),
+                    path: c.rel.clone(),
+                    line: None,
+                    message: format!("YARA scan failed: {e}"),
+                });
+                return;
+            }
+        };
+        for rule in results.matching_rules() {
+            let key = (rule.namespace().to_string(), rule.identifier().to_string());
+            let Some(meta) = y.metas.get(&key) else {
+                continue;
+            };
+            let mut matches = Vec::new();
+            'patterns: for p in rule.patterns() {
+                for m in p.matches().take(MAX_MATCHES_PER_PATTERN) {
+                    if matches.len() >= MAX_MATCHES_PER_RULE {
+                        break 'patterns;
+                    }
+                    matches.push(StringMatch {
+                        pattern: p.identifier().to_string(),
+                        offset: m.range().start,
+                        length: m.range().len(),
+                        data: render_bytes(m.data()),
+                    });
+                }
+            }
+            let mut more = BTreeMap::new();
+            more.insert(
+                "yara".into(),
+                json!({
+                    "rule": rule.identifier(),
+                    "namespace": rule.namespace(),
+                    "meta": y.raw_meta.get(&key).cloned().unwrap_or(serde_json::Value::Null),
+                }),
+            );
+            let ev = format!("YARA rule {} matched", rule.identifier());
+            out.findings.push(finding::build(meta, facts, &ev, &matches, more));
+        }
+    }
+}
+
+/// Server-side page extensions (no dot, lower case).
+pub(crate) fn is_webpage(ext: &str) -> bool {
+    matches!(
+        ext,
+        "aspx" | "ashx" | "asmx" | "asp" | "ascx" | "cshtml" | "vbhtml" | "svc" | "soap" | "master"
+            | "asax" | "config"
+    )
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    exhunt_core::model::truncate_evidence(s, max)
+}
+
+impl Hunter for FileHunter {
+    fn name(&self) -> &'static str {
+        "files"
+    }
+
+    fn hunt(&self, inventory: &Inventory, config: &ScanConfig) -> Contribution {
+        let mut contribution = Contribution {
+            rule_diagnostics: self.diagnostics.clone(),
+            ..Default::default()
+        };
+        let Some(y) = &self.yara else {
+            return contribution;
+        };
+        contribution.rules_run = y.metas.len()
+            + self.file_rules.len()
+            + self.config.metas().len()
+            + usize::from(self.iocs.len() > 0);
+        let listing = areas::list(inventory, self.options.deep);
+        if let Some(p) = &config.progress {
+            p.add_work(
+                listing.files.len() as u64,
+                listing.files.iter().map(|f| f.size).sum(),
+            );
+        }
+        let timeout = self.options.file_timeout;
+        let results: Vec<(String, FileResult)> = listing
+            .files
+            .par_iter()
+            .map_init(
+                || {
+                    let mut s = yara_x::Scanner::new(&y.rules);
+                    s.set_timeout(timeout);
+                    s.max_matches_per_pattern(1000);
+                    Some(s)
+                },
+                |scanner, c| {
+                    let r = self.scan_one(scanner, c);
+                    if let Some(p) = &config.progress {
+                        p.advance(1, c.size);
+                    }
+                    (c.host.clone(), r)
+                },
+            )
+            .collect();
+        let mut issues = listing.issues;
+        let mut coverage: BTreeMap<String, SourceCoverage> = BTreeMap::new();
+        for host in inventory.hosts.iter().map(|h| &h.name) {
+            coverage.entry(host.clone()).or_default();
+        }
+        for (host, r) in results {
+            let cov = coverage.entry(host).or_default();
+            if r.read {
+                cov.files += 1;
+                cov.bytes += r.bytes;
+            }
+            contribution.findings.extend(r.findings);
+            issues.extend(r.issues);
+        }
+        if issues.len() > MAX_LISTED_ISSUES {
+            contribution.issues_not_listed = (issues.len() - MAX_LISTED_ISSUES) as u64;
+            issues.truncate(MAX_LISTED_ISSUES);
+        }
+        contribution.issues = issues;
+        contribution.coverage = coverage
+            .into_iter()
+            .filter(|(_, c)| c.files > 0)
+            .map(|(h, c)| (h, SourceKind::Files, c))
+            .collect();
+        contribution
+    }
+}

