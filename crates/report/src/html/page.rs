@@ -7,7 +7,7 @@ use std::fmt::Write;
 use exhunt_core::scan::HostReport;
 use exhunt_core::{Finding, ScanReport, Severity, SourceKind, VerdictLevel};
 
-use super::escape::esc;
+use super::escape::{cap, esc};
 use super::util::{bytes, count, moment_class, time, time_opt, verdict_class};
 use super::{chart, findings, stories, HtmlOptions, SCRIPT, STYLE};
 use crate::moments::KeyMoments;
@@ -168,7 +168,7 @@ fn host_section(
             moment_class(label),
             esc(label),
             time(m.at),
-            esc(&what)
+            esc(&cap(&what, 160))
         );
     }
     let ips: BTreeSet<&str> = host_stories
@@ -177,7 +177,7 @@ fn host_section(
         .flat_map(|st| st.client_ips.iter().map(String::as_str))
         .collect();
     if !ips.is_empty() {
-        let list: Vec<&str> = ips.iter().copied().take(8).collect();
+        let list: Vec<std::borrow::Cow<str>> = ips.iter().take(8).map(|x| cap(x, 60)).collect();
         let _ = write!(
             s,
             "<div class=\"kpi\"><div class=\"k\">Attacker addresses</div><div class=\"v\">{}</div><div class=\"d mono\">{}{}</div></div>",
@@ -191,7 +191,7 @@ fn host_section(
         .flat_map(|st| st.web_shells.iter().map(String::as_str))
         .collect();
     if !shells.is_empty() {
-        let list: Vec<&str> = shells.iter().copied().take(6).collect();
+        let list: Vec<std::borrow::Cow<str>> = shells.iter().take(6).map(|x| cap(x, 80)).collect();
         let _ = write!(
             s,
             "<div class=\"kpi m-first-backdoor-access\"><div class=\"k\">Web shells used</div><div class=\"v\">{}</div><div class=\"d mono\">{}{}</div></div>",
