@@ -168,10 +168,10 @@ fn regression(dir: &Path) {
             continue;
         };
         pairs += 1;
-        let Some(rule) = rule_files
-            .iter()
-            .find(|r| std::fs::read_to_string(r).is_ok_and(|t| t.contains(&format!("id: {id}"))))
-        else {
+        let Some(rule) = rule_files.iter().find(|r| {
+            std::fs::read_to_string(r)
+                .is_ok_and(|t| t.lines().any(|l| l.trim_end() == format!("id: {id}")))
+        }) else {
             continue;
         };
         have_rule += 1;

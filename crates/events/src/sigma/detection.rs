@@ -217,13 +217,7 @@ fn field_test(field: &str, values: &[Value], mods: &[&str]) -> Result<FieldTest,
             vec![text]
         };
         for lit in literals {
-            let pattern = match kind {
-                "contains" => format!("*{lit}*"),
-                "startswith" => format!("{lit}*"),
-                "endswith" => format!("*{lit}"),
-                _ => lit,
-            };
-            matchers.push(wildcard_matcher(&pattern, cased)?);
+            matchers.push(wildcard_matcher(&lit, kind, cased)?);
         }
     }
     Ok(FieldTest {
@@ -279,28 +273,52 @@ fn base64_offsets(value: &[u8]) -> Vec<String> {
         .collect()
 }
 
-/// Compile a Sigma value with `*`/`?` wildcards (`\` escapes) into the cheapest matcher.
-fn wildcard_matcher(pattern: &str, cased: bool) -> Result<Matcher, Unsupported> {
-    // Split into literal pieces and wildcards.
-    let mut pieces: Vec<String> = vec![String::new()];
-    let mut wild: Vec<char> = Vec::new();
-    let mut chars = pattern.chars().peekable();
+/// One piece of a Sigma value: literal text or a wildcard.
+#[derive(Debug, Clone, PartialEq)]
+enum Piece {
+    Lit(String),
+    Star,
+    One,
+}
+
+/// Split a Sigma value into literal text and `*`/`?` wildcards (`\*`, `\?`, `\\` escape; any
+/// other backslash is literal, as in `C:\Windows\`).
+fn pieces(value: &str) -> Vec<Piece> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut chars = value.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
             '\\' => match chars.peek() {
-                Some('*') | Some('?') | Some('\\') => {
-                    let n = chars.next().expect("peeked");
-                    pieces.last_mut().expect("piece").push(n);
-                }
-                _ => pieces.last_mut().expect("piece").push('\\'),
+                Some('*') | Some('?') | Some('\\') => cur.push(chars.next().expect("peeked")),
+                _ => cur.push('\\'),
             },
             '*' | '?' => {
-                wild.push(c);
-                pieces.push(String::new());
+                if !cur.is_empty() {
+                    out.push(Piece::Lit(std::mem::take(&mut cur)));
+                }
+                out.push(if c == '*' { Piece::Star } else { Piece::One });
             }
-            c => pieces.last_mut().expect("piece").push(c),
+            c => cur.push(c),
         }
     }
+    if !cur.is_empty() {
+        out.push(Piece::Lit(cur));
+    }
+    out
+}
+
+/// Compile a Sigma value with `*`/`?` wildcards and the position modifier (`contains`,
+/// `startswith`, `endswith`, or plain equality) into the cheapest matcher.
+fn wildcard_matcher(value: &str, kind: &str, cased: bool) -> Result<Matcher, Unsupported> {
+    let mut p = pieces(value);
+    if matches!(kind, "contains" | "endswith") {
+        p.insert(0, Piece::Star);
+    }
+    if matches!(kind, "contains" | "startswith") {
+        p.push(Piece::Star);
+    }
+    p.dedup_by(|a, b| *a == Piece::Star && *b == Piece::Star);
     let norm = |s: &str| {
         if cased {
             s.to_string()
@@ -308,25 +326,22 @@ fn wildcard_matcher(pattern: &str, cased: bool) -> Result<Matcher, Unsupported> 
             s.to_lowercase()
         }
     };
-    let only_stars = wild.iter().all(|&w| w == '*');
-    if only_stars {
-        match (
-            pieces.len(),
-            pieces.first().map(String::is_empty),
-            pieces.last().map(String::is_empty),
-        ) {
-            (1, _, _) => return Ok(Matcher::Exact(norm(&pieces[0]), cased)),
-            (2, Some(true), _) => return Ok(Matcher::EndsWith(norm(&pieces[1]), cased)),
-            (2, _, Some(true)) => return Ok(Matcher::StartsWith(norm(&pieces[0]), cased)),
-            (3, Some(true), Some(true)) => return Ok(Matcher::Contains(norm(&pieces[1]), cased)),
-            _ => {}
-        }
+    use Piece::{Lit, Star};
+    match p.as_slice() {
+        [] => return Ok(Matcher::Exact(String::new(), cased)),
+        [Lit(a)] => return Ok(Matcher::Exact(norm(a), cased)),
+        [Star, Lit(a)] => return Ok(Matcher::EndsWith(norm(a), cased)),
+        [Lit(a), Star] => return Ok(Matcher::StartsWith(norm(a), cased)),
+        [Star, Lit(a), Star] => return Ok(Matcher::Contains(norm(a), cased)),
+        [Star] => return Ok(Matcher::Exists(true)),
+        _ => {}
     }
     let mut re = String::from("^");
-    for (i, p) in pieces.iter().enumerate() {
-        re.push_str(&regex::escape(p));
-        if let Some(w) = wild.get(i) {
-            re.push_str(if *w == '*' { ".*" } else { "." });
+    for piece in &p {
+        match piece {
+            Lit(s) => re.push_str(&regex::escape(s)),
+            Star => re.push_str(".*"),
+            Piece::One => re.push('.'),
         }
     }
     re.push('$');
@@ -336,7 +351,7 @@ fn wildcard_matcher(pattern: &str, cased: bool) -> Result<Matcher, Unsupported> 
         .size_limit(8 << 20)
         .build()
         .map(Matcher::Regex)
-        .map_err(|e| format!("pattern `{pattern}`: {e}"))
+        .map_err(|e| format!("pattern `{value}`: {e}"))
 }
 
 // ---- condition ----
@@ -512,14 +527,14 @@ mod tests {
 
     #[test]
     fn wildcards_pick_cheap_matchers() {
+        let m = |v: &str, k: &str| wildcard_matcher(v, k, false).unwrap();
         assert!(
-            matches!(wildcard_matcher("*\\cmd.exe", false), Ok(Matcher::EndsWith(s, false)) if s == "\\cmd.exe")
+            matches!(m(r"\cmd.exe", "endswith"), Matcher::EndsWith(s, false) if s == r"\cmd.exe")
         );
-        assert!(matches!(
-            wildcard_matcher("a*b", false),
-            Ok(Matcher::Regex(_))
-        ));
-        assert!(matches!(wildcard_matcher("a\\*b", false), Ok(Matcher::Exact(s, _)) if s == "a*b"));
+        assert!(matches!(m("a*b", "eq"), Matcher::Regex(_)));
+        assert!(matches!(m(r"a\*b", "eq"), Matcher::Exact(s, _) if s == "a*b"));
+        // A trailing backslash stays literal when `contains` adds its wildcards.
+        assert!(matches!(m(r"\Temp\", "contains"), Matcher::Contains(s, _) if s == r"\temp\"));
     }
 
     #[test]
