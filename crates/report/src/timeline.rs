@@ -19,7 +19,7 @@ use exhunt_core::{Finding, ScanReport, SourceKind};
 use crate::moments;
 
 /// The columns, in order. The first three are the ones Timesketch requires.
-pub const COLUMNS: [&str; 27] = [
+pub const COLUMNS: [&str; 28] = [
     "message",
     "datetime",
     "timestamp_desc",
@@ -47,6 +47,7 @@ pub const COLUMNS: [&str; 27] = [
     "evidence",
     "notes",
     "fields",
+    "extra",
 ];
 
 /// The `timestamp_desc` of findings whose evidence has no time.
@@ -157,7 +158,12 @@ impl<W: Write> ReportWriter for TimelineCsvWriter<W> {
             } else {
                 serde_json::to_string(&f.fields).unwrap_or_default()
             };
-            let row: [String; 27] = [
+            let extra = if f.extra.is_empty() {
+                String::new()
+            } else {
+                serde_json::to_string(&f.extra).unwrap_or_default()
+            };
+            let row: [String; 28] = [
                 message(f),
                 datetime,
                 if known {
@@ -190,6 +196,7 @@ impl<W: Write> ReportWriter for TimelineCsvWriter<W> {
                 f.evidence.clone(),
                 f.notes.join(" | "),
                 fields,
+                extra,
             ];
             self.out.write_record(row.iter().map(|c| neutral(c)))?;
         }

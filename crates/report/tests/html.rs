@@ -245,6 +245,32 @@ fn twenty_thousand_findings_stay_small() {
 }
 
 #[test]
+fn extra_facts_are_shown_escaped() {
+    let a = rule(
+        "EXH-F-001",
+        "Web shell file",
+        exhunt_core::Severity::Critical,
+        exhunt_core::Stage::Backdoor,
+    );
+    let mut f = finding(
+        &a,
+        "EX01",
+        None,
+        "C/inetpub/wwwroot/aspnet_client/x.aspx",
+        0,
+        None,
+        None,
+        "<%@ Page %>",
+    );
+    f.extra.insert("sha256".into(), "ab12".into());
+    f.extra
+        .insert("matches".into(), serde_json::json!(["<script>"]));
+    let h = html(&report_of(vec![f]));
+    assert!(h.contains("sha256=ab12"));
+    assert!(h.contains("matches=[&quot;&lt;script&gt;&quot;]"));
+}
+
+#[test]
 fn empty_scan_says_nothing_found() {
     let h = html(&report_of(vec![]));
     assert!(h.contains("class=\"verdict v-clean\""));

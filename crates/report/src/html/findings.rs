@@ -245,6 +245,21 @@ fn row(s: &mut String, f: &Finding, labels: Vec<&'static str>, o: &HtmlOptions) 
             esc(&cap(u, 300))
         );
     }
+    if !f.extra.is_empty() {
+        let facts: Vec<String> = f
+            .extra
+            .iter()
+            .map(|(k, v)| match v {
+                serde_json::Value::String(x) => format!("{k}={x}"),
+                other => format!("{k}={other}"),
+            })
+            .collect();
+        let _ = write!(
+            s,
+            "<br><span class=\"muted\">facts:</span> <span class=\"mono\">{}</span>",
+            esc(&cap(&facts.join("  "), 600))
+        );
+    }
     for n in &f.notes {
         let _ = write!(
             s,
