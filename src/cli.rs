@@ -14,6 +14,7 @@ use exhunt_core::report::ReportWriter;
 use exhunt_core::rules::{DiagnosticLevel, RuleSet, RuleSources};
 use exhunt_core::scan::{Progress, TimeFilter};
 use exhunt_core::{ScanConfig, ScanReport, Severity};
+use exhunt_report::{HtmlOptions, HtmlWriter, TimelineCsvWriter};
 
 use crate::pipeline;
 use crate::progress::ProgressBar;
@@ -98,8 +99,22 @@ struct ScanArgs {
     /// Write findings and the summary as JSON Lines to FILE (`-` for standard output).
     #[arg(long, value_name = "FILE")]
     jsonl: Option<PathBuf>,
+    /// Write a self-contained HTML report (verdict, timeline chart, stories, remediation).
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    /// Write a CSV timeline that Timesketch imports as is.
+    #[arg(long, value_name = "FILE")]
+    timeline: Option<PathBuf>,
+    /// Title of the HTML report.
+    #[arg(long, value_name = "TEXT")]
+    title: Option<String>,
+    /// Traffic Light Protocol label printed on the HTML report (`none` to omit).
+    #[arg(long, value_name = "LABEL", default_value = "TLP:AMBER")]
+    tlp: String,
     #[command(flatten)]
     rules: RuleArgs,
+    #[command(flatten)]
+    events: exhunt_events::EventArgs,
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     threads: Option<usize>,
@@ -227,12 +242,17 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
         Some(p) if p.as_os_str() != "-" => Some(create(p)?),
         _ => None,
     };
+    let html_file = a.html.as_deref().map(create).transpose()?;
+    let timeline_file = a.timeline.as_deref().map(create).transpose()?;
     let bar = (!a.quiet && io::stderr().is_terminal()).then(|| Arc::new(ProgressBar::new()));
     if let Some(b) = &bar {
         config.progress = Some(Arc::clone(b) as Arc<dyn Progress>);
     }
+    let mut events = a.events.options();
+    events.max_findings_per_rule = a.max_findings_per_rule;
     let options = pipeline::PipelineOptions {
         exposure: !a.no_exposure,
+        events,
     };
     let report = pipeline::scan(&config, &rules, &options)?;
     if let Some(b) = &bar {
@@ -240,6 +260,17 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
     }
     if let Some(out) = jsonl_file {
         JsonlWriter::new(out).write_report(&report)?;
+    }
+    if let Some(out) = html_file {
+        let mut options = HtmlOptions::default();
+        if let Some(t) = &a.title {
+            options.title = t.clone();
+        }
+        options.classification = (!a.tlp.eq_ignore_ascii_case("none")).then(|| a.tlp.clone());
+        HtmlWriter::with_options(out, options).write_report(&report)?;
+    }
+    if let Some(out) = timeline_file {
+        TimelineCsvWriter::new(out).write_report(&report)?;
     }
     if jsonl_to_stdout {
         JsonlWriter::new(io::stdout().lock()).write_report(&report)?;

@@ -4,6 +4,8 @@ use exhunt_core::rules::RuleSet;
 use exhunt_core::scan::{scan_with, Hunter, LogHunter, ScanError};
 use exhunt_core::{ScanConfig, ScanReport};
 
+use exhunt_events::{EventHunter, EventOptions};
+
 use crate::exposure::ExposureHunter;
 
 /// Switches for the optional hunters.
@@ -11,11 +13,16 @@ use crate::exposure::ExposureHunter;
 pub struct PipelineOptions {
     /// Look for the installed Exchange build.
     pub exposure: bool,
+    /// Event-log hunting (Sigma folders, on/off).
+    pub events: EventOptions,
 }
 
 impl Default for PipelineOptions {
     fn default() -> Self {
-        PipelineOptions { exposure: true }
+        PipelineOptions {
+            exposure: true,
+            events: EventOptions::default(),
+        }
     }
 }
 
@@ -27,7 +34,8 @@ pub fn scan(
 ) -> Result<ScanReport, ScanError> {
     let logs = LogHunter::new(rules, config.log_options.clone());
     let exposure = ExposureHunter;
-    let mut hunters: Vec<&dyn Hunter> = vec![&logs];
+    let events = EventHunter::new(rules, options.events.clone());
+    let mut hunters: Vec<&dyn Hunter> = vec![&logs, &events];
     if options.exposure {
         hunters.push(&exposure);
     }

@@ -436,3 +436,32 @@ fn installed_build_is_assessed_from_the_evidence() {
         "but not ProxyShell"
     );
 }
+
+#[test]
+fn html_report_and_timeline_are_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("r.html");
+    let csv = dir.path().join("t.csv");
+    let out = Command::new(env!("CARGO_BIN_EXE_exhunt"))
+        .arg("scan")
+        .arg(repo().join("examples/compromised-ex2016"))
+        .args(["--quiet", "--title", "EX01 <case>", "--html"])
+        .arg(&html)
+        .arg("--timeline")
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("COMPROMISED"));
+    assert!(page.contains("EX01 &lt;case&gt;"), "the title is escaped");
+    assert!(page.contains("Content-Security-Policy"));
+    let timeline = std::fs::read_to_string(&csv).unwrap();
+    let header = timeline.lines().next().unwrap();
+    assert!(
+        header.starts_with("message,datetime,timestamp_desc"),
+        "{header}"
+    );
+    let findings = timeline.lines().count() - 1;
+    assert!(findings >= 100, "{findings} rows");
+}
