@@ -32,9 +32,14 @@ pub fn scan(
     rules: &RuleSet,
     options: &PipelineOptions,
 ) -> Result<ScanReport, ScanError> {
-    let logs = LogHunter::new(rules, config.log_options.clone());
-    let exposure = ExposureHunter;
     let events = EventHunter::new(rules, options.events.clone());
+    // Sigma `webserver` rules load with the event rules but run on IIS logs.
+    let logs = LogHunter::with_extra(
+        rules,
+        events.web_rules().to_vec(),
+        config.log_options.clone(),
+    );
+    let exposure = ExposureHunter;
     let mut hunters: Vec<&dyn Hunter> = vec![&logs, &events];
     if options.exposure {
         hunters.push(&exposure);

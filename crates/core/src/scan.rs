@@ -19,7 +19,7 @@ use crate::discover::{discover, Inventory};
 use crate::model::{
     Finding, ScanIssue, Severity, SourceCoverage, SourceKind, Suppressed, VerdictLevel,
 };
-use crate::rules::{RuleDiagnostic, RuleSet};
+use crate::rules::{LogRule, RuleDiagnostic, RuleSet};
 
 /// Progress reports from hunters (a progress bar, or nothing).
 pub trait Progress: Send + Sync {
@@ -135,9 +135,16 @@ pub struct LogHunter {
 impl LogHunter {
     /// Compile the log rules of `rules`.
     pub fn new(rules: &RuleSet, options: LogScanOptions) -> LogHunter {
+        LogHunter::with_extra(rules, Vec::new(), options)
+    }
+
+    /// Compile the log rules of `rules` plus rules from another language (Sigma `webserver`).
+    pub fn with_extra(rules: &RuleSet, extra: Vec<LogRule>, options: LogScanOptions) -> LogHunter {
+        let mut all = rules.log_rules.clone();
+        all.extend(extra);
         LogHunter {
-            engine: LogEngine::new(rules, options),
-            rules: rules.log_rules.len(),
+            rules: all.len(),
+            engine: LogEngine::from_rules(all, options),
         }
     }
 }

@@ -135,8 +135,10 @@ fn measure_sigma(dir: &Path) {
         .filter(|d| d.message.starts_with("runs on Sysmon only"))
         .count();
     println!(
-        "Sigma: {} loaded, {} not loaded, {} process-creation rules on Sysmon 1 only",
+        "Sigma: {} loaded ({} event-log rules, {} webserver rules on IIS logs), {} not loaded, {} process-creation rules on Sysmon 1 only",
+        load.rules.len() + load.web_rules.len(),
         load.rules.len(),
+        load.web_rules.len(),
         load.unsupported.len(),
         warnings
     );

@@ -83,6 +83,7 @@ impl EventArgs {
 /// The event-log hunter: compiled rules plus what could not be compiled.
 pub struct EventHunter {
     engine: Engine,
+    web_rules: Vec<exhunt_core::rules::LogRule>,
     options: EventOptions,
     diagnostics: Vec<RuleDiagnostic>,
     unsupported: Vec<Unsupported>,
@@ -107,6 +108,7 @@ impl EventHunter {
             }
         }
         let mut unsupported = Vec::new();
+        let mut web_rules = Vec::new();
         if !options.sigma_dirs.is_empty() {
             let load = sigma::load_dirs(&options.sigma_dirs);
             for r in load.rules {
@@ -114,9 +116,11 @@ impl EventHunter {
             }
             diagnostics.extend(load.diagnostics);
             unsupported = load.unsupported;
+            web_rules = load.web_rules;
         }
         EventHunter {
             engine,
+            web_rules,
             options,
             diagnostics,
             unsupported,
@@ -131,6 +135,11 @@ impl EventHunter {
     /// Rule compile problems and unsupported Sigma rules.
     pub fn diagnostics(&self) -> &[RuleDiagnostic] {
         &self.diagnostics
+    }
+
+    /// Sigma `webserver` rules, compiled for the log hunter (they run on IIS logs).
+    pub fn web_rules(&self) -> &[exhunt_core::rules::LogRule] {
+        &self.web_rules
     }
 
     /// Sigma rules that were not loaded, with the reason.

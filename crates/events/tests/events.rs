@@ -540,10 +540,11 @@ fn sigma_rules_load_run_on_sysmon_and_4688_and_list_what_is_unsupported() {
         .map(|u| u.reason.clone())
         .collect();
     reasons.sort();
-    assert_eq!(reasons.len(), 2);
-    assert!(
-        reasons.iter().any(|r| r.contains("webserver")),
-        "{reasons:?}"
+    assert_eq!(reasons.len(), 1);
+    assert_eq!(
+        hunter.web_rules().len(),
+        1,
+        "the webserver rule runs on IIS logs"
     );
     assert!(
         reasons.iter().any(|r| r.contains("aggregation")),
@@ -662,4 +663,41 @@ fn real_cc0_sysmon_sample_matches_nothing_wrongly_and_reads_fully() {
     let c = hunter.hunt_file(&log_file(&fixture("sysmon1-lsassy.evtx")));
     assert!(c.coverage[0].2.lines >= 10, "{}", c.coverage[0].2.lines);
     assert!(c.issues.is_empty(), "{:?}", c.issues);
+}
+
+#[test]
+fn sigma_webserver_rules_run_on_iis_logs() {
+    use exhunt_core::detect::{LogEngine, LogScanOptions};
+    use exhunt_core::discover::LogFile;
+    let args = EventArgs {
+        sigma: vec![fixture("sigma/web_proxyshell.yml")],
+        no_events: false,
+    };
+    let hunter = EventHunter::new(&RuleSet::default(), args.options());
+    let engine = LogEngine::from_rules(hunter.web_rules().to_vec(), LogScanOptions::default());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("u_ex210806.log");
+    std::fs::write(
+        &path,
+        "#Software: Microsoft Internet Information Services 10.0\n\
+#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\n\
+2021-08-06 10:00:00 10.0.0.5 POST /autodiscover/autodiscover.json @evil.corp/powershell/?X-Rps-CAT=VgEAVAdXaW5kb3dz&Email=autodiscover/autodiscover.json%3F@evil.corp 443 - 198.51.100.9 python-requests/2.26.0 - 200 0 0 31\n\
+2021-08-06 10:00:01 10.0.0.5 POST /autodiscover/autodiscover.json @evil.corp/powershell/?X-Rps-CAT=x 443 - 198.51.100.9 python-requests/2.26.0 - 401 0 0 31\n\
+2021-08-06 10:00:02 10.0.0.5 GET /autodiscover/autodiscover.json Email=alice%40contoso.com&Protocol=ActiveSync 443 - 10.1.1.1 Outlook-iOS/2.0 - 200 0 0 31\n",
+    )
+    .unwrap();
+    let scan = engine.scan_file(&LogFile {
+        path: path.clone(),
+        rel: "u_ex210806.log".into(),
+        kind: exhunt_core::SourceKind::Iis,
+        size: 0,
+        host: "EX01".into(),
+    });
+    let lines: Vec<u64> = scan.findings.iter().map(|f| f.line().unwrap()).collect();
+    assert_eq!(
+        lines,
+        vec![3],
+        "the 401 is filtered and the benign request does not match"
+    );
+    assert!(scan.findings[0].rule.id.starts_with("SIGMA-"));
 }

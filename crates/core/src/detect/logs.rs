@@ -85,12 +85,17 @@ pub struct LogEngine {
 impl LogEngine {
     /// Compile the automata for every log kind.
     pub fn new(rules: &RuleSet, options: LogScanOptions) -> LogEngine {
+        LogEngine::from_rules(rules.log_rules.clone(), options)
+    }
+
+    /// Compile the automata for a list of log rules.
+    pub fn from_rules(rules: Vec<LogRule>, options: LogScanOptions) -> LogEngine {
         let mut kinds = HashMap::new();
         for kind in SourceKind::TEXT_LOGS {
             let mut literals: Vec<String> = Vec::new();
             let mut pattern_rules: Vec<Vec<usize>> = Vec::new();
             let mut unfiltered = Vec::new();
-            for (ri, rule) in rules.log_rules.iter().enumerate() {
+            for (ri, rule) in rules.iter().enumerate() {
                 if !rule.applies_to(kind) {
                     continue;
                 }
@@ -129,7 +134,7 @@ impl LogEngine {
             );
         }
         LogEngine {
-            rules: rules.log_rules.clone(),
+            rules,
             kinds,
             options,
         }

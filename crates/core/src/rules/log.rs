@@ -207,6 +207,25 @@ impl LogRule {
         ))
     }
 
+    /// Build a rule from parts made by another rule language (e.g. Sigma `webserver` rules):
+    /// the condition is compiled and literals derived exactly as for YAML rules.
+    pub fn from_condition(
+        meta: Arc<RuleMeta>,
+        sources: Vec<SourceKind>,
+        condition: ConditionSpec,
+    ) -> Result<(LogRule, Vec<String>), String> {
+        LogRule::compile(
+            meta,
+            LogSpec {
+                sources,
+                prefilter: None,
+                matcher: condition,
+                outcome: None,
+                notes: Vec::new(),
+            },
+        )
+    }
+
     /// True when the rule runs on this kind of log.
     pub fn applies_to(&self, kind: SourceKind) -> bool {
         self.sources.contains(&kind)

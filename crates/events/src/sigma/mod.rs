@@ -13,22 +13,24 @@
 //! - **Condition**: `and`, `or`, `not`, parentheses, `1 of`/`any of`/`all of` a name,
 //!   a `name*` pattern or `them`; a list of conditions (OR).
 //! - **Logsources**: Windows categories and services of [`logsource`], with the Security 4688
-//!   field mapping for process creation.
+//!   field mapping for process creation; `category: webserver` rules run on IIS logs through
+//!   the log hunter, with the field mapping of [`web`].
 //!
 //! Not supported, and listed per rule with the reason: aggregations (`| count()`), `timeframe`,
 //! correlation rules, `N of` with N > 1, the `expand` modifier and unknown modifiers,
-//! non-Windows logsources, `webserver` rules (IIS logs belong to the log hunter), multi-document
+//! non-Windows logsources, multi-document
 //! rule collections (`action: global`), and rules whose status is `deprecated`/`unsupported`.
 
 pub mod detection;
 pub mod expr;
 pub mod logsource;
+pub mod web;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use exhunt_core::rules::{DiagnosticLevel, RuleDiagnostic, RuleMeta};
-use exhunt_core::{Severity, Stage};
+use exhunt_core::rules::{DiagnosticLevel, LogRule, RuleDiagnostic, RuleMeta};
+use exhunt_core::{Severity, SourceKind, Stage};
 use serde::Deserialize;
 use serde_yaml_ng::Value;
 
@@ -62,6 +64,8 @@ pub struct Unsupported {
 pub struct SigmaLoad {
     /// Rules that compiled.
     pub rules: Vec<SigmaRule>,
+    /// `webserver` rules, compiled for the log hunter (IIS logs).
+    pub web_rules: Vec<LogRule>,
     /// Rules not loaded, each with its reason.
     pub unsupported: Vec<Unsupported>,
     /// Diagnostics for the scan report: one per unsupported rule, plus warnings.
@@ -195,8 +199,12 @@ pub fn load_text(
     };
     let (id, title) = (spec.id.clone(), spec.title.clone());
     match compile(origin, &spec) {
-        Ok((rule, warnings)) => {
-            if !seen.insert(rule.meta.id.clone()) {
+        Ok((compiled, warnings)) => {
+            let rule_id = match &compiled {
+                Compiled::Event(r) => r.meta.id.clone(),
+                Compiled::Web(r) => r.meta.id.clone(),
+            };
+            if !seen.insert(rule_id.clone()) {
                 unsupported(
                     load,
                     origin,
@@ -210,11 +218,14 @@ pub fn load_text(
                 load.diagnostics.push(RuleDiagnostic {
                     level: DiagnosticLevel::Warning,
                     origin: origin.to_string(),
-                    rule_id: Some(rule.meta.id.clone()),
+                    rule_id: Some(rule_id.clone()),
                     message: w,
                 });
             }
-            load.rules.push(rule);
+            match compiled {
+                Compiled::Event(rule) => load.rules.push(rule),
+                Compiled::Web(rule) => load.web_rules.push(*rule),
+            }
         }
         Err(reason) => unsupported(load, origin, id, title, reason),
     }
@@ -241,7 +252,13 @@ fn unsupported(
     });
 }
 
-fn compile(origin: &str, spec: &SigmaDoc) -> Result<(SigmaRule, Vec<String>), String> {
+/// A compiled Sigma rule: for the event engine, or (webserver rules) for the log hunter.
+enum Compiled {
+    Event(SigmaRule),
+    Web(Box<LogRule>),
+}
+
+fn compile(origin: &str, spec: &SigmaDoc) -> Result<(Compiled, Vec<String>), String> {
     if spec.correlation.is_some() {
         return Err("correlation rules are not supported".into());
     }
@@ -257,6 +274,15 @@ fn compile(origin: &str, spec: &SigmaDoc) -> Result<(SigmaRule, Vec<String>), St
     }
     let ls = spec.logsource.as_ref().ok_or("rule has no `logsource`")?;
     let detection = spec.detection.as_ref().ok_or("rule has no `detection`")?;
+    if ls.category.as_deref() == Some("webserver")
+        && matches!(ls.product.as_deref(), None | Some("windows"))
+    {
+        let expr = detection::compile_detection(detection)?;
+        let condition = web::to_condition(&expr)?;
+        let meta = Arc::new(meta_of(origin, spec, title, id)?);
+        let (rule, warnings) = LogRule::from_condition(meta, vec![SourceKind::Iis], condition)?;
+        return Ok((Compiled::Web(Box::new(rule)), warnings));
+    }
     let targets = logsource::targets(
         ls.product.as_deref(),
         ls.category.as_deref(),
@@ -289,6 +315,18 @@ fn compile(origin: &str, spec: &SigmaDoc) -> Result<(SigmaRule, Vec<String>), St
     if variants.is_empty() {
         return Err("no logsource variant left after field mapping".into());
     }
+    let meta = meta_of(origin, spec, title, id)?;
+    Ok((
+        Compiled::Event(SigmaRule {
+            meta: Arc::new(meta),
+            variants,
+        }),
+        warnings,
+    ))
+}
+
+/// The rule metadata of a Sigma rule (id `SIGMA-<uuid>`, stage from ATT&CK tactic tags).
+fn meta_of(origin: &str, spec: &SigmaDoc, title: String, id: String) -> Result<RuleMeta, String> {
     let severity = match spec.level.as_deref().unwrap_or("medium") {
         "informational" => Severity::Info,
         "low" => Severity::Low,
@@ -298,7 +336,7 @@ fn compile(origin: &str, spec: &SigmaDoc) -> Result<(SigmaRule, Vec<String>), St
         other => return Err(format!("unknown level `{other}`")),
     };
     let tags: Vec<String> = spec.tags.iter().map(|t| t.to_ascii_lowercase()).collect();
-    let meta = RuleMeta {
+    Ok(RuleMeta {
         id: format!("SIGMA-{id}"),
         title,
         description: spec.description.clone().unwrap_or_default().trim().to_string(),
@@ -330,14 +368,7 @@ fn compile(origin: &str, spec: &SigmaDoc) -> Result<(SigmaRule, Vec<String>), St
         ),
         origin: origin.to_string(),
         escalate_on_intrusion: None,
-    };
-    Ok((
-        SigmaRule {
-            meta: Arc::new(meta),
-            variants,
-        },
-        warnings,
-    ))
+    })
 }
 
 fn is_technique(t: &str) -> bool {
