@@ -16,6 +16,7 @@ use exhunt_core::scan::{Progress, TimeFilter};
 use exhunt_core::{ScanConfig, ScanReport, Severity};
 use exhunt_report::{HtmlOptions, HtmlWriter, TimelineCsvWriter};
 
+use crate::collection;
 use crate::pipeline;
 use crate::progress::ProgressBar;
 
@@ -94,7 +95,7 @@ impl RuleArgs {
 
 #[derive(Debug, Args)]
 struct ScanArgs {
-    /// Evidence root: `/mnt/c`, a KAPE/Velociraptor collection folder, a folder of logs, or `C:\`.
+    /// Evidence root: `/mnt/c`, a KAPE/Velociraptor collection (folder or zip), a folder of logs, or `C:\`.
     root: PathBuf,
     /// Write findings and the summary as JSON Lines to FILE (`-` for standard output).
     #[arg(long, value_name = "FILE")]
@@ -145,6 +146,12 @@ struct ScanArgs {
     /// Do not look for the installed Exchange build (exposure).
     #[arg(long)]
     no_exposure: bool,
+    /// Where to unpack a zipped collection (default: the system's temporary folder).
+    #[arg(long, value_name = "DIR")]
+    unpack_dir: Option<PathBuf>,
+    /// Largest unpacked size of a zipped collection, in GB.
+    #[arg(long, value_name = "GB", default_value_t = 64)]
+    max_unpacked_gb: u64,
 }
 
 #[derive(Debug, Args)]
@@ -225,7 +232,12 @@ fn create(path: &Path) -> anyhow::Result<BufWriter<File>> {
 
 fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
     let rules = a.rules.load();
-    let mut config = ScanConfig::new(a.root.clone());
+    let prepared = collection::prepare(
+        &a.root,
+        a.unpack_dir.as_deref(),
+        a.max_unpacked_gb.saturating_mul(1 << 30),
+    )?;
+    let mut config = ScanConfig::new(prepared.path.clone());
     config.log_options = LogScanOptions {
         max_findings_per_rule: a.max_findings_per_rule,
         ..Default::default()
@@ -254,7 +266,18 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
         exposure: !a.no_exposure,
         events,
     };
-    let report = pipeline::scan(&config, &rules, &options)?;
+    let mut report = pipeline::scan(&config, &rules, &options)?;
+    if prepared.unpacked() {
+        report.root = a.root.display().to_string();
+        for (entry, why) in &prepared.problems {
+            report.issues.push(exhunt_core::ScanIssue {
+                kind: "zip-entry".into(),
+                path: entry.clone(),
+                line: None,
+                message: why.clone(),
+            });
+        }
+    }
     if let Some(b) = &bar {
         b.finish();
     }

@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 pub mod cli;
+pub mod collection;
 pub mod exposure;
 pub mod pipeline;
 pub mod progress;

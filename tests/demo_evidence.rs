@@ -465,3 +465,79 @@ fn html_report_and_timeline_are_written() {
     let findings = timeline.lines().count() - 1;
     assert!(findings >= 100, "{findings} rows");
 }
+
+/// Zip a folder the way a collector would (paths relative to the folder).
+fn zip_folder(src: &Path, zip_path: &Path) {
+    use std::io::Write;
+    let mut z = zip::ZipWriter::new(std::fs::File::create(zip_path).unwrap());
+    let mut stack = vec![src.to_path_buf()];
+    let mut files = Vec::new();
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    for p in files {
+        let name = p
+            .strip_prefix(src)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        z.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(&std::fs::read(&p).unwrap()).unwrap();
+    }
+    z.finish().unwrap();
+}
+
+#[test]
+fn zipped_collection_gives_the_same_findings_as_the_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let zip_path = dir.path().join("clean-ex2016.zip");
+    zip_folder(&repo().join("examples/clean-ex2016"), &zip_path);
+    let jsonl = dir.path().join("z.jsonl");
+    let out = Command::new(env!("CARGO_BIN_EXE_exhunt"))
+        .arg("scan")
+        .arg(&zip_path)
+        .arg("--unpack-dir")
+        .arg(dir.path())
+        .args(["--quiet", "--no-exposure", "--jsonl"])
+        .arg(&jsonl)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let zipped = Run {
+        code: 0,
+        stdout: String::new(),
+        lines: std::fs::read_to_string(&jsonl)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect(),
+    };
+    let folder = run_scan("clean-ex2016", &["--no-exposure"]);
+    assert_eq!(finding_list(&zipped), finding_list(&folder));
+    let summary = zipped.lines.last().unwrap();
+    assert_eq!(summary["hosts"][0]["name"], "clean-ex2016");
+    assert!(summary["root"]
+        .as_str()
+        .unwrap()
+        .ends_with("clean-ex2016.zip"));
+    // The unpacked copy is gone; only the zip and the output remain.
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left.len(), 2, "{left:?}");
+}
