@@ -433,3 +433,72 @@ fn matches_beyond_the_per_rule_limit_are_counted_not_dropped() {
         .unwrap();
     assert_eq!(s.count, 7);
 }
+
+/// A small deterministic generator (xorshift) for junk input.
+struct Junk(u64);
+
+impl Junk {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn bytes(&mut self, n: usize) -> Vec<u8> {
+        const PIECES: &[&[u8]] = &[
+            b"#Fields: date time cs-uri-stem c-ip sc-status\n",
+            b"#Fields: DateTime,AnchorMailbox,HttpStatus\n",
+            b"2021-03-03 02:47:10 /aspnet_client/x.aspx 1.2.3.4 200\n",
+            b"ServerInfo~a]@x:444/ecp/y#,\"q\"\"uote\",200\n",
+            b"\xEF\xBB\xBF",
+            b"\xFF\xFE",
+            b"\r\n",
+            b"\"",
+            b",,,,",
+            b"\0\0\0",
+            b"\xC3\x28\xE2\x82",
+            b"autodiscover.json?@x/powershell",
+        ];
+        let mut out = Vec::new();
+        while out.len() < n {
+            match self.next() % 3 {
+                0 => out.extend_from_slice(PIECES[(self.next() % PIECES.len() as u64) as usize]),
+                _ => out.push((self.next() % 256) as u8),
+            }
+        }
+        out
+    }
+}
+
+#[test]
+fn junk_input_never_panics_and_line_counts_hold() {
+    let rules = embedded();
+    let mut junk = Junk(0x9E37_79B9_7F4A_7C15);
+    for round in 0..150 {
+        let len = (junk.next() % 6000) as usize;
+        let data = junk.bytes(len);
+        let kind = [SourceKind::Iis, SourceKind::HttpProxy, SourceKind::Rps][round % 3];
+        let opts = LogScanOptions {
+            chunk: 16 + (junk.next() % 700) as usize,
+            max_line: 64 + (junk.next() % 3000) as usize,
+            ..Default::default()
+        };
+        let scan = scan_bytes(kind, "junk.log", &data, &rules, opts);
+        let utf16 = data.starts_with(&[0xFF, 0xFE]);
+        if !utf16 {
+            let newlines = data.iter().filter(|&&b| b == b'\n').count() as u64;
+            let tail = u64::from(!data.is_empty() && !data.ends_with(b"\n"));
+            let bom_only = data == [0xEF, 0xBB, 0xBF];
+            assert!(
+                scan.coverage.lines == newlines + tail || bom_only,
+                "round {round}: {} lines counted, {} expected",
+                scan.coverage.lines,
+                newlines + tail
+            );
+        }
+        for f in &scan.findings {
+            assert!(f.line().unwrap() >= 1);
+        }
+    }
+}
