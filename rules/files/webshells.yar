@@ -229,7 +229,7 @@ rule Web_Page_Runs_Processes_From_Request
     meta:
         id = "EXH-FY-009"
         title = "Web page starts processes from request data"
-        description = "A server-side page (aspx/ashx/asmx...) starts a process (Process.Start, ProcessStartInfo, cmd.exe /c, powershell) and reads request fields. That is the core of a command web shell; Exchange and ordinary ASP.NET pages do not shell out on a request's say-so."
+        description = "A server-side page (aspx/ashx/asmx...) starts a process (Process.Start, ProcessStartInfo, StartInfo.FileName, WScript.Shell) naming a command interpreter, and reads request fields or form controls. That is the core of a command web shell; Exchange and ordinary ASP.NET pages do not shell out on a request's say-so."
         severity = "high"
         stage = "backdoor"
         tags = "web shell,heuristic"
@@ -240,15 +240,61 @@ rule Web_Page_Runs_Processes_From_Request
     strings:
         $p1 = "ProcessStartInfo" nocase
         $p2 = /Process\s*\.\s*Start\s*\(/ nocase
-        $p3 = /cmd(\.exe)?["']?\s*,?\s*["']?\s*\/c/ nocase
         $p4 = "WScript.Shell" nocase
-        $p5 = "powershell" nocase
+        $p6 = /StartInfo\s*\.\s*FileName/ nocase
+        $p7 = /new\s+(System\.Diagnostics\.)?Process\s*\(\s*\)/ nocase
+        $i1 = /cmd(\.exe)?["']?\s*,?\s*["']?\s*\/c/ nocase
+        $i2 = "cmd.exe" nocase
+        $i3 = "powershell" nocase
+        $i4 = /["']cmd["']/ nocase
         $r1 = /Request\s*(\.\s*(Form|Item|Params|QueryString|Headers|Cookies))?\s*[\[\(]/ nocase
         $r2 = "Request.InputStream" nocase
         $r3 = "Request.BinaryRead" nocase
-        $r4 = /\.Text\s*[;,)]/
+        $r4 = /\.Text\s*[;,)+]/
     condition:
-        exhunt_webpage and any of ($p1, $p2, $p4) and ($p3 or $p5 or $p1) and any of ($r*)
+        exhunt_webpage and any of ($p*) and any of ($i*) and any of ($r*)
+}
+
+rule Web_Page_Writes_Request_Chosen_File
+{
+    meta:
+        id = "EXH-FY-012"
+        title = "Web page writes a file whose path or content comes from the request"
+        description = "A server-side page saves an upload or writes a stream to a path taken from the request or a form control (SaveAs(Request...), new StreamWriter(Request...), File.WriteAllText(...Request...)). Uploaders that drop further shells work this way; ordinary upload handlers choose the target folder themselves."
+        severity = "high"
+        stage = "backdoor"
+        tags = "web shell,heuristic,uploader"
+        attack = "T1505.003,T1105"
+        reference = "https://www.microsoft.com/en-us/security/blog/2021/02/11/web-shell-attacks-continue-to-rise/"
+        remediation = "Review the page: if nobody on the team wrote it, preserve and remove it, look for files it wrote (same folder, recent times) and treat the server as compromised."
+    strings:
+        $w1 = /SaveAs\s*\([^;]{0,160}(Request\s*[\[\.]|\.Text\b|\.Value\b)/ nocase
+        $w2 = /new\s+(System\.IO\.)?(StreamWriter|FileStream)\s*\([^;]{0,160}(Request\s*[\[\.]|\.Text\b|\.Value\b)/ nocase
+        $w3 = /File\s*\.\s*(WriteAllText|WriteAllBytes|AppendAllText)\s*\([^;]{0,160}(Request\s*[\[\.]|\.Text\b|\.Value\b)/ nocase
+    condition:
+        exhunt_webpage and any of them
+}
+
+rule Web_Page_Database_Client
+{
+    meta:
+        id = "EXH-FY-013"
+        title = "Web page connects to a database named by the request"
+        description = "A server-side page opens a database connection whose connection string comes from the request or a form control and runs arbitrary commands (ExecuteReader/ExecuteNonQuery). Web-shell kits ship such SQL clients to pivot into databases; applications read their connection strings from configuration."
+        severity = "high"
+        stage = "backdoor"
+        tags = "web shell,heuristic,database"
+        attack = "T1505.003,T1213"
+        reference = "https://www.microsoft.com/en-us/security/blog/2021/02/11/web-shell-attacks-continue-to-rise/"
+        remediation = "Review the page: if nobody on the team wrote it, preserve and remove it, check the database servers' logs for its connections and treat the server as compromised."
+    strings:
+        $c1 = /new\s+(System\.Data\.\w+\.)?(Sql|OleDb|Odbc|MySql)Connection\s*\([^;]{0,120}(Request\s*[\[\.]|\.Text\b|\.Value\b)/ nocase
+        $c2 = /ConnectionString\s*=\s*[^;]{0,80}(Request\s*[\[\.]|\.Text\b)/ nocase
+        $x1 = "ExecuteReader" nocase
+        $x2 = "ExecuteNonQuery" nocase
+        $x3 = ".Fill(" nocase
+    condition:
+        exhunt_webpage and any of ($c*) and any of ($x*)
 }
 
 rule Web_Page_Reflective_Loading

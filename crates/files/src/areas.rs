@@ -175,18 +175,19 @@ fn root_name(root: &Path) -> String {
 /// The folder trees of one system drive root, most specific area first.
 fn system_tops(sys: &Path, host: &str) -> Vec<Top> {
     let mut tops = Vec::new();
-    let mut add = |dir: Option<PathBuf>, area: Area, max_depth: usize, skip: &'static [&'static str]| {
-        if let Some(dir) = dir {
-            tops.push(Top {
-                dir,
-                area,
-                max_depth,
-                skip,
-                host: host.to_string(),
-                sys_root: sys.to_path_buf(),
-            });
-        }
-    };
+    let mut add =
+        |dir: Option<PathBuf>, area: Area, max_depth: usize, skip: &'static [&'static str]| {
+            if let Some(dir) = dir {
+                tops.push(Top {
+                    dir,
+                    area,
+                    max_depth,
+                    skip,
+                    host: host.to_string(),
+                    sys_root: sys.to_path_buf(),
+                });
+            }
+        };
     add(
         child_path_ci(sys, &["windows", "system32", "inetsrv", "config"]),
         Area::IisConfig,
@@ -214,7 +215,12 @@ fn system_tops(sys: &Path, host: &str) -> Vec<Top> {
             12,
             &[],
         );
-        add(child_path_ci(&ex, &["clientaccess"]), Area::ExchangeWeb, 12, &[]);
+        add(
+            child_path_ci(&ex, &["clientaccess"]),
+            Area::ExchangeWeb,
+            12,
+            &[],
+        );
     }
     add(child_path_ci(sys, &["inetpub"]), Area::Web, 12, &["logs"]);
     add(child_path_ci(sys, &["programdata"]), Area::Staging, 3, &[]);
@@ -252,10 +258,7 @@ fn walk(
         let entry = match entry {
             Ok(e) => e,
             Err(err) => {
-                let path = err
-                    .path()
-                    .map(|p| rel_path(root, p))
-                    .unwrap_or_default();
+                let path = err.path().map(|p| rel_path(root, p)).unwrap_or_default();
                 out.issues.push(ScanIssue {
                     kind: "unreadable-path".into(),
                     path,

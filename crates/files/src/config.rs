@@ -173,9 +173,8 @@ fn points_into_staging(path: &str) -> bool {
 /// Is a native module path one that IIS, .NET or Exchange installs to?
 fn native_path_expected(path: &str) -> bool {
     let p = norm(path);
-    let in_windows = p.starts_with("%windir%")
-        || p.starts_with("%systemroot%")
-        || p.contains(":\\windows\\");
+    let in_windows =
+        p.starts_with("%windir%") || p.starts_with("%systemroot%") || p.contains(":\\windows\\");
     (in_windows
         && (p.contains("\\system32\\inetsrv\\")
             || p.contains("\\syswow64\\inetsrv\\")
@@ -206,7 +205,9 @@ mod tests {
     fn virtual_directory_into_programdata() {
         let c = ConfigChecks::new();
         let good = br#"<virtualDirectory path="/" physicalPath="%SystemDrive%\inetpub\wwwroot" />"#;
-        assert!(c.check("applicationhost.config", Area::IisConfig, good).is_empty());
+        assert!(c
+            .check("applicationhost.config", Area::IisConfig, good)
+            .is_empty());
         let bad = br#"<virtualDirectory path="/x" physicalPath="C:\ProgramData\COM" />"#;
         let hits = c.check("applicationhost.config", Area::IisConfig, bad);
         assert_eq!(hits.len(), 1);

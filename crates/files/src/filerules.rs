@@ -18,7 +18,9 @@ use exhunt_core::rules::{DiagnosticLevel, PendingRule, RuleDiagnostic, RuleMeta}
 use serde::Deserialize;
 
 /// The fields a file rule may test.
-pub(crate) const FIELDS: &[&str] = &["path", "folder", "name", "ext", "size", "area", "depth", "stock"];
+pub(crate) const FIELDS: &[&str] = &[
+    "path", "folder", "name", "ext", "size", "area", "depth", "stock",
+];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -50,11 +50,16 @@ impl FileFacts {
     pub(crate) fn url_path(&self) -> Option<String> {
         let p = &self.sys_path;
         let rest = match self.area {
-            Area::Web => p.find("/inetpub/wwwroot/").map(|i| &p[i + "/inetpub/wwwroot".len()..]),
+            Area::Web => p
+                .find("/inetpub/wwwroot/")
+                .map(|i| &p[i + "/inetpub/wwwroot".len()..]),
             Area::ExchangeWeb => p
                 .find("/frontend/httpproxy/")
                 .map(|i| &p[i + "/frontend/httpproxy".len()..])
-                .or_else(|| p.find("/clientaccess/").map(|i| &p[i + "/clientaccess".len()..])),
+                .or_else(|| {
+                    p.find("/clientaccess/")
+                        .map(|i| &p[i + "/clientaccess".len()..])
+                }),
             _ => None,
         }?;
         Some(rest.to_string())
@@ -109,10 +114,16 @@ pub(crate) fn build(
         extra.insert("sha256".into(), json!(h));
     }
     if let Some(t) = facts.modified {
-        extra.insert("modified".into(), json!(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)));
+        extra.insert(
+            "modified".into(),
+            json!(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        );
     }
     if let Some(t) = facts.created {
-        extra.insert("created".into(), json!(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)));
+        extra.insert(
+            "created".into(),
+            json!(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        );
     }
     if !matches.is_empty() {
         extra.insert(

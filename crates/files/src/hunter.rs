@@ -131,13 +131,15 @@ impl FileHunter {
         for r in &self.file_rules {
             if r.matches(&record) {
                 let ev = format!("name/location: {} (area {})", c.sys_path, c.area.as_str());
-                out.findings.push(finding::build(&r.meta, &facts, &ev, &[], BTreeMap::new()));
+                out.findings
+                    .push(finding::build(&r.meta, &facts, &ev, &[], BTreeMap::new()));
             }
         }
         let mut file = match file {
             Ok(f) => f,
             Err(e) => {
-                out.issues.push(issue("unreadable-file", format!("cannot open: {e}")));
+                out.issues
+                    .push(issue("unreadable-file", format!("cannot open: {e}")));
                 return out;
             }
         };
@@ -156,7 +158,8 @@ impl FileHunter {
             .take(self.options.max_file_size + 1)
             .read_to_end(&mut data)
         {
-            out.issues.push(issue("unreadable-file", format!("cannot read: {e}")));
+            out.issues
+                .push(issue("unreadable-file", format!("cannot read: {e}")));
             return out;
         }
         out.read = true;
@@ -174,7 +177,8 @@ impl FileHunter {
             let ev = format!("SHA-256 {hash_hex} is listed: {desc} ({origin})");
             let mut more = BTreeMap::new();
             more.insert("ioc_list".into(), json!(origin));
-            out.findings.push(finding::build(&self.ioc_meta, &facts, &ev, &[], more));
+            out.findings
+                .push(finding::build(&self.ioc_meta, &facts, &ev, &[], more));
         }
         for hit in self.config.check(&record.name, c.area, &data) {
             let m = StringMatch {
@@ -184,7 +188,13 @@ impl FileHunter {
                 data: render_bytes(hit.text.as_bytes()),
             };
             let ev = format!("IIS configuration: {}", truncate(&hit.text, 300));
-            out.findings.push(finding::build(&hit.meta, &facts, &ev, &[m], BTreeMap::new()));
+            out.findings.push(finding::build(
+                &hit.meta,
+                &facts,
+                &ev,
+                &[m],
+                BTreeMap::new(),
+            ));
         }
         if let (Some(y), Some(scanner)) = (&self.yara, scanner.as_mut()) {
             self.run_yara(y, scanner, c, &record, &data, &facts, &mut out);
@@ -270,7 +280,8 @@ impl FileHunter {
                 }),
             );
             let ev = format!("YARA rule {} matched", rule.identifier());
-            out.findings.push(finding::build(meta, facts, &ev, &matches, more));
+            out.findings
+                .push(finding::build(meta, facts, &ev, &matches, more));
         }
     }
 }
@@ -279,8 +290,18 @@ impl FileHunter {
 pub(crate) fn is_webpage(ext: &str) -> bool {
     matches!(
         ext,
-        "aspx" | "ashx" | "asmx" | "asp" | "ascx" | "cshtml" | "vbhtml" | "svc" | "soap" | "master"
-            | "asax" | "config"
+        "aspx"
+            | "ashx"
+            | "asmx"
+            | "asp"
+            | "ascx"
+            | "cshtml"
+            | "vbhtml"
+            | "svc"
+            | "soap"
+            | "master"
+            | "asax"
+            | "config"
     )
 }
 

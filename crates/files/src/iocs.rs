@@ -18,10 +18,11 @@ impl HashIocs {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let (hash, desc) = match line.split_once(|c: char| c.is_whitespace() || c == ';' || c == ',') {
-                Some((h, d)) => (h, d.trim()),
-                None => (line, ""),
-            };
+            let (hash, desc) =
+                match line.split_once(|c: char| c.is_whitespace() || c == ';' || c == ',') {
+                    Some((h, d)) => (h, d.trim()),
+                    None => (line, ""),
+                };
             match parse_hex32(hash) {
                 Some(h) => {
                     let desc = if desc.is_empty() { "listed hash" } else { desc };

@@ -82,9 +82,7 @@ impl FileArgs {
 /// Parse a size such as `500000`, `64K`, `256MiB`, `1G` (binary units, case-insensitive).
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
-    let split = t
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(t.len());
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
     let n: u64 = num
         .parse()

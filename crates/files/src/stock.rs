@@ -79,6 +79,9 @@ mod tests {
             "/exchange/frontend/httpproxy/ecp/auth",
             "timeoutlogoff.aspx"
         ));
-        assert!(!is_stock("/exchange/frontend/httpproxy/ecp/auth", "logon.aspx"));
+        assert!(!is_stock(
+            "/exchange/frontend/httpproxy/ecp/auth",
+            "logon.aspx"
+        ));
     }
 }

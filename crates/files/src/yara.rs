@@ -15,7 +15,13 @@ use crate::embedded;
 use crate::iocs::HashIocs;
 
 /// External variables defined for every rule; set per file by the scanner.
-pub(crate) const STRING_GLOBALS: &[&str] = &["filename", "filepath", "extension", "filetype", "exhunt_area"];
+pub(crate) const STRING_GLOBALS: &[&str] = &[
+    "filename",
+    "filepath",
+    "extension",
+    "filetype",
+    "exhunt_area",
+];
 /// Boolean external variables.
 pub(crate) const BOOL_GLOBALS: &[&str] = &["exhunt_stock", "exhunt_webpage"];
 /// Integer external variables.
@@ -78,7 +84,10 @@ pub(crate) fn compile(
             }
         };
         if yar.is_empty() && lists.is_empty() {
-            diags.push(warning(&origin, "no .yar/.yara rule files or hash lists here".into()));
+            diags.push(warning(
+                &origin,
+                "no .yar/.yara rule files or hash lists here".into(),
+            ));
         }
         for f in lists {
             let o = f.display().to_string();
@@ -233,7 +242,10 @@ fn list_user_files(path: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>), String> 
             .is_some_and(|n| n.to_string_lossy().eq_ignore_ascii_case("iocs"));
         if name.ends_with(".yar") || name.ends_with(".yara") {
             yar.push(e.into_path());
-        } else if name.ends_with(".sha256") || name.ends_with(".sha256.txt") || (in_iocs && name.ends_with(".txt")) {
+        } else if name.ends_with(".sha256")
+            || name.ends_with(".sha256.txt")
+            || (in_iocs && name.ends_with(".txt"))
+        {
             lists.push(e.into_path());
         }
     }
@@ -323,7 +335,12 @@ fn rule_meta(
         .unwrap_or(Stage::Backdoor);
     let mut tags: Vec<String> = if embedded {
         first(pairs, &["tags"])
-            .map(|s| s.split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect())
+            .map(|s| {
+                s.split(',')
+                    .map(|t| t.trim().to_string())
+                    .filter(|t| !t.is_empty())
+                    .collect()
+            })
             .unwrap_or_default()
     } else {
         vec!["user rule".into()]
@@ -341,7 +358,9 @@ fn rule_meta(
     let mut description = first(pairs, &["description", "desc", "info"]).unwrap_or_default();
     if !embedded {
         if let Some(a) = first(pairs, &["author"]) {
-            description = format!("{description} (rule author: {a})").trim().to_string();
+            description = format!("{description} (rule author: {a})")
+                .trim()
+                .to_string();
         }
     }
     RuleMeta {
@@ -370,7 +389,16 @@ fn rule_meta(
 /// Problems with an embedded rule's metadata (the pack must be complete and valid).
 fn check_embedded(pairs: &[(String, serde_json::Value)]) -> Vec<String> {
     let mut out = Vec::new();
-    for key in ["id", "title", "description", "severity", "stage", "attack", "reference", "remediation"] {
+    for key in [
+        "id",
+        "title",
+        "description",
+        "severity",
+        "stage",
+        "attack",
+        "reference",
+        "remediation",
+    ] {
         if first(pairs, &[key]).is_none() {
             out.push(format!("embedded YARA rule lacks meta '{key}'"));
         }

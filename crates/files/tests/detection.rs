@@ -96,7 +96,10 @@ fn china_chopper_variants() {
     assert!(f.extra.contains_key("modified"));
     let m = &f.extra["matches"][0];
     assert!(m["offset"].as_u64().is_some() && m["data"].as_str().unwrap().contains("eval"));
-    assert_eq!(f.url_path.as_deref(), Some("/aspnet_client/system_web/qwertyui.aspx"));
+    assert_eq!(
+        f.url_path.as_deref(),
+        Some("/aspnet_client/system_web/qwertyui.aspx")
+    );
     assert_eq!(f.line(), None);
 }
 
@@ -159,9 +162,15 @@ fn stock_exchange_files_are_quiet_and_tampered_ones_are_not() {
     let ecp = "Program Files/Microsoft/Exchange Server/V15/FrontEnd/HttpProxy/ecp/auth";
     t.write(&format!("{auth}/logon.aspx"), STOCK_LOGON)
         .write(&format!("{auth}/errorFE.aspx"), STOCK_LOGON)
-        .write(&format!("{auth}/15.1.2375.7/themes/resources/logon.css"), "body{}")
+        .write(
+            &format!("{auth}/15.1.2375.7/themes/resources/logon.css"),
+            "body{}",
+        )
         .write(&format!("{ecp}/TimeoutLogoff.aspx"), STOCK_LOGON)
-        .write("inetpub/wwwroot/aspnet_client/system_web/4_0_30319/x.js", "var a=1;")
+        .write(
+            "inetpub/wwwroot/aspnet_client/system_web/4_0_30319/x.js",
+            "var a=1;",
+        )
         .write("inetpub/wwwroot/iisstart.htm", "<html>IIS</html>")
         .write(&format!("{auth}/signout.aspx"), STOCK_WITH_SHELL)
         .write(&format!("{ecp}/logon.aspx"), STOCK_LOGON)
@@ -170,7 +179,10 @@ fn stock_exchange_files_are_quiet_and_tampered_ones_are_not() {
     assert_eq!(
         hits(&r),
         [
-            ("EXH-FN-001".into(), "EX01/C/inetpub/wwwroot/aspnet_client/logon.aspx".into()),
+            (
+                "EXH-FN-001".into(),
+                "EX01/C/inetpub/wwwroot/aspnet_client/logon.aspx".into()
+            ),
             ("EXH-FN-003".into(), format!("EX01/C/{ecp}/logon.aspx")),
             ("EXH-FY-008".into(), format!("EX01/C/{auth}/signout.aspx")),
         ]
@@ -182,8 +194,14 @@ fn benign_pages_with_eval_words_base64_images_and_processes() {
     let t = Tree::new();
     t.write("inetpub/wwwroot/shop/list.aspx", BENIGN_DATABIND)
         .write("inetpub/wwwroot/shop/admin.aspx", BENIGN_ADMIN)
-        .write("inetpub/wwwroot/shop/app.js", "function f(s){ return eval(s); } // Request")
-        .write("inetpub/wwwroot/shop/logo.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
+        .write(
+            "inetpub/wwwroot/shop/app.js",
+            "function f(s){ return eval(s); } // Request",
+        )
+        .write(
+            "inetpub/wwwroot/shop/logo.png",
+            b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR",
+        );
     let r = scan_default(&t);
     assert!(r.findings.is_empty(), "{:?}", hits(&r));
     assert_eq!(r.hosts[0].verdict, VerdictLevel::NoEvidence);
@@ -201,7 +219,10 @@ fn lsass_dumps_and_dump_scripts() {
         )
         .write("PerfLogs/p.cmd", "procdump64.exe -accepteula -ma lsass.exe c:\\perflogs\\l.dmp\r\n");
     let r = scan_default(&t);
-    assert_eq!(ids_for(&r, "Windows/Temp/lsass.dmp"), ["EXH-FN-020", "EXH-FY-020"]);
+    assert_eq!(
+        ids_for(&r, "Windows/Temp/lsass.dmp"),
+        ["EXH-FN-020", "EXH-FY-020"]
+    );
     assert_eq!(ids_for(&r, "root/out.bin"), ["EXH-FY-020"]);
     assert!(ids_for(&r, "Windows/Temp/wer.dmp").is_empty());
     assert_eq!(ids_for(&r, "Windows/Temp/test.bat"), ["EXH-FY-023"]);
@@ -211,22 +232,49 @@ fn lsass_dumps_and_dump_scripts() {
 #[test]
 fn staging_archives_need_context() {
     let t = Tree::new();
-    t.write("ProgramData/Vendor/defs.zip", zip_with(&["defs/engine.dat"]))
-        .write("ProgramData/Vendor/Updates/2021/update.zip", zip_with(&["u.msi"]))
-        .write("inetpub/wwwroot/app/readme.zip", zip_with(&["pst-guide.txt"]));
+    t.write(
+        "ProgramData/Vendor/defs.zip",
+        zip_with(&["defs/engine.dat"]),
+    )
+    .write(
+        "ProgramData/Vendor/Updates/2021/update.zip",
+        zip_with(&["u.msi"]),
+    )
+    .write(
+        "inetpub/wwwroot/app/readme.zip",
+        zip_with(&["pst-guide.txt"]),
+    );
     let r = scan_default(&t);
     assert_eq!(ids_for(&r, "ProgramData/Vendor/defs.zip"), ["EXH-FY-021"]);
     assert!(ids_for(&r, "ProgramData/Vendor/Updates/2021/update.zip").is_empty());
     assert!(ids_for(&r, "inetpub/wwwroot/app/readme.zip").is_empty());
-    let vendor = r.findings.iter().find(|f| f.path.ends_with("defs.zip")).unwrap();
-    assert_eq!(vendor.severity, Severity::Low, "a vendor zip alone stays low");
+    let vendor = r
+        .findings
+        .iter()
+        .find(|f| f.path.ends_with("defs.zip"))
+        .unwrap();
+    assert_eq!(
+        vendor.severity,
+        Severity::Low,
+        "a vendor zip alone stays low"
+    );
     assert_eq!(r.hosts[0].verdict, VerdictLevel::NoEvidence);
 
     // An archive of mailboxes is high by itself, and raises the other archives.
-    t.write("ProgramData/it.zip", zip_with(&["mail/ceo.pst", "mail/cfo.pst"]));
+    t.write(
+        "ProgramData/it.zip",
+        zip_with(&["mail/ceo.pst", "mail/cfo.pst"]),
+    );
     let r = scan_default(&t);
-    assert_eq!(ids_for(&r, "ProgramData/it.zip"), ["EXH-FY-021", "EXH-FY-022"]);
-    let vendor = r.findings.iter().find(|f| f.path.ends_with("defs.zip")).unwrap();
+    assert_eq!(
+        ids_for(&r, "ProgramData/it.zip"),
+        ["EXH-FY-021", "EXH-FY-022"]
+    );
+    let vendor = r
+        .findings
+        .iter()
+        .find(|f| f.path.ends_with("defs.zip"))
+        .unwrap();
     assert_eq!(vendor.severity, Severity::High);
     assert!(vendor.notes.iter().any(|n| n.contains("raised")));
     assert_eq!(r.hosts[0].verdict, VerdictLevel::Compromised);
@@ -273,11 +321,20 @@ fn ransomware_traces() {
             "Users/Public/decrypt_file.TxT",
             "We are BLACK KINGDOM. Your files have been encrypted. Send 0.1 bitcoin.",
         )
-        .write("Users/Public/kingdom.txt", "The black kingdom of the board game");
+        .write(
+            "Users/Public/kingdom.txt",
+            "The black kingdom of the board game",
+        );
     let r = scan_default(&t);
-    assert_eq!(ids_for(&r, "Users/Public/report.docx.CRYPT"), ["EXH-FN-030", "EXH-FY-030"]);
+    assert_eq!(
+        ids_for(&r, "Users/Public/report.docx.CRYPT"),
+        ["EXH-FN-030", "EXH-FY-030"]
+    );
     assert_eq!(ids_for(&r, "Users/Public/notes.CRYPT"), ["EXH-FN-030"]);
-    assert_eq!(ids_for(&r, "Users/Public/decrypt_file.TxT"), ["EXH-FN-031", "EXH-FY-031"]);
+    assert_eq!(
+        ids_for(&r, "Users/Public/decrypt_file.TxT"),
+        ["EXH-FN-031", "EXH-FY-031"]
+    );
     assert!(ids_for(&r, "Users/Public/kingdom.txt").is_empty());
 }
 
@@ -307,7 +364,10 @@ fn iis_config_tampering() {
         ids_for(&r, "Windows/System32/inetsrv/config/applicationHost.config"),
         ["EXH-FC-001", "EXH-FC-002"]
     );
-    assert_eq!(ids_for(&r, "inetpub/wwwroot/app/web.config"), ["EXH-FY-040"]);
+    assert_eq!(
+        ids_for(&r, "inetpub/wwwroot/app/web.config"),
+        ["EXH-FY-040"]
+    );
     assert!(ids_for(&r, "inetpub/wwwroot/blog/web.config").is_empty());
 }
 
@@ -324,7 +384,36 @@ fn published_names_in_web_folders_only() {
     assert_eq!(ids_for(&r, "inetpub/wwwroot/supp0rt.aspx"), ["EXH-FN-004"]);
     assert!(ids_for(&r, "Users/Public/supp0rt.aspx").is_empty());
     assert_eq!(
-        ids_for(&r, "Program Files/Microsoft/Exchange Server/V15/FrontEnd/HttpProxy/OAB/log.aspx"),
+        ids_for(
+            &r,
+            "Program Files/Microsoft/Exchange Server/V15/FrontEnd/HttpProxy/OAB/log.aspx"
+        ),
         ["EXH-FN-005"]
     );
+}
+
+#[test]
+fn uploaders_and_database_clients() {
+    let t = Tree::new();
+    t.write(
+        "inetpub/wwwroot/app/up.aspx",
+        r#"<%@ Page Language="C#" %><script runat="server">void Go(){ Request.Files[0].SaveAs(Request.Form["to"]); }</script>"#,
+    )
+    .write(
+        "inetpub/wwwroot/app/db.aspx",
+        r#"<%@ Page Language="C#" %><script runat="server">void Q(){ var c = new SqlConnection(conn.Text); var r = new SqlCommand(sql.Text, c).ExecuteReader(); }</script>"#,
+    )
+    .write(
+        "inetpub/wwwroot/app/goodup.aspx",
+        r#"<%@ Page Language="C#" %><script runat="server">void Go(){ var f = Request.Files[0]; f.SaveAs(Server.MapPath("~/uploads/") + Guid.NewGuid()); }</script>"#,
+    )
+    .write(
+        "inetpub/wwwroot/app/gooddb.aspx",
+        r#"<%@ Page Language="C#" %><script runat="server">void Q(){ var c = new SqlConnection(ConfigurationManager.ConnectionStrings["main"].ConnectionString); new SqlCommand("select 1", c).ExecuteReader(); }</script>"#,
+    );
+    let r = scan_default(&t);
+    assert_eq!(ids_for(&r, "inetpub/wwwroot/app/up.aspx"), ["EXH-FY-012"]);
+    assert_eq!(ids_for(&r, "inetpub/wwwroot/app/db.aspx"), ["EXH-FY-013"]);
+    assert!(ids_for(&r, "inetpub/wwwroot/app/goodup.aspx").is_empty());
+    assert!(ids_for(&r, "inetpub/wwwroot/app/gooddb.aspx").is_empty());
 }

