@@ -116,6 +116,8 @@ struct ScanArgs {
     rules: RuleArgs,
     #[command(flatten)]
     events: exhunt_events::EventArgs,
+    #[command(flatten)]
+    files: exhunt_files::FileArgs,
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     threads: Option<usize>,
@@ -265,6 +267,7 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
     let options = pipeline::PipelineOptions {
         exposure: !a.no_exposure,
         events,
+        files: a.files.to_options(),
     };
     let mut report = pipeline::scan(&config, &rules, &options)?;
     if prepared.unpacked() {

@@ -5,6 +5,7 @@ use exhunt_core::scan::{scan_with, Hunter, LogHunter, ScanError};
 use exhunt_core::{ScanConfig, ScanReport};
 
 use exhunt_events::{EventHunter, EventOptions};
+use exhunt_files::{FileHunter, FileOptions};
 
 use crate::exposure::ExposureHunter;
 
@@ -15,6 +16,8 @@ pub struct PipelineOptions {
     pub exposure: bool,
     /// Event-log hunting (Sigma folders, on/off).
     pub events: EventOptions,
+    /// File hunting (web shells, artifacts, config; YARA folders, limits, on/off).
+    pub files: FileOptions,
 }
 
 impl Default for PipelineOptions {
@@ -22,6 +25,7 @@ impl Default for PipelineOptions {
         PipelineOptions {
             exposure: true,
             events: EventOptions::default(),
+            files: FileOptions::default(),
         }
     }
 }
@@ -40,7 +44,8 @@ pub fn scan(
         config.log_options.clone(),
     );
     let exposure = ExposureHunter;
-    let mut hunters: Vec<&dyn Hunter> = vec![&logs, &events];
+    let files = FileHunter::new(rules, options.files.clone());
+    let mut hunters: Vec<&dyn Hunter> = vec![&logs, &events, &files];
     if options.exposure {
         hunters.push(&exposure);
     }
