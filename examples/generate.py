@@ -10,6 +10,10 @@ current time.  The script deletes and rewrites
     examples/clean-ex2016/         (EX02, Velociraptor-style, benign only)
     examples/README.md             (description, timeline and line index)
 
+except the Windows event logs (<server>/.../Windows/System32/winevt/Logs/*.evtx) and the
+README section between the demo_evtx markers, which are written by
+`cargo run -p exhunt-events --example demo_evtx -- examples` and kept here.
+
 All data is synthetic.  Attackers use documentation ranges 203.0.113.0/24 and
 198.51.100.0/24; benign internet clients use 192.0.2.0/24.
 
@@ -1026,6 +1030,46 @@ def write_rps(out, srv, events):
 # Main
 # --------------------------------------------------------------------------
 
+# The Windows event logs (EVTX) are written by crates/events/examples/demo_evtx.rs, not by this
+# script; they and their README section survive a regeneration.
+EVTX_DIR = os.path.join("Windows", "System32", "winevt", "Logs")
+EVTX_BEGIN = "<!-- demo_evtx:begin"
+EVTX_END = "<!-- demo_evtx:end -->"
+
+
+def keep_event_logs(outdir):
+    """(relative path, bytes) of every file under <outdir>/**/Windows/System32/winevt/Logs."""
+    kept = []
+    for root, _, fs in os.walk(outdir):
+        if os.path.normpath(root).endswith(EVTX_DIR):
+            for fn in sorted(fs):
+                p = os.path.join(root, fn)
+                with open(p, "rb") as f:
+                    kept.append((os.path.relpath(p, outdir), f.read()))
+    return kept
+
+
+def restore_event_logs(outdir, kept):
+    for rel, data in kept:
+        p = os.path.join(outdir, rel)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        with open(p, "wb") as f:
+            f.write(data)
+
+
+def kept_readme_section():
+    """The marked event-log section of the current README (written by demo_evtx), or ''."""
+    try:
+        with open(os.path.join(HERE, "README.md"), encoding="utf-8") as f:
+            text = f.read()
+    except OSError:
+        return ""
+    b, e = text.find(EVTX_BEGIN), text.find(EVTX_END)
+    if b < 0 or e < b:
+        return ""
+    return text[b:e + len(EVTX_END)] + "\n\n"
+
+
 def build_server(key, scale):
     srv = SERVERS[key]
     rng = random.Random(srv["seed"])
@@ -1062,8 +1106,10 @@ def main():
         Req._seq = 0
         srv, c = build_server(key, args.scale)
         outdir = os.path.join(HERE, srv["outdir"])
+        kept = keep_event_logs(outdir)
         if os.path.isdir(outdir):
             shutil.rmtree(outdir)
+        restore_event_logs(outdir, kept)
         out = Out(outdir)
         if key == "EX01":
             gen_attack_ex01(c)
@@ -1264,6 +1310,10 @@ def write_readme(results, scale):
             L.append("| %s | %s | `%s` | %d | %s |\n" % (t["id"], t["kind"], p, n, t["what"].replace("|", "\\|")))
         L.append("\n")
 
+    L.append(kept_readme_section() or
+             EVTX_BEGIN + " (written by crates/events/examples/demo_evtx.rs; generate.py keeps it) -->\n"
+             "## Windows event logs (EVTX)\n\nRun `cargo run -p exhunt-events --example demo_evtx -- examples` "
+             "to write them and their index here.\n" + EVTX_END + "\n\n")
     L.append("## Line index (1-based line numbers, default scale)\n\n"
              "IDs are shared between artifacts: the same ID appears once per log that records "
              "the event (for example `A2.3` in W3SVC1, W3SVC2 and HttpProxy/Ecp).  `attack` lines are "

@@ -1,7 +1,7 @@
 //! End-to-end: the `exhunt` binary on the bundled demo servers (see examples/README.md).
 //!
 //! The exact finding list of each server is pinned in `tests/golden/<server>.findings`
-//! (`RULE severity path:line`). After a deliberate rule change, regenerate with
+//! (`RULE severity path:line`, or `path#record` for event-log findings). After a deliberate rule change, regenerate with
 //! `EXHUNT_BLESS=1 cargo test --test demo_evidence` and review the diff.
 
 use std::collections::BTreeMap;
@@ -54,12 +54,16 @@ fn finding_list(run: &Run) -> String {
     let mut rows: Vec<String> = findings(run)
         .iter()
         .map(|f| {
+            // Event-log findings have a record id instead of a line: `path#record`.
+            let at = match f["record_id"].as_u64() {
+                Some(r) => format!("#{r}"),
+                None => format!(":{}", f["line"]),
+            };
             format!(
-                "{} {} {}:{}",
+                "{} {} {}{at}",
                 f["rule_id"].as_str().unwrap(),
                 f["severity"].as_str().unwrap(),
                 f["path"].as_str().unwrap(),
-                f["line"]
             )
         })
         .collect();
@@ -266,6 +270,135 @@ fn clean_server_has_no_evidence_and_only_the_admin_nmap_check() {
     assert_eq!(f[0]["rule_id"], "EXH-PL-003");
     assert_eq!(f[0]["severity"], "info");
     assert!(run.stdout.contains("NO EVIDENCE FOUND"));
+}
+
+#[test]
+fn event_logs_of_the_demo_are_hunted() {
+    // Record ids and times as listed in examples/README.md ("Windows event logs").
+    let logs = "C/Windows/System32/winevt/Logs/";
+    let run = run_scan("compromised-ex2016", &[]);
+    let all = findings(&run);
+    let at = |rule: &str, file: &str, record: u64| {
+        all.iter()
+            .find(|f| {
+                f["rule_id"] == rule
+                    && f["path"] == format!("{logs}{file}").as_str()
+                    && f["record_id"] == record
+            })
+            .unwrap_or_else(|| panic!("{rule} on {file} record {record} not found"))
+    };
+    let expect = [
+        (
+            "EXH-EV-001",
+            "Application.evtx",
+            12,
+            "2021-03-03T02:40:52.318Z",
+            "high",
+        ),
+        (
+            "EXH-EV-006",
+            "MSExchange Management.evtx",
+            5,
+            "2021-03-03T02:42:10.204Z",
+            "critical",
+        ),
+        (
+            "EXH-EV-020",
+            "Microsoft-Windows-Sysmon%4Operational.evtx",
+            9,
+            "2021-03-03T02:45:05.871Z",
+            "critical",
+        ),
+        (
+            "EXH-EV-012",
+            "Microsoft-Windows-Sysmon%4Operational.evtx",
+            17,
+            "2021-03-03T03:05:13.024Z",
+            "critical",
+        ),
+        (
+            "EXH-EV-016",
+            "Microsoft-Windows-PowerShell%4Operational.evtx",
+            6,
+            "2021-03-03T04:02:10.517Z",
+            "high",
+        ),
+        (
+            "EXH-EV-002",
+            "MSExchange Management.evtx",
+            15,
+            "2021-03-04T09:14:07.090Z",
+            "critical",
+        ),
+        (
+            "EXH-EV-040",
+            "Microsoft-Windows-Windows Defender%4Operational.evtx",
+            13,
+            "2021-03-04T03:17:42.118Z",
+            "critical",
+        ),
+        (
+            "EXH-EV-032",
+            "Security.evtx",
+            1,
+            "2021-03-09T21:04:26.190Z",
+            "high",
+        ),
+        (
+            "EXH-EV-033",
+            "System.evtx",
+            44,
+            "2021-03-09T21:41:09.012Z",
+            "critical",
+        ),
+    ];
+    for (rule, file, record, ts, sev) in expect {
+        let f = at(rule, file, record);
+        assert_eq!(f["timestamp"], ts, "{rule}");
+        assert_eq!(f["severity"], sev, "{rule}");
+        assert_eq!(f["source"], "evtx");
+        assert_eq!(f["computer"], "EX01.contoso.local");
+    }
+    let lsass = at(
+        "EXH-EV-012",
+        "Microsoft-Windows-Sysmon%4Operational.evtx",
+        17,
+    );
+    assert!(lsass["fields"]["CommandLine"]
+        .as_str()
+        .unwrap()
+        .contains("comsvcs.dll, MiniDump 660"));
+    // The mail-theft exports to ProgramData are exports (EXH-EV-003), not web-shell writes.
+    assert!(all.iter().all(|f| !(f["rule_id"] == "EXH-EV-002"
+        && f["path"] == format!("{logs}MSExchange Management.evtx").as_str()
+        && f["record_id"] != 15)));
+    // Benign look-alikes on EX01: csc.exe under w3wp.exe, the Defender scan driver, the
+    // reporting script, valid OAB URLs.
+    let benign_rules = [
+        "EXH-EV-004",
+        "EXH-EV-006",
+        "EXH-EV-010",
+        "EXH-EV-016",
+        "EXH-EV-034",
+    ];
+    assert!(all
+        .iter()
+        .all(|f| !(benign_rules.contains(&f["rule_id"].as_str().unwrap())
+            && f["fields"]["Image"]
+                .as_str()
+                .is_some_and(|i| i.ends_with("csc.exe")))));
+
+    // EX02: event logs read, nothing found in them.
+    let run = run_scan("clean-ex2016", &["--no-exposure"]);
+    let summary = run.lines.last().unwrap();
+    assert_eq!(summary["hosts"][0]["coverage"]["evtx"]["files"], 7);
+    assert!(
+        findings(&run)
+            .iter()
+            .all(|f| f["source"] != "evtx" || f["severity"] == "info"),
+        "event finding on the clean server"
+    );
+    assert_eq!(summary["verdict"], "no evidence found");
 }
 
 fn tree_state(root: &Path) -> BTreeMap<String, (u64, std::time::SystemTime, Vec<u8>)> {
