@@ -1033,6 +1033,29 @@ def write_rps(out, srv, events):
 # The Windows event logs (EVTX) are written by crates/events/examples/demo_evtx.rs, not by this
 # script; they and their README section survive a regeneration.
 EVTX_DIR = os.path.join("Windows", "System32", "winevt", "Logs")
+DISK_SECTION = """## Files on disk (written by `examples/generate_files.py`)
+
+Synthetic files, written by `python3 examples/generate_files.py` (also run at the end of
+`generate.py`). None of them comes from a real web shell or a real Exchange install.
+
+| server | path (under the drive) | what | expected |
+|---|---|---|---|
+| both | `…/FrontEnd/HttpProxy/owa/auth/{logon,logoff,errorFE,expiredpassword,frowny,OutlookCN,RedirSuiteServiceProxy,signout}.aspx`, `ecp/auth/TimeoutLogoff.aspx`, `owa/auth/15.1.2176/themes/resources/*.css` | stock-looking OWA/ECP pages | nothing (stock names, stock content) |
+| both | `inetpub/wwwroot/{iisstart.htm,iisstart.png,web.config}`, `aspnet_client/system_web/4_0_30319/WebUIValidation.js` | stock IIS root | nothing |
+| both | `inetpub/wwwroot/intranet/phonebook.aspx` | a benign page with `DataBinder.Eval`, `Eval(...)`, a JavaScript `eval` of JSON and a base64 image | nothing |
+| both | `Windows/System32/inetsrv/config/applicationHost.config` | stock sites and virtual directories | nothing |
+| both | `ProgramData/McAfee/Common Framework/Update/catalog.zip` | an antivirus update archive (what made Test-ProxyLogon cry wolf) | nothing |
+| EX01 | `inetpub/wwwroot/aspnet_client/system_web/KZsqDfnb.aspx` | China Chopper one-liner written through the OAB file write | web shell (critical) |
+| EX01 | `…/FrontEnd/HttpProxy/owa/auth/errorEE.aspx` | a mailbox export written as a page: `!BDN` PST header with a JScript `eval` in a draft (Exchange Management #15) | web shell / PST-as-aspx (critical) |
+| EX01 | `Windows/Temp/lsass.dmp` | LSASS minidump (`MDMP`) made with comsvcs.dll (Sysmon #16) | credential dump (critical) |
+| EX01 | `ProgramData/pst/it.zip` | 7-Zip staging of `alice.pst`, `bob.pst` (Sysmon #29) | staging archive with mailbox data (high) |
+| EX01 | `Users/Public/Documents/budget-2021.xlsx.CRYPT`, `readme.txt` | a file encrypted by DearCry (`DEARCRY!` marker) and its note, after the `msupdate` service (System #44) | ransomware (critical) |
+
+Git does not keep file times: after a clone the files carry the checkout time, so file findings
+of the demo show that time, not 2021.
+
+"""
+
 EVTX_BEGIN = "<!-- demo_evtx:begin"
 EVTX_END = "<!-- demo_evtx:end -->"
 
@@ -1314,6 +1337,7 @@ def write_readme(results, scale):
              EVTX_BEGIN + " (written by crates/events/examples/demo_evtx.rs; generate.py keeps it) -->\n"
              "## Windows event logs (EVTX)\n\nRun `cargo run -p exhunt-events --example demo_evtx -- examples` "
              "to write them and their index here.\n" + EVTX_END + "\n\n")
+    L.append(DISK_SECTION)
     L.append("## Line index (1-based line numbers, default scale)\n\n"
              "IDs are shared between artifacts: the same ID appears once per log that records "
              "the event (for example `A2.3` in W3SVC1, W3SVC2 and HttpProxy/Ecp).  `attack` lines are "
@@ -1345,3 +1369,7 @@ def write_readme(results, scale):
 
 if __name__ == "__main__":
     main()
+    # The disk side (web folders, dumps, staging, ransomware leftovers) is written by its own
+    # script; run it after the log trees were rewritten.
+    import generate_files
+    generate_files.main()

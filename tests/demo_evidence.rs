@@ -674,3 +674,73 @@ fn zipped_collection_gives_the_same_findings_as_the_folder() {
         .collect();
     assert_eq!(left.len(), 2, "{left:?}");
 }
+
+#[test]
+fn disk_artifacts_of_the_demo_are_found() {
+    let run = run_scan("compromised-ex2016", &[]);
+    let files: Vec<&Value> = findings(&run)
+        .into_iter()
+        .filter(|f| f["source"] == "files" && f["stage"] != "exposure")
+        .collect();
+    let has = |rule: &str, path_end: &str, sev: &str| {
+        files.iter().any(|f| {
+            f["rule_id"] == rule
+                && f["path"].as_str().unwrap().ends_with(path_end)
+                && f["severity"] == sev
+        })
+    };
+    assert!(
+        has("EXH-FY-001", "system_web/KZsqDfnb.aspx", "critical"),
+        "China Chopper"
+    );
+    assert!(
+        has("EXH-FY-006", "owa/auth/errorEE.aspx", "critical"),
+        "PST written as .aspx"
+    );
+    assert!(
+        has("EXH-FY-020", "Windows/Temp/lsass.dmp", "critical"),
+        "LSASS dump"
+    );
+    assert!(
+        has("EXH-FY-022", "ProgramData/pst/it.zip", "high"),
+        "staged mailboxes"
+    );
+    assert!(
+        has("EXH-FY-030", "budget-2021.xlsx.CRYPT", "critical"),
+        "DearCry"
+    );
+    for f in &files {
+        assert_eq!(f["line"], Value::Null);
+        assert_eq!(f["sha256"].as_str().unwrap().len(), 64, "{f}");
+        assert!(f["size"].as_u64().is_some());
+        assert!(
+            !f["path"].as_str().unwrap().contains("McAfee"),
+            "vendor zip: {f}"
+        );
+        assert!(
+            !f["path"].as_str().unwrap().ends_with("/logon.aspx"),
+            "stock page: {f}"
+        );
+        assert!(
+            !f["path"].as_str().unwrap().contains("phonebook"),
+            "benign eval page: {f}"
+        );
+    }
+    let stages: Vec<&str> = run.lines.last().unwrap()["hosts"][0]["coverage"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
+    assert!(
+        stages.contains(&"files") && stages.contains(&"evtx"),
+        "{stages:?}"
+    );
+
+    let clean = run_scan("clean-ex2016", &[]);
+    let flagged: Vec<&Value> = findings(&clean)
+        .into_iter()
+        .filter(|f| f["source"] == "files" && f["stage"] != "exposure")
+        .collect();
+    assert!(flagged.is_empty(), "clean disk flagged: {flagged:?}");
+}

@@ -270,7 +270,14 @@ pub enum ScanError {
 }
 
 /// Sources an Exchange server is expected to have; their absence is reported.
-const EXPECTED: [SourceKind; 5] = SourceKind::TEXT_LOGS;
+const EXPECTED: [SourceKind; 6] = [
+    SourceKind::Iis,
+    SourceKind::HttpProxy,
+    SourceKind::Ecp,
+    SourceKind::Oab,
+    SourceKind::Rps,
+    SourceKind::Evtx,
+];
 
 /// Run a text-log scan over `config.root` with `rules` (the log hunter only).
 pub fn scan(config: &ScanConfig, rules: &RuleSet) -> Result<ScanReport, ScanError> {

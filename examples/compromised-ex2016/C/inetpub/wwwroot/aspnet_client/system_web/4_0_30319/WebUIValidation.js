@@ -1,0 +1,2 @@
+var Page_ValidationVer = "125";
+function ValidatorUpdateDisplay(val) { val.style.visibility = val.isvalid ? "hidden" : "visible"; }
