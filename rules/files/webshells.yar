@@ -152,11 +152,13 @@ rule Socket_Tunnel_Page
         $rel6 = /\.Receive\s*\(/
         $sess = /Session\s*\[/ nocase
         $dns = "Dns.GetHostAddresses" nocase
+        $b64req = /FromBase64String\s*\(\s*Request\s*\./ nocase
     condition:
         any of ($sock*) and (
             2 of ($cmd*) or any of ($hdr*) or
             (any of ($rel1, $rel2) and any of ($rel3, $rel4) and ($rel5 or $rel6)) or
-            ($sess and ($rel5 or $rel6) and any of ($rel1, $rel2, $rel3, $rel4) and $dns)
+            ($sess and ($rel5 or $rel6) and any of ($rel1, $rel2, $rel3, $rel4) and $dns) or
+            ($sess and $rel5 and $rel6 and $b64req)
         )
 }
 
@@ -260,7 +262,7 @@ rule Web_Page_Writes_Request_Chosen_File
     meta:
         id = "EXH-FY-012"
         title = "Web page writes a file whose path or content comes from the request"
-        description = "A server-side page saves an upload or writes a stream to a path taken from the request or a form control (SaveAs(Request...), new StreamWriter(Request...), File.WriteAllText(...Request...)). Uploaders that drop further shells work this way; ordinary upload handlers choose the target folder themselves."
+        description = "A server-side page saves an upload or writes a stream to a path taken from the request or a form control (SaveAs(Request...), VB SaveAs(Server.MapPath(Request(\"f\"))), new StreamWriter(Request...), File.WriteAllText(...Request...), new FileInfo(box.Text).CreateText()). Uploaders that drop further shells work this way; ordinary upload handlers choose the target folder themselves."
         severity = "high"
         stage = "backdoor"
         tags = "web shell,heuristic,uploader"
@@ -268,9 +270,10 @@ rule Web_Page_Writes_Request_Chosen_File
         reference = "https://www.microsoft.com/en-us/security/blog/2021/02/11/web-shell-attacks-continue-to-rise/"
         remediation = "Review the page: if nobody on the team wrote it, preserve and remove it, look for files it wrote (same folder, recent times) and treat the server as compromised."
     strings:
-        $w1 = /SaveAs\s*\([^;]{0,160}(Request\s*[\[\.]|\.Text\b|\.Value\b)/ nocase
+        $w1 = /SaveAs\s*\([^;]{0,160}(Request\s*[\[\.\(]|\.Text\b|\.Value\b)/ nocase
         $w2 = /new\s+(System\.IO\.)?(StreamWriter|FileStream)\s*\([^;]{0,160}(Request\s*[\[\.]|\.Text\b|\.Value\b)/ nocase
         $w3 = /File\s*\.\s*(WriteAllText|WriteAllBytes|AppendAllText)\s*\([^;]{0,160}(Request\s*[\[\.]|\.Text\b|\.Value\b)/ nocase
+        $w4 = /new\s+(System\.IO\.)?FileInfo\s*\(\s*\w{1,40}\.Text\s*\)\s*;[^}]{0,200}\.(CreateText|AppendText|OpenWrite)\s*\(/ nocase
     condition:
         exhunt_webpage and any of them
 }
@@ -280,7 +283,7 @@ rule Web_Page_Database_Client
     meta:
         id = "EXH-FY-013"
         title = "Web page connects to a database named by the request"
-        description = "A server-side page opens a database connection whose connection string comes from the request or a form control and runs arbitrary commands (ExecuteReader/ExecuteNonQuery). Web-shell kits ship such SQL clients to pivot into databases; applications read their connection strings from configuration."
+        description = "A server-side page opens a database connection whose connection string comes from the request or a form control, or is assembled at run time with the password spliced in (\"...;pwd=\" + pass, \"Password = {2}\"), and runs arbitrary commands (ExecuteReader/ExecuteNonQuery/Fill). Web-shell kits ship such SQL clients to pivot into databases; applications read their connection strings from configuration."
         severity = "high"
         stage = "backdoor"
         tags = "web shell,heuristic,database"
@@ -290,6 +293,8 @@ rule Web_Page_Database_Client
     strings:
         $c1 = /new\s+(System\.Data\.\w+\.)?(Sql|OleDb|Odbc|MySql)Connection\s*\([^;]{0,120}(Request\s*[\[\.]|\.Text\b|\.Value\b)/ nocase
         $c2 = /ConnectionString\s*=\s*[^;]{0,80}(Request\s*[\[\.]|\.Text\b)/ nocase
+        $c3 = /(pwd|password)\s*=\s*["']\s*\+\s*\w/ nocase
+        $c4 = /(pwd|password)\s*=\s*\{\d\}/ nocase
         $x1 = "ExecuteReader" nocase
         $x2 = "ExecuteNonQuery" nocase
         $x3 = ".Fill(" nocase
@@ -341,4 +346,201 @@ rule Web_Page_Heavy_Obfuscation
         $srv = /runat\s*=\s*["']?server|<%/ nocase
     condition:
         exhunt_webpage and $srv and (#uesc > 200 or #chr > 100 or ($b64 and $dec))
+}
+
+rule JScript_Server_Eval_Dynamic
+{
+    meta:
+        id = "EXH-FY-014"
+        title = "JScript .NET server code evaluates request or argument data (obfuscated Chopper, HandlerSpy)"
+        description = "Server-side JScript .NET (a Page, WebHandler or WebService in Language=\"JScript\", or a <script language=\"JScript\" runat=\"server\"> block) calls eval on a variable with a second security-context argument (the 'unsafe' word hidden in escapes or concatenation), on context.Request[...], or, in a handler/web service, on a method argument. Obfuscated China Chopper one-liners and the 'HandlerSpy'/'asmxWebMethodSpy' handler shells work this way; JScript server code has no legitimate need to run request text as code."
+        severity = "critical"
+        stage = "backdoor"
+        tags = "China Chopper,web shell,obfuscation,JScript"
+        attack = "T1505.003,T1059.007,T1027"
+        reference = "https://www.mandiant.com/resources/blog/breaking-down-the-china-chopper-web-shell-part-i"
+        reference = "https://www.microsoft.com/en-us/security/blog/2021/02/11/web-shell-attacks-continue-to-rise/"
+        remediation = "Preserve a copy, then remove the file; list every client that requested its URL in the IIS logs; look for what it ran (w3wp.exe children, new files); treat the server as compromised."
+    strings:
+        $lang = /Language\s*=\s*(["']|\xE2\x80[\x9C\x9D])?\s*JScript/ nocase
+        $ctx_req = /[^.\w]eval\s*\(\s*[\w.]{0,40}Request\s*(\.\s*(Item|Form|QueryString|Params|Headers|Cookies))?\s*[\[\(]/ nocase
+        $two_args = /[^.\w]eval\s*\([^,()"';]{1,60},[^;)]{0,80}\)/
+        $one_arg = /[^.\w]eval\s*\(\s*\w{1,40}\s*\)/
+        $svc = /<%@\s*Web(Handler|Service)/ nocase
+    condition:
+        // The plain one-liner is EXH-FY-001's; this rule covers what it cannot see.
+        not China_Chopper_Eval_Request and
+        $lang and ($ctx_req or $two_args or ($one_arg and $svc))
+}
+
+rule Script_Host_Runs_Request
+{
+    meta:
+        id = "EXH-FY-015"
+        title = "Script host runs request data (VBScript execute/eval, ScriptControl, WScript.Shell exec of a request field)"
+        description = "A page hands request data straight to a script engine or a shell: classic ASP/VBScript 'execute request(...)' / 'eval request(...)', MSScriptControl.ScriptControl ExecuteStatement/Eval with the Request object, CreateObject(\"WScript.Shell\").Exec/Run of a request field, or a page that writes such a one-liner ('<%eval(Request...' / 'execute request') into a new file. These are the smallest ASP/ASPX backdoors and their droppers; no legitimate page executes request text."
+        severity = "critical"
+        stage = "backdoor"
+        tags = "China Chopper,web shell,VBScript,dropper"
+        attack = "T1505.003,T1059.005"
+        reference = "https://www.mandiant.com/resources/blog/breaking-down-the-china-chopper-web-shell-part-i"
+        reference = "https://www.microsoft.com/en-us/security/blog/2021/02/11/web-shell-attacks-continue-to-rise/"
+        remediation = "Preserve a copy, then remove the file and any file it wrote (same folder, .asp/.aspx created at or after its time); list the clients that requested it; treat the server as compromised."
+    strings:
+        $vb_exec = /(^|[^.\w$])(execute|executeglobal|eval)(\s+|\s*\(\s*)request\s*(\(|\.\s*(form|querystring|item)\s*\()/ nocase
+        $js_drop = /<%\s*eval\s*\(\s*Request\b/ nocase
+        $sc = "MSScriptControl.ScriptControl" nocase
+        $sc_run = /\.(ExecuteStatement|Eval|AddCode)\s*\(?/ nocase
+        $sc_req = /AddObject\s*\(?\s*["']request["']/ nocase
+        $wsh_req = /WScript\.Shell["']\s*\)\s*\.\s*(exec|run)\s*\(\s*[\w.]{0,40}Request\s*[\.\(\[]/ nocase
+    condition:
+        not China_Chopper_Eval_Request and
+        ($vb_exec or $js_drop or $wsh_req or ($sc and $sc_run and $sc_req))
+}
+
+rule Hidden_Or_Request_Assembly_Load
+{
+    meta:
+        id = "EXH-FY-016"
+        title = "Assembly loaded from request bytes, via a reflected Assembly.Load, or from an XOR-decoded blob"
+        description = "Server code loads a .NET assembly in one of the ways web-shell loaders use to stay small or dodge signatures: Assembly.Load(Request.BinaryRead/InputStream/...) straight from the request (Behinder/AntSword-style), Assembly.Load reached through reflection (typeof(Assembly).GetMethod(\"Load\") — Godzilla's C# templates), or an embedded byte array XOR-decoded with a key and then loaded and invoked (SharPyShell). Applications reference their assemblies; they do not load them from request bytes or hide the call."
+        severity = "critical"
+        stage = "backdoor"
+        tags = "Godzilla,Behinder,SharPyShell,web shell"
+        attack = "T1505.003,T1620,T1027"
+        reference = "https://unit42.paloaltonetworks.com/manageengine-godzilla-nglite-kdcsponge/"
+        reference = "https://www.microsoft.com/en-us/security/blog/2021/02/11/web-shell-attacks-continue-to-rise/"
+        remediation = "Preserve and remove the file; the payloads it ran lived in memory only: recycle the application pool, capture w3wp.exe memory if possible, and treat the server as compromised."
+    strings:
+        $direct = /Assembly\s*\.\s*Load\s*\(\s*[\w.]{0,40}Request\s*\.\s*(BinaryRead|InputStream|Form|Params|Item|QueryString|Cookies|Headers)/ nocase
+        $hidden = /typeof\s*\(\s*(System\.Reflection\.)?Assembly\s*\)\s*\.\s*GetMethod\s*\(\s*"Load"/ nocase
+        $load = /Assembly\s*\.\s*Load\s*\(\s*\w{1,40}\s*\)/
+        $xor = /\w{1,40}\s*\[\s*\w{1,20}\s*\]\s*\^=\s*(\(byte\)\s*)?\w{1,40}\s*\[\s*\w{1,20}\s*%\s*\w{1,40}\.Length\s*\]/
+        $run1 = "CreateInstance" nocase
+        $run2 = /\.Invoke\s*\(/
+    condition:
+        $direct or $hidden or ($load and $xor and any of ($run*))
+}
+
+rule Web_Page_Runs_Program_From_Form_Or_Web_Folder
+{
+    meta:
+        id = "EXH-FY-017"
+        title = "Web page runs a program named in a form control or dropped in the web folder"
+        description = "A server-side page builds a process whose program or arguments come from a form control's text (new ProcessStartInfo(box.Text), StartInfo.Arguments = box.Text, Process.Start(box.Text)) or whose program is an executable resolved inside the site (StartInfo.FileName = Server.MapPath(\"x.exe\")). VB and C# command shells ('cmd.aspx', 'cmdsql.aspx', privilege-escalation launchers) are built like this, often without naming cmd.exe; ordinary pages never let a visitor pick the program or run binaries from the web root."
+        severity = "high"
+        stage = "backdoor"
+        tags = "web shell,heuristic,command execution"
+        attack = "T1505.003,T1059"
+        reference = "https://www.microsoft.com/en-us/security/blog/2021/02/11/web-shell-attacks-continue-to-rise/"
+        reference = "https://redcanary.com/blog/microsoft-exchange-attacks/"
+        remediation = "Review the page: if nobody on the team wrote it, preserve and remove it (and any .exe next to it), list the clients that requested it and treat the server as compromised."
+    strings:
+        $psi = /ProcessStartInfo\s*\(\s*\w{1,40}\.text\b/ nocase
+        $arg = /\.(FileName|Arguments)\s*=\s*\w{1,40}\.text\b/ nocase
+        $start = /Process\s*\.\s*Start\s*\(\s*\w{1,40}\.text\b/ nocase
+        $mapexe = /\.FileName\s*=\s*(\w+\.)?Server\s*\.\s*MapPath\s*\(/ nocase
+    condition:
+        exhunt_webpage and any of them
+}
+
+rule Web_Page_Server_Recon_Sweep
+{
+    meta:
+        id = "EXH-FY-018"
+        title = "Web page sweeps the registry or the disk for writable folders (privilege-escalation recon)"
+        description = "A server-side page walks every registry hive (ClassesRoot, CurrentUser, LocalMachine, Users, CurrentConfig) reading values or subkeys, or walks folders creating and deleting a probe file in each to find writable ones. Web-shell kits ship such 'writable directory' and registry-path scanners to find where the application pool identity can drop tools; applications do not enumerate the whole registry or test-write folders across the disk."
+        severity = "high"
+        stage = "backdoor"
+        tags = "web shell,heuristic,recon"
+        attack = "T1505.003,T1012,T1083"
+        reference = "https://www.microsoft.com/en-us/security/blog/2021/02/11/web-shell-attacks-continue-to-rise/"
+        remediation = "Review the page: if nobody on the team wrote it, preserve and remove it, look for probe files ('test') and tools written to the folders it found, and treat the server as compromised."
+    strings:
+        $h1 = "Registry.ClassesRoot" nocase
+        $h2 = "Registry.CurrentUser" nocase
+        $h3 = "Registry.LocalMachine" nocase
+        $h4 = "Registry.Users" nocase
+        $h5 = "Registry.CurrentConfig" nocase
+        $rv1 = "GetValueNames" nocase
+        $rv2 = "GetSubKeyNames" nocase
+        $rv3 = "OpenSubKey" nocase
+        $probe = /File\s*\.\s*Create\s*\(\s*[\w.]{1,40}\s*\+\s*@?"\\{1,2}\w{1,12}"\s*\)/ nocase
+        $walk1 = "GetDirectories" nocase
+        $walk2 = "File.Delete" nocase
+    condition:
+        exhunt_webpage and ((4 of ($h*) and any of ($rv*)) or ($probe and any of ($walk*)))
+}
+
+rule Web_Page_Raw_Socket_Sniffer
+{
+    meta:
+        id = "EXH-FY-019"
+        title = "Web page opens a raw socket in promiscuous mode (network sniffer)"
+        description = "A server-side page creates a raw socket (SocketType.Raw) and switches it to receive-all mode with Socket.IOControl (SIO_RCVALL), to capture the server's traffic (FTP/HTTP/POP passwords). 'WebSniff' pages in web-shell kits do this; web applications never sniff the network."
+        severity = "critical"
+        stage = "espionage"
+        tags = "web shell,sniffer,credential access"
+        attack = "T1505.003,T1040"
+        reference = "https://attack.mitre.org/techniques/T1040/"
+        reference = "https://www.microsoft.com/en-us/security/blog/2021/02/11/web-shell-attacks-continue-to-rise/"
+        remediation = "Preserve and remove the page; assume every credential that crossed the server in clear text since its creation is exposed (reset them); treat the server as compromised."
+    strings:
+        $raw = "SocketType.Raw" nocase
+        $ioc = /\.IOControl\s*\(/ nocase
+    condition:
+        exhunt_webpage and $raw and $ioc
+}
+
+rule Request_Hook_With_Command_Execution
+{
+    meta:
+        id = "EXH-FY-026"
+        title = "Code hooks requests or registers a handler at run time and executes commands or loaded code (memory / module shell)"
+        description = "Server code (a page, an App_Code .cs, a compiled template) registers itself into the request pipeline — an IHttpModule hooking BeginRequest/AuthenticateRequest, RouteTable.Routes.Add, HostingEnvironment.RegisterVirtualPathProvider, DynamicModuleUtility.RegisterModule, BuildManager compilation from a virtual path, or HttpRuntime internals via reflection — and also starts processes or loads/evaluates code from request fields. Handler/module ('memory') shells and China Chopper 'Customize' modules work this way; legitimate modules do not spawn processes or run request-supplied code."
+        severity = "critical"
+        stage = "backdoor"
+        tags = "memory shell,IIS module,web shell"
+        attack = "T1505.003,T1505.004,T1059"
+        reference = "https://www.microsoft.com/en-us/security/blog/2022/07/26/malicious-iis-extensions-quietly-open-persistent-backdoors-into-servers/"
+        reference = "https://www.microsoft.com/en-us/security/blog/2021/02/11/web-shell-attacks-continue-to-rise/"
+        remediation = "Preserve the file; check web.config <modules>/<handlers>, App_Code and bin for what loads it; recycle the application pool (in-memory registrations vanish only then); list the clients that reached the hook and treat the server as compromised."
+    strings:
+        $reg1 = /\.(BeginRequest|AuthenticateRequest|PostAuthenticateRequest|AcquireRequestState|PreRequestHandlerExecute|PostMapRequestHandler)\s*\+=/
+        $reg2 = /RouteTable\s*\.\s*Routes\s*\.\s*(Add|Insert)\s*\(/
+        $reg3 = "RegisterVirtualPathProvider"
+        $reg4 = "DynamicModuleUtility.RegisterModule"
+        $reg5 = /BuildManager\s*\.\s*(CreateInstanceFromVirtualPath|GetCompiledType)\s*\(/
+        $reg6 = /typeof\s*\(\s*(System\.Web\.)?HttpRuntime\s*\)\s*\.\s*GetField\s*\(/
+        $x1 = "ProcessStartInfo"
+        $x2 = /Process\s*\.\s*Start\s*\(/
+        $x3 = /Assembly\s*\.\s*Load\s*\(/
+        $x4 = "CompileAssemblyFromSource"
+        $x5 = /[^.\w]eval\s*\(/
+        $in = /[Rr]equest\s*\.\s*(Form|Params|QueryString|Headers|Item|InputStream|BinaryRead|Cookies)\b/
+    condition:
+        any of ($reg*) and any of ($x*) and $in
+}
+
+rule Web_Page_HTTP_Relay
+{
+    meta:
+        id = "EXH-FY-027"
+        title = "Web page relays the request body to a URL taken from the request (pystinger-style HTTP relay)"
+        description = "A server-side page reads its own request body (Request.InputStream/BinaryRead), opens an outbound web request (WebRequest.Create) to an address built from request fields and writes the body into it (GetRequestStream), returning the reply. pystinger and similar HTTP-over-HTTP tunnels reach internal services through the web server this way; pages that call web services choose the endpoint themselves."
+        severity = "high"
+        stage = "backdoor"
+        tags = "tunnel,web shell,pystinger"
+        attack = "T1505.003,T1090.001,T1572"
+        reference = "https://www.cisa.gov/news-events/cybersecurity-advisories/aa21-062a"
+        reference = "https://www.microsoft.com/en-us/security/blog/2021/02/11/web-shell-attacks-continue-to-rise/"
+        remediation = "Preserve and remove the page; look in firewall/proxy logs for internal connections from the web server; treat the server and every host it reached as exposed."
+    strings:
+        $wr = /WebRequest\s*\.\s*Create\s*\(/ nocase
+        $body1 = "Request.InputStream" nocase
+        $body2 = "Request.BinaryRead" nocase
+        $fwd = "GetRequestStream" nocase
+        $url = /Request\s*\.\s*(Form|Params|QueryString|Headers)\s*\[/ nocase
+    condition:
+        exhunt_webpage and $wr and any of ($body*) and $fwd and $url
 }

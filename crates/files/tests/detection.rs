@@ -417,3 +417,207 @@ fn uploaders_and_database_clients() {
     assert!(ids_for(&r, "inetpub/wwwroot/app/goodup.aspx").is_empty());
     assert!(ids_for(&r, "inetpub/wwwroot/app/gooddb.aspx").is_empty());
 }
+
+/// Rules for the idioms the first rule set missed (obfuscated JScript eval, VBScript/script-host
+/// one-liners, hidden assembly loads, form-driven processes, recon sweeps, sniffers, module
+/// shells, HTTP relays), each with a benign look-alike that must stay quiet. All fixtures are
+/// written for these tests.
+#[test]
+fn second_wave_idioms_and_their_benign_look_alikes() {
+    let t = Tree::new();
+    let w = |name: &str, body: &str| {
+        t.write(&format!("inetpub/wwwroot/app/{name}"), body);
+    };
+    // EXH-FY-014: JScript eval with a hidden security-context argument / context.Request / method argument.
+    w(
+        "js1.aspx",
+        "<%@ Page Language=\"JScript\" %><% var k = Request[\"\\x7a\"]; var m = \"un\" + \"safe\"; eval (k, m); %>",
+    );
+    w(
+        "js2.ashx",
+        "<%@ WebHandler Language=\"JScript\" class=\"H\" %>import System.Web; public class H implements IHttpHandler { function IHttpHandler.ProcessRequest(ctx : HttpContext) { eval(ctx.Request[\"z\"]); } function get IHttpHandler.IsReusable() : Boolean { return false; } }",
+    );
+    w(
+        "js3.asmx",
+        "<%@ WebService Language=\"JScript\" class=\"S\" %>import System.Web.Services; public class S extends WebService { WebMethodAttribute function Run(code : String) : Void { eval(code); } }",
+    );
+    // Benign: JScript page with client-side eval of JSON and a DataBinder.Eval.
+    w(
+        "js_ok.aspx",
+        "<%@ Page Language=\"JScript\" %><%# DataBinder.Eval(Container.DataItem, \"Name\") %><script type=\"text/javascript\">var o = eval(json);</script>",
+    );
+    // EXH-FY-015: VBScript execute of a request field, script control, WScript.Shell exec.
+    w("vb1.asp", "<% execute request(\"p\") %>");
+    w(
+        "vb2.aspx",
+        "<% Set sc = Server.CreateObject(\"MSScriptControl.ScriptControl\")\nsc.Language = \"VBScript\"\nsc.AddObject \"request\", Request\nsc.ExecuteStatement(\"x\") %>",
+    );
+    w(
+        "vb3.aspx",
+        "<%= CreateObject(\"WScript.Shell\").Exec(Request.Form(\"c\")).StdOut.ReadAll %>",
+    );
+    w(
+        "drop.ashx",
+        "<%@ WebHandler Language=\"C#\" Class=\"D\" %>public class D : System.Web.IHttpHandler { public void ProcessRequest(System.Web.HttpContext c) { System.IO.File.WriteAllText(c.Server.MapPath(\"n.aspx\"), \"<%eval(Request.Item\" + \"[\\\"k\\\"]);%>\"); } public bool IsReusable { get { return false; } } }",
+    );
+    // Benign: a client-side AJAX executor method name and a server-side Execute of a local variable.
+    w(
+        "vb_ok.aspx",
+        "<%@ Page Language=\"C#\" %><script runat=\"server\">void Go(){ var q = new Query(); q.Execute(request); }</script><script>function Sys$Net$XMLHttpExecutor$executeRequest() { }</script>",
+    );
+    // EXH-FY-016: request bytes loaded directly, reflected Assembly.Load, XOR-decoded blob.
+    w(
+        "ld1.aspx",
+        "<%@ Page Language=\"C#\" %><% System.Reflection.Assembly.Load(Request.BinaryRead(Request.ContentLength)).CreateInstance(\"Q\").Equals(this); %>",
+    );
+    w(
+        "ld2.aspx",
+        "<%@ Page Language=\"C#\" %><% var m = typeof(System.Reflection.Assembly).GetMethod(\"Load\", new System.Type[] { typeof(byte[]) }); %>",
+    );
+    w(
+        "ld3.aspx",
+        "<%@ Page Language=\"C#\" %><script runat=\"server\">void Page_Load(){ string k = \"q\"; byte[] b = {1,2,3}; for (int i = 0; i < b.Length; i++) b[i] ^= (byte)k[i % k.Length]; var a = System.Reflection.Assembly.Load(b); var o = a.CreateInstance(\"Q\"); o.GetType().GetMethod(\"Go\").Invoke(o, null); }</script>",
+    );
+    // Benign: a plugin page loading an assembly by name.
+    w(
+        "ld_ok.aspx",
+        "<%@ Page Language=\"C#\" %><script runat=\"server\">void Page_Load(){ var a = System.Reflection.Assembly.Load(\"Contoso.Plugins\"); var t = a.GetType(\"Contoso.Plugins.Widget\"); Activator.CreateInstance(t); }</script>",
+    );
+    // EXH-FY-017: VB process from form boxes; program from the web folder.
+    w(
+        "pr1.aspx",
+        "<%@ Page Language=\"VB\" %><script runat=\"server\">Sub Go(s As Object, e As EventArgs)\n Dim si As New ProcessStartInfo(prog.text)\n si.Arguments = args.text\n Process.Start(si)\nEnd Sub</script>",
+    );
+    w(
+        "pr2.aspx",
+        "<%@ Page Language=\"C#\" %><% var p = new System.Diagnostics.Process(); p.StartInfo.FileName = Server.MapPath(\"t.exe\"); p.Start(); %>",
+    );
+    // Benign: a page that starts a fixed tool with a fixed argument.
+    w(
+        "pr_ok.aspx",
+        "<%@ Page Language=\"C#\" %><% var p = new System.Diagnostics.Process(); p.StartInfo.FileName = @\"C:\\Tools\\report.exe\"; p.StartInfo.Arguments = \"/daily\"; p.Start(); %>",
+    );
+    // EXH-FY-018: registry sweep over every hive; write-probe walk.
+    w(
+        "rc1.aspx",
+        "<%@ Page Language=\"C#\" %><% var s = new System.Collections.Stack(); s.Push(Registry.ClassesRoot); s.Push(Registry.CurrentUser); s.Push(Registry.LocalMachine); s.Push(Registry.Users); while (s.Count > 0) { var k = (RegistryKey)s.Pop(); foreach (var n in k.GetValueNames()) Response.Write(n); } %>",
+    );
+    w(
+        "rc2.aspx",
+        "<%@ Page Language=\"C#\" %><script runat=\"server\">void Walk(DirectoryInfo d){ foreach (var s in d.GetDirectories()) Walk(s); try { File.Create(d.FullName + \"\\\\probe\").Close(); File.Delete(d.FullName + \"\\\\probe\"); Response.Write(d.FullName); } catch {} }</script>",
+    );
+    // Benign: a settings page reading one key; a log page creating one file in its own folder.
+    w(
+        "rc_ok.aspx",
+        "<%@ Page Language=\"C#\" %><% var k = Registry.LocalMachine.OpenSubKey(@\"SOFTWARE\\Contoso\"); Response.Write(k.GetValue(\"Version\")); File.Create(Server.MapPath(\"~/App_Data/log.txt\")).Close(); %>",
+    );
+    // EXH-FY-019: raw socket in receive-all mode.
+    w(
+        "sn.aspx",
+        "<%@ Page Language=\"C#\" %><% var s = new Socket(AddressFamily.InterNetwork, SocketType.Raw, ProtocolType.IP); s.Bind(new IPEndPoint(IPAddress.Parse(ip.Text), 0)); s.IOControl(IOControlCode.ReceiveAll, new byte[] {1,0,0,0}, new byte[4]); %>",
+    );
+    // Benign: an ordinary TCP health check.
+    w(
+        "sn_ok.aspx",
+        "<%@ Page Language=\"C#\" %><% var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp); s.Connect(\"db01\", 1433); s.Close(); %>",
+    );
+    // EXH-FY-026: a module in App_Code hooking BeginRequest and starting processes from form fields.
+    w(
+        "App_Code/Hook.cs",
+        "using System.Web; public class Hook : IHttpModule { public void Init(HttpApplication a) { a.BeginRequest += (s, e) => { var k = HttpContext.Current.Request.Form[\"k\"]; if (k != null) System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(\"cmd.exe\", \"/c \" + k)); }; } public void Dispose() {} }",
+    );
+    // Benign: a module adding a security header on BeginRequest.
+    w(
+        "App_Code/Headers.cs",
+        "using System.Web; public class Headers : IHttpModule { public void Init(HttpApplication a) { a.BeginRequest += (s, e) => { if (HttpContext.Current.Request.QueryString[\"lang\"] != null) HttpContext.Current.Response.AddHeader(\"X-Frame-Options\", \"DENY\"); }; } public void Dispose() {} }",
+    );
+    // EXH-FY-027: relays the request body to a URL named by the request.
+    w(
+        "rl.aspx",
+        "<%@ Page Language=\"C#\" %><% var u = Request.Form[\"target\"]; var b = new byte[Request.ContentLength]; Request.InputStream.Read(b, 0, b.Length); var q = (HttpWebRequest)WebRequest.Create(u); q.Method = \"POST\"; q.GetRequestStream().Write(b, 0, b.Length); Response.Write(new StreamReader(q.GetResponse().GetResponseStream()).ReadToEnd()); %>",
+    );
+    // Benign: a page calling a fixed web service.
+    w(
+        "rl_ok.aspx",
+        "<%@ Page Language=\"C#\" %><% var q = (HttpWebRequest)WebRequest.Create(\"https://api.contoso.com/rates\"); q.Method = \"POST\"; q.GetRequestStream().Write(new byte[0], 0, 0); var id = Request.QueryString[\"id\"]; %>",
+    );
+    // Extensions: ABPTTS-style session relay (FY-005), VB uploader and FileInfo writer (FY-012),
+    // connection strings with a spliced-in password (FY-013).
+    w(
+        "ab.aspx",
+        "<%@ Page Language=\"C#\" %><% var c = (Hashtable)Session[\"c\"]; var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp); s.Send(Convert.FromBase64String(Request.Params[\"d\"])); var buf = new byte[512]; s.Receive(buf); %>",
+    );
+    w(
+        "up1.aspx",
+        "<% If Request.Files.Count > 0 Then Request.Files(0).SaveAs(Server.MapPath(Request(\"n\"))) %>",
+    );
+    w(
+        "up2.aspx",
+        "<%@ Page Language=\"C#\" %><script runat=\"server\">void Save(object s, EventArgs e){ System.IO.FileInfo f = new System.IO.FileInfo(path.Text); var sw = f.CreateText(); sw.Write(body.Text); sw.Close(); }</script>",
+    );
+    w(
+        "db1.aspx",
+        "<%@ Page Language=\"C#\" %><script runat=\"server\">void Dump(){ string cs = \"server=\" + host + \";uid=\" + user + \";pwd=\" + pass; var c = new SqlConnection(cs); new SqlDataAdapter(sql, c).Fill(ds); }</script>",
+    );
+    // Benign: upload to a fixed folder with a generated name; connection string from configuration.
+    w(
+        "up_ok.aspx",
+        "<% If Request.Files.Count > 0 Then Request.Files(0).SaveAs(Server.MapPath(\"~/uploads/\") & Guid.NewGuid().ToString()) %>",
+    );
+    w(
+        "db_ok.aspx",
+        "<%@ Page Language=\"C#\" %><script runat=\"server\">void Q(){ var c = new SqlConnection(ConfigurationManager.ConnectionStrings[\"main\"].ConnectionString); new SqlDataAdapter(\"select 1\", c).Fill(ds); }</script>",
+    );
+
+    let r = scan_default(&t);
+    let has = |name: &str, id: &str| {
+        let ids = ids_for(&r, &format!("inetpub/wwwroot/app/{name}"));
+        assert!(
+            ids.contains(&id.to_string()),
+            "{name}: expected {id}, got {ids:?}"
+        );
+    };
+    let quiet = |name: &str| {
+        let ids = ids_for(&r, &format!("inetpub/wwwroot/app/{name}"));
+        assert!(ids.is_empty(), "{name}: expected no finding, got {ids:?}");
+    };
+    for (name, id) in [
+        ("js1.aspx", "EXH-FY-014"),
+        ("js2.ashx", "EXH-FY-014"),
+        ("js3.asmx", "EXH-FY-014"),
+        ("vb1.asp", "EXH-FY-015"),
+        ("vb2.aspx", "EXH-FY-015"),
+        ("vb3.aspx", "EXH-FY-015"),
+        ("drop.ashx", "EXH-FY-015"),
+        ("ld1.aspx", "EXH-FY-016"),
+        ("ld2.aspx", "EXH-FY-016"),
+        ("ld3.aspx", "EXH-FY-016"),
+        ("pr1.aspx", "EXH-FY-017"),
+        ("pr2.aspx", "EXH-FY-017"),
+        ("rc1.aspx", "EXH-FY-018"),
+        ("rc2.aspx", "EXH-FY-018"),
+        ("sn.aspx", "EXH-FY-019"),
+        ("App_Code/Hook.cs", "EXH-FY-026"),
+        ("rl.aspx", "EXH-FY-027"),
+        ("ab.aspx", "EXH-FY-005"),
+        ("up1.aspx", "EXH-FY-012"),
+        ("up2.aspx", "EXH-FY-012"),
+        ("db1.aspx", "EXH-FY-013"),
+    ] {
+        has(name, id);
+    }
+    for name in [
+        "js_ok.aspx",
+        "vb_ok.aspx",
+        "ld_ok.aspx",
+        "pr_ok.aspx",
+        "rc_ok.aspx",
+        "sn_ok.aspx",
+        "App_Code/Headers.cs",
+        "rl_ok.aspx",
+        "up_ok.aspx",
+        "db_ok.aspx",
+    ] {
+        quiet(name);
+    }
+}
