@@ -164,7 +164,7 @@ fn summarise(id: usize, members: &[usize], findings: &[Finding]) -> Story {
     let mut stages = BTreeSet::new();
     let mut rules = BTreeSet::new();
     let mut cves = BTreeSet::new();
-    let mut shells = BTreeSet::new();
+    let mut shells: BTreeMap<String, String> = BTreeMap::new();
     let mut first: Option<DateTime<Utc>> = None;
     let mut last: Option<DateTime<Utc>> = None;
     let mut max_severity = Severity::Info;
@@ -178,7 +178,14 @@ fn summarise(id: usize, members: &[usize], findings: &[Finding]) -> Story {
         cves.extend(f.rule.cves.iter().cloned());
         if f.rule.stage == Stage::Backdoor {
             if let Some(p) = &f.url_path {
-                shells.insert(p.clone());
+                // One entry per path, case-insensitively (IIS paths are); keep the spelling
+                // with capitals, as logged, over a lower-cased one.
+                let e = shells
+                    .entry(p.to_ascii_lowercase())
+                    .or_insert_with(|| p.clone());
+                if e.bytes().all(|b| !b.is_ascii_uppercase()) {
+                    *e = p.clone();
+                }
             }
         }
         if let Some(t) = f.timestamp {
@@ -216,7 +223,7 @@ fn summarise(id: usize, members: &[usize], findings: &[Finding]) -> Story {
         stages,
         rule_ids: rules.into_iter().collect(),
         cves: cves.into_iter().collect(),
-        web_shells: shells.into_iter().collect(),
+        web_shells: shells.into_values().collect(),
         findings: members.len(),
         max_severity,
     }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use exhunt_core::correlate::{proves_compromise, shows_attempt};
-use exhunt_core::{Finding, Stage};
+use exhunt_core::{Finding, SourceKind, Stage};
 
 /// One highlighted moment: its time and the finding (index into the slice given) that marks it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,7 +50,24 @@ fn later(cur: Option<Moment>, m: Moment) -> Option<Moment> {
 
 impl KeyMoments {
     /// Compute the moments over `findings` (pairs of index and finding).
+    ///
+    /// File-system times (file findings) are weaker than recorded times (a file's modification
+    /// time changes when it is copied or checked out, and intruders forge it): they only count
+    /// when no log or event finding has a time.
     pub fn of<'a>(findings: impl IntoIterator<Item = (usize, &'a Finding)>) -> KeyMoments {
+        let all: Vec<(usize, &Finding)> = findings.into_iter().collect();
+        let recorded = KeyMoments::over(
+            all.iter()
+                .copied()
+                .filter(|(_, f)| f.source != SourceKind::Files),
+        );
+        if recorded != KeyMoments::default() {
+            return recorded;
+        }
+        KeyMoments::over(all)
+    }
+
+    fn over<'a>(findings: impl IntoIterator<Item = (usize, &'a Finding)>) -> KeyMoments {
         let mut k = KeyMoments::default();
         for (index, f) in findings {
             let Some(at) = f.timestamp else { continue };

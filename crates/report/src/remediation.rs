@@ -82,8 +82,10 @@ pub(crate) fn plan(host: &HostReport, findings: &[&Finding], stories: &[&Story])
         .filter(|f| f.severity >= Severity::Medium)
         .map(|f| f.rule.stage)
         .collect();
+    // CVEs the evidence shows attacks on (exposure findings list missing fixes, not attacks).
     let cves: BTreeSet<&str> = findings
         .iter()
+        .filter(|f| f.rule.stage != Stage::Exposure)
         .flat_map(|f| f.rule.cves.iter().map(String::as_str))
         .collect();
     let mut shells: BTreeSet<String> = stories

@@ -100,13 +100,26 @@ pub(crate) fn timeline_svg(
     findings: &[&Finding],
     marks: &[(&str, DateTime<Utc>)],
 ) -> String {
-    // Time range over coverage and findings.
-    let times = host
+    // Time range over coverage and findings with recorded times; file-system times (which a
+    // copy or a checkout resets) only widen it when nothing else has a time.
+    let recorded: Vec<&Finding> = findings
+        .iter()
+        .copied()
+        .filter(|f| f.source != exhunt_core::SourceKind::Files)
+        .collect();
+    let coverage_times: Vec<DateTime<Utc>> = host
         .coverage
         .values()
         .flat_map(|c| [c.first, c.last])
-        .chain(findings.iter().map(|f| f.timestamp))
-        .flatten();
+        .flatten()
+        .collect();
+    let use_files = coverage_times.is_empty() && recorded.iter().all(|f| f.timestamp.is_none());
+    let times = coverage_times.into_iter().chain(
+        findings
+            .iter()
+            .filter(|f| use_files || f.source != exhunt_core::SourceKind::Files)
+            .filter_map(|f| f.timestamp),
+    );
     let (mut t0, mut t1) =
         match times.fold(None, |acc: Option<(DateTime<Utc>, DateTime<Utc>)>, t| {
             Some(acc.map_or((t, t), |(a, b)| (a.min(t), b.max(t))))
@@ -127,6 +140,8 @@ pub(crate) fn timeline_svg(
     let mut cov: Vec<Lane> = host
         .coverage
         .iter()
+        // Evidence read without record times (files on disk) spans no time: no lane.
+        .filter(|(_, c)| c.first.is_some() || c.files == 0)
         .map(|(k, c)| {
             let bar = match (c.first, c.last) {
                 (Some(a), Some(b)) => Some((x_of(a), x_of(b))),
@@ -265,6 +280,9 @@ pub(crate) fn timeline_svg(
         let mut total = 0u64;
         for f in findings.iter().filter(|f| f.rule.stage == *stage) {
             let Some(t) = f.timestamp else { continue };
+            if t < t0 || t > t1 {
+                continue; // a file time outside the recorded span
+            }
             let b = (((t - t0).num_milliseconds() as f64 / span) * BUCKETS as f64) as usize;
             let c = &mut counts[b.min(BUCKETS - 1)];
             c.0 += 1;

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use exhunt_core::scan::HostReport;
-use exhunt_core::{Finding, ScanReport, Severity, SourceKind, VerdictLevel};
+use exhunt_core::{Finding, ScanReport, Severity, SourceKind, Stage, VerdictLevel};
 
 use super::escape::{cap, esc};
 use super::util::{bytes, count, moment_class, time, time_opt, verdict_class};
@@ -200,8 +200,10 @@ fn host_section(
             if shells.len() > list.len() { " …" } else { "" }
         );
     }
+    // CVEs the evidence shows attacks on (exposure findings list missing fixes, not attacks).
     let cves: BTreeSet<&str> = findings
         .iter()
+        .filter(|f| f.rule.stage != Stage::Exposure)
         .flat_map(|f| f.rule.cves.iter().map(String::as_str))
         .collect();
     if !cves.is_empty() {
