@@ -2,9 +2,7 @@
 # File-scan benchmark: a generated web root of >= 20,000 files (mostly benign pages, scripts
 # and images, a few synthetic shells written here) scanned by exhunt's file hunter and by
 # `yr` (yara-x-cli) with the same embedded YARA rules. Goal: exhunt <= 1.0x yr's wall time.
-# Usage: bench/files.sh [FILES]   (default 20000). Results go to bench/FILES_RESULTS.md by hand.
-# Note: uses the files_scan example until `exhunt scan` wires the file hunter; then switch
-# "$exhunt" to `exhunt scan ROOT --quiet`.
+# Usage: bench/files.sh [FILES]   (default 20000). Results: bench/out/files-results.md.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 n="${1:-20000}"
@@ -14,8 +12,9 @@ if [ ! -x "$tools/bin/yr" ]; then
     cargo install yara-x-cli --locked --root "$tools"
 fi
 yr="$tools/bin/yr"
-cargo build -q --release -p exhunt-files --example files_scan
-exhunt="$CARGO_TARGET_DIR/release/examples/files_scan"
+cargo build -q --release -p exhunt
+exhunt="$CARGO_TARGET_DIR/release/exhunt"
+mkdir -p bench/out
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 root="$work/EX01/C"
 web="$root/inetpub/wwwroot"
@@ -63,10 +62,29 @@ defs=(--define 'filename=""' --define 'filepath=""' --define 'extension=""' --de
 sync
 echo "files: $files, bytes: $bytes"
 t() { local s e; s=$(date +%s.%N); "$@" > "$work/out.txt" 2> "$work/err.txt" || true; e=$(date +%s.%N); echo "$e - $s" | bc; }
+scan_exhunt() { "$exhunt" scan "$work" --threads 2 --quiet --no-events --no-exposure --jsonl "$work/exhunt.jsonl"; }
+scan_yr() { "$yr" scan --threads 2 --recursive "${defs[@]}" "$rules" "$root"; }
+scan_yr > /dev/null 2>&1 || true; scan_exhunt || true   # warm the page cache
+ys=(); es=()
 for run in 1 2 3; do
-    ty=$(t "$yr" scan --threads 2 --recursive "${defs[@]}" "$rules" "$root")
-    te=$(t "$exhunt" "$work" --threads 2 --list)
-    hits_e=$(grep -c . "$work/out.txt" || true)
-    echo "run $run: yr ${ty}s, exhunt ${te}s (exhunt findings: $hits_e)"
+    ty=$(t scan_yr); te=$(t scan_exhunt)
+    ys+=("$ty"); es+=("$te")
+    echo "run $run: yr ${ty}s, exhunt ${te}s"
 done
-"$yr" scan --threads 2 --recursive "${defs[@]}" "$rules" "$root" | awk '{print $1}' | sort | uniq -c
+med() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
+Y=$(med "${ys[@]}"); E=$(med "${es[@]}")
+shells_exhunt=$(python3 -c 'import json,sys; print(len({o["path"] for o in map(json.loads, open(sys.argv[1])) if o.get("kind")=="finding" and o.get("source")=="files"}))' "$work/exhunt.jsonl")
+shells_yr=$(scan_yr 2>/dev/null | awk '{print $2}' | sort -u | wc -l)
+{
+    echo "### File scan: exhunt vs yr (yara-x-cli), same YARA rules"
+    echo
+    echo "Web root: $files files, $((bytes / 1000000)) MB (generated, 3 synthetic shells), 2 threads, hot page cache, median of 3 ($(date -u +%Y-%m-%dT%H:%MZ))."
+    echo
+    echo "| tool | median wall (s) | files flagged |"
+    echo "|---|---:|---:|"
+    echo "| yr scan --threads 2 --recursive | $Y | $shells_yr |"
+    echo "| exhunt scan (YARA + name rules + hashes + config checks) | $E | $shells_exhunt |"
+    echo "| **exhunt / yr** | **$(echo "scale=2; $E / $Y" | bc)×** | |"
+    echo
+    echo "Goal: exhunt ≤ 1.0× yr."
+} | tee bench/out/files-results.md

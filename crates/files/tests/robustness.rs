@@ -265,3 +265,21 @@ fn disabled_hunter_does_nothing() {
     );
     assert!(r.findings.is_empty());
 }
+
+/// Regression guard: an embedded rule with a syntax error would be dropped with only a
+/// diagnostic. The built-in pack must compile whole.
+#[test]
+fn the_embedded_rule_pack_compiles_without_diagnostics() {
+    let rules = exhunt_core::RuleSet::load(&exhunt_core::RuleSources {
+        embedded: true,
+        user_paths: vec![],
+    });
+    let hunter = exhunt_files::FileHunter::new(&rules, exhunt_files::FileOptions::default());
+    let problems: Vec<String> = hunter.diagnostics().iter().map(|d| d.to_string()).collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+    assert!(
+        hunter.rule_metas().len() >= 30,
+        "{} file rules",
+        hunter.rule_metas().len()
+    );
+}
