@@ -270,14 +270,11 @@ pub enum ScanError {
 }
 
 /// Sources an Exchange server is expected to have; their absence is reported.
-const EXPECTED: [SourceKind; 6] = [
-    SourceKind::Iis,
-    SourceKind::HttpProxy,
-    SourceKind::Ecp,
-    SourceKind::Oab,
-    SourceKind::Rps,
-    SourceKind::Evtx,
-];
+fn expected_sources() -> impl Iterator<Item = SourceKind> {
+    SourceKind::TEXT_LOGS
+        .into_iter()
+        .chain(std::iter::once(SourceKind::Evtx))
+}
 
 /// Run a text-log scan over `config.root` with `rules` (the log hunter only).
 pub fn scan(config: &ScanConfig, rules: &RuleSet) -> Result<ScanReport, ScanError> {
@@ -381,9 +378,7 @@ fn assemble(
         let host_findings: Vec<&Finding> = findings.iter().filter(|f| f.host == name).collect();
         let (level, reason) = verdict(host_findings.iter().copied());
         let cov = coverage.remove(&name).unwrap_or_default();
-        let missing = EXPECTED
-            .iter()
-            .copied()
+        let missing = expected_sources()
             .filter(|k| !cov.contains_key(k))
             .collect();
         let mut by_sev = BTreeMap::new();
@@ -409,7 +404,7 @@ fn assemble(
                 "no evidence exhunt can read was found under the root: nothing could be checked"
                     .into(),
             coverage: BTreeMap::new(),
-            missing_sources: EXPECTED.to_vec(),
+            missing_sources: expected_sources().collect(),
             exchange_installs: vec![],
             system_roots: vec![],
             findings_by_severity: BTreeMap::new(),
