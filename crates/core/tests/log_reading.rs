@@ -502,3 +502,31 @@ fn junk_input_never_panics_and_line_counts_hold() {
         }
     }
 }
+
+#[test]
+fn proxyshell_and_owassrf_are_found_in_httpproxy_logs_too() {
+    let text = "#Fields: DateTime,RequestId,UrlStem,UrlQuery,AuthenticatedUser,HttpStatus,ClientIpAddress,Method\n\
+2021-08-06T10:00:00.000Z,r1,/autodiscover/autodiscover.json,?@evil.corp/powershell/?X-Rps-CAT=VgEA&Email=autodiscover/autodiscover.json%3F@evil.corp,,200,198.51.100.9,POST\n\
+2022-12-01T10:00:00.000Z,r2,/owa/mastermailbox%40outlook.com/powershell,,CONTOSO\\bob,200,198.51.100.10,POST\n\
+2022-12-01T10:00:01.000Z,r3,/autodiscover/autodiscover.json,?Email=alice%40contoso.com&Protocol=ActiveSync,CONTOSO\\alice,200,10.1.1.1,GET\n";
+    let scan = scan_bytes(
+        SourceKind::HttpProxy,
+        "HttpProxy_2021080610-1.LOG",
+        text.as_bytes(),
+        &embedded(),
+        LogScanOptions::default(),
+    );
+    let h = hits(&scan);
+    assert!(h.contains(&("EXH-PS-001".into(), 2)), "{h:?}");
+    assert!(h.contains(&("EXH-OW-001".into(), 3)), "{h:?}");
+    assert!(
+        !h.iter().any(|(_, l)| *l == 4),
+        "benign Outlook autodiscover: {h:?}"
+    );
+    let ps = scan
+        .findings
+        .iter()
+        .find(|f| f.rule.id == "EXH-PS-001")
+        .unwrap();
+    assert_eq!(ps.outcome, Outcome::Success);
+}

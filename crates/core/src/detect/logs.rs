@@ -11,7 +11,7 @@ use std::fs::File;
 use std::io::Read;
 use std::sync::Arc;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, Input, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 
 use crate::discover::LogFile;
 use crate::model::{
@@ -66,7 +66,13 @@ pub struct FileScan {
 const DIRECTIVE: &str = "\n#";
 
 struct KindMatcher {
-    /// Automaton over rule literals plus the directive marker (last pattern).
+    /// Finds the next line worth a look in a region: the (lower-case) rule literals plus the
+    /// directive marker (last pattern), searched in an ASCII-lower-cased copy of the text so
+    /// that it can be case-sensitive and leftmost-first, which lets it use its SIMD (Teddy)
+    /// prefilter: several times faster than a case-insensitive automaton.
+    finder: AhoCorasick,
+    /// The same patterns with standard semantics, for the overlapping search that tells which
+    /// rules one line is a candidate for.
     ac: AhoCorasick,
     /// Pattern id → rules (indices into the rule set) that need it.
     pattern_rules: Vec<Vec<usize>>,
@@ -117,15 +123,19 @@ impl LogEngine {
             let directive_pid = literals.len();
             literals.push(DIRECTIVE.to_string());
             pattern_rules.push(Vec::new());
+            let lowered: Vec<String> = literals.iter().map(|l| l.to_ascii_lowercase()).collect();
             let ac = AhoCorasickBuilder::new()
-                .ascii_case_insensitive(true)
                 .match_kind(MatchKind::Standard)
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(&literals)
+                .build(&lowered)
+                .expect("literal automaton");
+            let finder = AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostFirst)
+                .build(&lowered)
                 .expect("literal automaton");
             kinds.insert(
                 kind,
                 KindMatcher {
+                    finder,
                     ac,
                     pattern_rules,
                     directive_pid,
@@ -252,6 +262,9 @@ struct FileState<'e> {
     nul_reported: bool,
     candidate_mark: Vec<bool>,
     candidates: Vec<usize>,
+    /// Reused ASCII-lower-cased copies of the current region and line.
+    region_lower: Vec<u8>,
+    line_lower: Vec<u8>,
 }
 
 impl<'e> FileState<'e> {
@@ -274,6 +287,8 @@ impl<'e> FileState<'e> {
             nul_reported: false,
             candidate_mark: vec![false; engine.rules.len()],
             candidates: Vec::new(),
+            region_lower: Vec::new(),
+            line_lower: Vec::new(),
         }
     }
 
@@ -337,13 +352,19 @@ impl<'e> FileState<'e> {
             line_no += 1;
             counted_to = pos.min(bytes.len());
         }
-        let ac = &self.matcher.ac;
+        let finder = &self.matcher.finder;
+        let mut lower = std::mem::take(&mut self.region_lower);
+        if pos < bytes.len() {
+            lower.clear();
+            lower.extend_from_slice(bytes);
+            lower.make_ascii_lowercase();
+        }
         while pos < bytes.len() {
             // A directive right where the search resumes is not preceded by a newline in range.
             let start = if bytes[pos] == b'#' {
                 pos
             } else {
-                match ac.find(Input::new(bytes).span(pos..bytes.len())) {
+                match finder.find(Input::new(&lower[..]).span(pos..bytes.len())) {
                     None => break,
                     Some(m) if m.pattern().as_usize() == self.matcher.directive_pid => {
                         m.start() + 1
@@ -359,6 +380,7 @@ impl<'e> FileState<'e> {
             self.line(&bytes[start..end], line_no, false);
             pos = end + 1;
         }
+        self.region_lower = lower;
         // Remember the last data line for the end of coverage.
         let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
         let last_start = memchr::memrchr(b'\n', body).map_or(0, |i| i + 1);
@@ -452,7 +474,11 @@ impl<'e> FileState<'e> {
 
     fn collect_candidates(&mut self, line: &[u8], include_unfiltered: bool) {
         let m = self.matcher;
-        for hit in m.ac.find_overlapping_iter(line) {
+        let mut lower = std::mem::take(&mut self.line_lower);
+        lower.clear();
+        lower.extend_from_slice(line);
+        lower.make_ascii_lowercase();
+        for hit in m.ac.find_overlapping_iter(&lower) {
             for &ri in &m.pattern_rules[hit.pattern().as_usize()] {
                 if !self.candidate_mark[ri] {
                     self.candidate_mark[ri] = true;
@@ -460,6 +486,7 @@ impl<'e> FileState<'e> {
                 }
             }
         }
+        self.line_lower = lower;
         if include_unfiltered || !m.unfiltered.is_empty() {
             for &ri in &m.unfiltered {
                 if !self.candidate_mark[ri] {

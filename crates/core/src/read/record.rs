@@ -96,9 +96,7 @@ impl<'a> LineRecord<'a> {
             raw,
             uri: None,
         };
-        if schema.w3c {
-            rec.uri = rec.compose_uri();
-        }
+        rec.uri = rec.compose_uri();
         (rec, malformed)
     }
 
@@ -107,9 +105,9 @@ impl<'a> LineRecord<'a> {
     }
 
     fn compose_uri(&self) -> Option<String> {
-        let stem = self.value_at(self.schema.position("cs-uri-stem"))?;
-        match self.value_at(self.schema.position("cs-uri-query")) {
-            Some(q) if !q.is_empty() => Some(format!("{stem}?{q}")),
+        let stem = self.value_at(self.schema.first_of(&["cs-uri-stem", "urlstem"]))?;
+        match self.value_at(self.schema.first_of(&["cs-uri-query", "urlquery"])) {
+            Some(q) if !q.is_empty() => Some(format!("{stem}?{}", q.trim_start_matches('?'))),
             _ => Some(stem.to_string()),
         }
     }
@@ -172,11 +170,28 @@ impl<'a> LineRecord<'a> {
     }
 }
 
+/// Source-neutral field names, so that one rule can cover IIS and HttpProxy logs:
+/// `_url` (path `?` query), `_stem`, `_method`, `_status`, `_user`, `_ua`, `_client`, and
+/// `_raw` (the whole line). `cs-uri` is the IIS spelling of `_url`.
+const ROLES: &[(&str, &[&str])] = &[
+    ("_stem", &["cs-uri-stem", "urlstem"]),
+    ("_method", &["cs-method", "method"]),
+    ("_status", &["sc-status", "httpstatus"]),
+    ("_user", &["cs-username", "authenticateduser"]),
+    ("_ua", &["cs(user-agent)", "useragent"]),
+    ("_client", &["c-ip", "clientipaddress"]),
+];
+
 impl FieldLookup for LineRecord<'_> {
     fn lookup(&self, name: &str) -> Option<&str> {
         match name {
             "_raw" => Some(self.raw),
-            "cs-uri" if self.uri.is_some() => self.uri.as_deref(),
+            "_url" => self.uri.as_deref(),
+            "cs-uri" if self.schema.w3c => self.uri.as_deref(),
+            _ if name.starts_with('_') => ROLES
+                .iter()
+                .find(|(role, _)| *role == name)
+                .and_then(|(_, cols)| self.value_at(self.schema.first_of(cols))),
             _ => self.value_at(self.schema.position(name)),
         }
     }

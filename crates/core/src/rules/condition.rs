@@ -317,7 +317,7 @@ fn robust_piece(s: &str) -> Option<String> {
     s.split([' ', '+', '"', ',', '\t'])
         .max_by_key(|p| p.len())
         .filter(|p| p.len() >= MIN_LITERAL)
-        .map(|p| p.to_lowercase())
+        .map(|p| p.to_ascii_lowercase())
 }
 
 fn op_literals(op: &Op) -> Option<Vec<String>> {

@@ -129,8 +129,11 @@ impl LogRule {
             matches!(&spec.prefilter, Some(OneOrMany::Many(v)) if v.is_empty());
         let literals = match spec.prefilter {
             Some(p) if !every_line_on_purpose => {
-                let lits: Vec<String> =
-                    p.into_vec().into_iter().map(|s| s.to_lowercase()).collect();
+                let lits: Vec<String> = p
+                    .into_vec()
+                    .into_iter()
+                    .map(|s| s.to_ascii_lowercase())
+                    .collect();
                 if lits.iter().any(|l| l.is_empty()) {
                     return Err("log.prefilter: empty literal".into());
                 }
