@@ -37,7 +37,11 @@ find "$CORPUS/rules" -path '*windows*' -name '*.yml' | sort | head -50 | xargs -
 BYTES=$(du -sb "$DATA" | cut -f1)
 FILES=$(find "$DATA" -name '*.evtx' | wc -l)
 
-dump() { for f in "$DATA"/*.evtx; do "$DUMP" -t "$THREADS" -o json "$f" > /dev/null; done; }
+dump() {
+    find "$DATA" -name '*.evtx' -print0 | while IFS= read -r -d '' f; do
+        "$DUMP" -t "$THREADS" -o json "$f" > /dev/null
+    done
+}
 hunt() {
     "$EXHUNT" scan "$DATA" --sigma "$SIGMA" --threads "$THREADS" --quiet --no-file-scan \
         --no-exposure --jsonl "$OUT/evtx.jsonl" || [ $? -eq 1 ]
@@ -50,7 +54,7 @@ measure() { # name → median wall seconds and max RSS (KB) over 3 runs, after a
     bash -c "$name" > /dev/null 2>&1 || true
     for i in 1 2 3; do
         /usr/bin/time -f '%e %M' -o "$WORK/$name.time" bash -c "$name" > /dev/null 2>&1 || true
-        read -r w r < "$WORK/$name.time"
+        read -r w r < <(tail -n 1 "$WORK/$name.time")
         walls+=("$w"); [ "$r" -gt "$rss" ] && rss=$r
     done
     printf '%s\n' "${walls[@]}" | sort -n | sed -n 2p > "$WORK/$name.median"
