@@ -15,7 +15,11 @@ yr="$tools/bin/yr"
 cargo build -q --release -p exhunt
 exhunt="$CARGO_TARGET_DIR/release/exhunt"
 mkdir -p bench/out
-work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
+if [ -n "${FILES_BENCH_DIR:-}" ]; then
+    work="$FILES_BENCH_DIR"; rm -rf "$work"; mkdir -p "$work"   # kept for profiling
+else
+    work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
+fi
 root="$work/EX01/C"
 web="$root/inetpub/wwwroot"
 mkdir -p "$root/Windows/System32" "$web"

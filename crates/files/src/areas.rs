@@ -102,6 +102,15 @@ const EXCHANGE_DEFAULT: &[&str] = &["program files", "microsoft", "exchange serv
 
 /// List the files to scan for `inventory` (`deep`: every file under the root).
 pub fn list(inventory: &Inventory, deep: bool) -> Listing {
+    let mut files = Vec::new();
+    let mut out = list_each(inventory, deep, &mut |c| files.push(c));
+    out.files = files;
+    out
+}
+
+/// Walk the files to scan, handing each to `on_file` as soon as it is found (so that scanning
+/// can start while the walk goes on); the returned listing holds only the walk's problems.
+pub fn list_each(inventory: &Inventory, deep: bool, on_file: &mut dyn FnMut(Candidate)) -> Listing {
     let root = &inventory.root;
     let mut tops = Vec::new();
     let mut sys_roots: Vec<(PathBuf, String)> = Vec::new();
@@ -160,7 +169,7 @@ pub fn list(inventory: &Inventory, deep: bool) -> Listing {
     let mut out = Listing::default();
     let mut seen = HashSet::new();
     for top in &tops {
-        walk(root, top, &sys_roots, &mut seen, &mut out);
+        walk(root, top, &sys_roots, &mut seen, &mut out, on_file);
     }
     out
 }
@@ -242,6 +251,7 @@ fn walk(
     sys_roots: &[(PathBuf, String)],
     seen: &mut HashSet<PathBuf>,
     out: &mut Listing,
+    on_file: &mut dyn FnMut(Candidate),
 ) {
     let walker = walkdir::WalkDir::new(&top.dir)
         .follow_links(false)
@@ -292,7 +302,7 @@ fn walk(
         } else {
             (top.area, entry.depth().saturating_sub(1))
         };
-        out.files.push(Candidate {
+        on_file(Candidate {
             rel: rel_path(root, &abs),
             abs,
             sys_path,

@@ -9,7 +9,6 @@ use exhunt_core::discover::Inventory;
 use exhunt_core::model::{ScanIssue, Severity, SourceCoverage, SourceKind, Stage};
 use exhunt_core::rules::{RuleDiagnostic, RuleMeta, RuleSet};
 use exhunt_core::scan::{Contribution, Hunter, ScanConfig};
-use rayon::prelude::*;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -34,6 +33,7 @@ pub struct FileHunter {
     yara: Option<CompiledYara>,
     file_rules: Vec<FileRule>,
     iocs: HashIocs,
+    hash_every_file: bool,
     config: ConfigChecks,
     ioc_meta: Arc<RuleMeta>,
     diagnostics: Vec<RuleDiagnostic>,
@@ -68,6 +68,8 @@ impl FileHunter {
             (None, Vec::new())
         };
         FileHunter {
+            // User lists (from --yara folders) may name any kind of file: hash every file then.
+            hash_every_file: !options.yara_paths.is_empty(),
             options,
             yara,
             file_rules,
@@ -153,23 +155,76 @@ impl FileHunter {
             ));
             return out;
         }
-        let mut data = Vec::with_capacity(facts.size as usize);
-        if let Err(e) = (&mut file)
-            .take(self.options.max_file_size + 1)
-            .read_to_end(&mut data)
-        {
-            out.issues
-                .push(issue("unreadable-file", format!("cannot read: {e}")));
-            return out;
+        // One read buffer per worker thread: a fresh allocation per file costs page faults.
+        thread_local! {
+            static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
         }
+        BUF.with(|buf| {
+            let mut data = buf.borrow_mut();
+            data.clear();
+            if let Err(e) = (&mut file)
+                .take(self.options.max_file_size + 1)
+                .read_to_end(&mut data)
+            {
+                out.issues
+                    .push(issue("unreadable-file", format!("cannot read: {e}")));
+                return;
+            }
+            self.check_content(c, &record, &data, &mut facts, scanner.as_mut(), &mut out);
+            // Do not keep a huge buffer alive after an unusually large file.
+            if data.capacity() > 64 << 20 {
+                *data = Vec::new();
+            }
+        });
+        out
+    }
+
+    /// Hash, hash IOCs, IIS configuration checks and YARA over a file's content.
+    fn check_content(
+        &self,
+        c: &Candidate,
+        record: &FileRecord,
+        data: &[u8],
+        facts: &mut FileFacts,
+        scanner: Option<&mut yara_x::Scanner<'_>>,
+        out: &mut FileResult,
+    ) {
         out.read = true;
         out.bytes = data.len() as u64;
-        let digest = Sha256::digest(&data);
+        // Static web assets (images, styles, fonts, plain pages) are hashed only when a rule
+        // flags them: IOC lists name pages, scripts, binaries, archives and dumps, and hashing
+        // every image of a big web root would double the scan time.
+        let hash_now = self.hash_every_file || !is_static_asset(&record.name);
+        if hash_now {
+            self.hash_and_match_iocs(data, facts, out);
+        }
+        for hit in self.config.check(&record.name, c.area, data) {
+            let m = StringMatch {
+                pattern: "config".into(),
+                offset: hit.offset,
+                length: hit.text.len(),
+                data: render_bytes(hit.text.as_bytes()),
+            };
+            let ev = format!("IIS configuration: {}", truncate(&hit.text, 300));
+            out.findings
+                .push(finding::build(&hit.meta, facts, &ev, &[m], BTreeMap::new()));
+        }
+        if let (Some(y), Some(scanner)) = (&self.yara, scanner) {
+            self.run_yara(y, scanner, c, record, data, facts, out);
+        }
+        if facts.sha256.is_none() && !out.findings.is_empty() {
+            self.hash_and_match_iocs(data, facts, out);
+        }
+    }
+
+    /// SHA-256 of the content: recorded on the facts and on findings made so far, and looked
+    /// up in the hash IOC lists.
+    fn hash_and_match_iocs(&self, data: &[u8], facts: &mut FileFacts, out: &mut FileResult) {
+        let digest = Sha256::digest(data);
         let mut hash = [0u8; 32];
         hash.copy_from_slice(digest.as_slice());
         let hash_hex = hex(&hash);
         facts.sha256 = Some(hash_hex.clone());
-        // Findings made before the hash was known get it now.
         for f in &mut out.findings {
             f.extra.insert("sha256".into(), json!(hash_hex));
         }
@@ -178,28 +233,8 @@ impl FileHunter {
             let mut more = BTreeMap::new();
             more.insert("ioc_list".into(), json!(origin));
             out.findings
-                .push(finding::build(&self.ioc_meta, &facts, &ev, &[], more));
+                .push(finding::build(&self.ioc_meta, facts, &ev, &[], more));
         }
-        for hit in self.config.check(&record.name, c.area, &data) {
-            let m = StringMatch {
-                pattern: "config".into(),
-                offset: hit.offset,
-                length: hit.text.len(),
-                data: render_bytes(hit.text.as_bytes()),
-            };
-            let ev = format!("IIS configuration: {}", truncate(&hit.text, 300));
-            out.findings.push(finding::build(
-                &hit.meta,
-                &facts,
-                &ev,
-                &[m],
-                BTreeMap::new(),
-            ));
-        }
-        if let (Some(y), Some(scanner)) = (&self.yara, scanner.as_mut()) {
-            self.run_yara(y, scanner, c, &record, &data, &facts, &mut out);
-        }
-        out
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -326,6 +361,7 @@ impl Hunter for FileHunter {
             + self.file_rules.len()
             + self.config.metas().len()
             + usize::from(self.iocs.len() > 0);
+        let timeout = self.options.file_timeout;
         let listing = areas::list(inventory, self.options.deep);
         if let Some(p) = &config.progress {
             p.add_work(
@@ -333,26 +369,34 @@ impl Hunter for FileHunter {
                 listing.files.iter().map(|f| f.size).sum(),
             );
         }
-        let timeout = self.options.file_timeout;
-        let results: Vec<(String, FileResult)> = listing
-            .files
-            .par_iter()
-            .map_init(
-                || {
-                    let mut s = yara_x::Scanner::new(&y.rules);
-                    s.set_timeout(timeout);
-                    s.max_matches_per_pattern(1000);
-                    Some(s)
-                },
-                |scanner, c| {
-                    let r = self.scan_one(scanner, c);
-                    if let Some(p) = &config.progress {
-                        p.advance(1, c.size);
+        // One scanner per worker thread for the whole scan (a scanner is costly to make); the
+        // workers take the next file from a shared counter, so a big file does not hold up
+        // the others.
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let workers = rayon::current_num_threads().max(1);
+        let mut per_worker: Vec<Vec<(String, FileResult)>> = Vec::new();
+        per_worker.resize_with(workers, Vec::new);
+        rayon::scope(|sc| {
+            for out in per_worker.iter_mut() {
+                let (next, files) = (&next, &listing.files);
+                sc.spawn(move |_| {
+                    let mut scanner = yara_x::Scanner::new(&y.rules);
+                    scanner.set_timeout(timeout);
+                    scanner.max_matches_per_pattern(1000);
+                    let mut scanner = Some(scanner);
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(c) = files.get(i) else { break };
+                        let r = self.scan_one(&mut scanner, c);
+                        if let Some(p) = &config.progress {
+                            p.advance(1, c.size);
+                        }
+                        out.push((c.host.clone(), r));
                     }
-                    (c.host.clone(), r)
-                },
-            )
-            .collect();
+                });
+            }
+        });
+        let results: Vec<(String, FileResult)> = per_worker.into_iter().flatten().collect();
         let mut issues = listing.issues;
         let mut coverage: BTreeMap<String, SourceCoverage> = BTreeMap::new();
         for host in inventory.hosts.iter().map(|h| &h.name) {
@@ -379,4 +423,15 @@ impl Hunter for FileHunter {
             .collect();
         contribution
     }
+}
+
+/// Extensions of static web content: never run by the server.
+const STATIC_ASSETS: &[&str] = &[
+    "png", "jpg", "jpeg", "gif", "bmp", "ico", "svg", "webp", "css", "woff", "woff2", "ttf", "eot",
+    "otf", "map", "htm", "html", "txt", "xml", "json", "resx",
+];
+
+fn is_static_asset(name: &str) -> bool {
+    name.rsplit_once('.')
+        .is_some_and(|(_, ext)| STATIC_ASSETS.contains(&ext.to_ascii_lowercase().as_str()))
 }
