@@ -428,7 +428,7 @@ impl Hunter for FileHunter {
 /// Extensions of static web content: never run by the server.
 const STATIC_ASSETS: &[&str] = &[
     "png", "jpg", "jpeg", "gif", "bmp", "ico", "svg", "webp", "css", "woff", "woff2", "ttf", "eot",
-    "otf", "map", "htm", "html", "txt", "xml", "json", "resx",
+    "otf", "map", "htm", "html", "txt", "xml", "json", "resx", "js",
 ];
 
 fn is_static_asset(name: &str) -> bool {
