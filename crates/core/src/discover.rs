@@ -73,6 +73,10 @@ const PRUNE: &[&str] = &[
     "node_modules",
     "mailbox",
     "temporary asp.net files",
+    // Web content trees: pages, never logs (the file hunter walks them itself).
+    "wwwroot",
+    "frontend",
+    "clientaccess",
 ];
 
 /// Folder names that collectors put between a host folder and the drive.
