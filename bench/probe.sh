@@ -27,9 +27,10 @@ if [ ! -x /usr/bin/time ]; then
 fi
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
-# The prober gets as many worker threads as wrk (-t1), so that both clients leave the mock the
-# same share of the 2 cores: PTHREADS=2 measures the default runtime instead.
-PTHREADS="${PTHREADS:-1}"
+# The prober runs with its default runtime (one worker per core); PTHREADS=1 gives it as many
+# worker threads as wrk (-t1).
+THREAD_ARGS=()
+[ -n "${PTHREADS:-}" ] && THREAD_ARGS=(--threads "$PTHREADS")
 cargo build --release -q -p exhunt-probe --examples
 MOCK=target/release/examples/mock_exchange
 PROBE=(target/release/examples/probe_cli)
@@ -52,7 +53,7 @@ echo "== exhunt probe: $TARGETS distinct loopback ports"
 seq $BASE $((BASE + TARGETS - 1)) | sed 's|^|http://127.0.0.1:|' >"$OUT/targets.txt"
 START=$(date +%s.%N)
 /usr/bin/time -v "${PROBE[@]}" -i "$OUT/targets.txt" --jsonl "$OUT/probe.jsonl" --concurrency "$CONC" \
-  --per-host "$CONC" --rate 0 --retries 0 --no-progress --threads "$PTHREADS" >"$OUT/probe_summary.txt" 2>"$OUT/probe_time.txt" || true
+  --per-host "$CONC" --rate 0 --retries 0 --no-progress "${THREAD_ARGS[@]}" >"$OUT/probe_summary.txt" 2>"$OUT/probe_time.txt" || true
 END=$(date +%s.%N)
 LINES=$(wc -l <"$OUT/probe.jsonl")
 VULN=$(grep -c '"exposure":"vulnerable"' "$OUT/probe.jsonl" || true)
@@ -67,7 +68,7 @@ echo "== exhunt probe: $BIG queued targets streamed from a file (peak memory)"
 awk -v n="$BIG" -v b=$BASE -v t="$TARGETS" 'BEGIN { for (i = 0; i < n; i++) printf "http://127.0.0.1:%d\n", b + (i % t) }' >"$OUT/big.txt"
 START=$(date +%s.%N)
 /usr/bin/time -v "${PROBE[@]}" -i "$OUT/big.txt" --jsonl /dev/null --concurrency "$CONC" \
-  --per-host "$CONC" --rate 0 --retries 0 --no-progress --threads "$PTHREADS" >"$OUT/big_summary.txt" 2>"$OUT/big_time.txt" || true
+  --per-host "$CONC" --rate 0 --retries 0 --no-progress "${THREAD_ARGS[@]}" >"$OUT/big_summary.txt" 2>"$OUT/big_time.txt" || true
 END=$(date +%s.%N)
 BIG_SECS=$(echo "$END - $START" | bc -l)
 RSS_BIG=$(awk -F: '/Maximum resident/ {gsub(/ /,"",$2); print $2}' "$OUT/big_time.txt")
