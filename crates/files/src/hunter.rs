@@ -362,39 +362,46 @@ impl Hunter for FileHunter {
             + self.config.metas().len()
             + usize::from(self.iocs.len() > 0);
         let timeout = self.options.file_timeout;
-        let listing = areas::list(inventory, self.options.deep);
-        if let Some(p) = &config.progress {
-            p.add_work(
-                listing.files.len() as u64,
-                listing.files.iter().map(|f| f.size).sum(),
-            );
-        }
-        // One scanner per worker thread for the whole scan (a scanner is costly to make); the
-        // workers take the next file from a shared counter, so a big file does not hold up
-        // the others.
-        let next = std::sync::atomic::AtomicUsize::new(0);
+        // One thread walks the evidence and queues the files while the workers scan them, so
+        // that scanning starts with the first file rather than after the whole walk. One
+        // scanner per worker for the whole scan (a scanner is costly to make).
+        let queue = FileQueue::default();
+        let deep = self.options.deep;
         let workers = rayon::current_num_threads().max(1);
         let mut per_worker: Vec<Vec<(String, FileResult)>> = Vec::new();
         per_worker.resize_with(workers, Vec::new);
-        rayon::scope(|sc| {
-            for out in per_worker.iter_mut() {
-                let (next, files) = (&next, &listing.files);
-                sc.spawn(move |_| {
-                    let mut scanner = yara_x::Scanner::new(&y.rules);
-                    scanner.set_timeout(timeout);
-                    scanner.max_matches_per_pattern(1000);
-                    let mut scanner = Some(scanner);
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(c) = files.get(i) else { break };
-                        let r = self.scan_one(&mut scanner, c);
-                        if let Some(p) = &config.progress {
-                            p.advance(1, c.size);
-                        }
-                        out.push((c.host.clone(), r));
+        let listing = std::thread::scope(|s| {
+            let walker = s.spawn(|| {
+                let mut pending = 0usize;
+                let listing = areas::list_each(inventory, deep, &mut |c| {
+                    if let Some(p) = &config.progress {
+                        p.add_work(1, c.size);
                     }
+                    pending += 1;
+                    queue.push(c, pending.is_multiple_of(64));
                 });
-            }
+                queue.close();
+                listing
+            });
+            rayon::scope(|sc| {
+                for out in per_worker.iter_mut() {
+                    let queue = &queue;
+                    sc.spawn(move |_| {
+                        let mut scanner = yara_x::Scanner::new(&y.rules);
+                        scanner.set_timeout(timeout);
+                        scanner.max_matches_per_pattern(1000);
+                        let mut scanner = Some(scanner);
+                        while let Some(c) = queue.pop() {
+                            let r = self.scan_one(&mut scanner, &c);
+                            if let Some(p) = &config.progress {
+                                p.advance(1, c.size);
+                            }
+                            out.push((c.host.clone(), r));
+                        }
+                    });
+                }
+            });
+            walker.join().unwrap_or_default()
         });
         let results: Vec<(String, FileResult)> = per_worker.into_iter().flatten().collect();
         let mut issues = listing.issues;
@@ -434,4 +441,51 @@ const STATIC_ASSETS: &[&str] = &[
 fn is_static_asset(name: &str) -> bool {
     name.rsplit_once('.')
         .is_some_and(|(_, ext)| STATIC_ASSETS.contains(&ext.to_ascii_lowercase().as_str()))
+}
+
+/// The files found by the walk, waiting for a worker; closed when the walk ends.
+#[derive(Default)]
+struct FileQueue {
+    state: std::sync::Mutex<(std::collections::VecDeque<areas::Candidate>, bool)>,
+    ready: std::sync::Condvar,
+}
+
+impl FileQueue {
+    /// Queue a file; wake a waiting worker when `wake` (batched: waking costs a system call).
+    fn push(&self, c: areas::Candidate, wake: bool) {
+        if let Ok(mut s) = self.state.lock() {
+            s.0.push_back(c);
+        }
+        if wake {
+            self.ready.notify_all();
+        }
+    }
+
+    /// No more files will come.
+    fn close(&self) {
+        if let Ok(mut s) = self.state.lock() {
+            s.1 = true;
+        }
+        self.ready.notify_all();
+    }
+
+    /// The next file, waiting for the walk if needed; `None` once the walk is over and the
+    /// queue is empty.
+    fn pop(&self) -> Option<areas::Candidate> {
+        let mut s = self.state.lock().ok()?;
+        loop {
+            if let Some(c) = s.0.pop_front() {
+                return Some(c);
+            }
+            if s.1 {
+                return None;
+            }
+            // A short timeout: a batch of fewer than 64 files wakes nobody until the next one.
+            s = self
+                .ready
+                .wait_timeout(s, std::time::Duration::from_millis(2))
+                .ok()?
+                .0;
+        }
+    }
 }
