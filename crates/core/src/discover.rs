@@ -124,29 +124,49 @@ pub fn discover(root: &Path) -> Inventory {
                 }
                 keep_dir(&walk_root, e.path(), &name)
             })
-            .build();
-        for entry in walker {
-            let entry = match entry {
-                Ok(e) => e,
-                Err(err) => {
-                    inv.issues.push(ScanIssue {
-                        kind: "unreadable-path".into(),
-                        path: String::new(),
-                        line: None,
-                        message: format!("cannot read while looking for logs: {err}"),
-                    });
-                    continue;
+            .threads(2)
+            .build_parallel();
+        // Walk with two threads; what they find is sorted below, so the result does not
+        // depend on their timing.
+        let found_files: Mutex<Vec<LogFile>> = Mutex::default();
+        let walk_issues: Mutex<Vec<ScanIssue>> = Mutex::default();
+        walker.run(|| {
+            Box::new(|entry| {
+                let entry = match entry {
+                    Ok(e) => e,
+                    Err(err) => {
+                        if let Ok(mut v) = walk_issues.lock() {
+                            v.push(ScanIssue {
+                                kind: "unreadable-path".into(),
+                                path: String::new(),
+                                line: None,
+                                message: format!("cannot read while looking for logs: {err}"),
+                            });
+                        }
+                        return ignore::WalkState::Continue;
+                    }
+                };
+                if entry.file_type().is_some_and(|t| t.is_file()) {
+                    if let Some(f) = classify_file(root, entry.path(), &root_name) {
+                        if let Ok(mut v) = found_files.lock() {
+                            v.push(f);
+                        }
+                    }
                 }
-            };
-            if !entry.file_type().is_some_and(|t| t.is_file()) {
-                continue;
-            }
-            if let Some(f) = classify_file(root, entry.path(), &root_name) {
-                let install = exchange_install(&f.rel);
-                add_file(&mut hosts, f, install);
-            }
+                ignore::WalkState::Continue
+            })
+        });
+        let mut files = found_files.into_inner().unwrap_or_default();
+        files.sort_by(|a, b| a.rel.cmp(&b.rel));
+        for f in files {
+            let install = exchange_install(&f.rel);
+            add_file(&mut hosts, f, install);
         }
-        let found = markers.lock().map(|m| m.clone()).unwrap_or_default();
+        let mut issues = walk_issues.into_inner().unwrap_or_default();
+        issues.sort_by(|a, b| a.message.cmp(&b.message));
+        inv.issues.extend(issues);
+        let mut found = markers.lock().map(|m| m.clone()).unwrap_or_default();
+        found.sort();
         for dir in found {
             let rel = rel_path(root, &dir);
             let rel = if dir == root { String::new() } else { rel };
