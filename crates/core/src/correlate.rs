@@ -98,24 +98,37 @@ pub fn build_stories(findings: &mut [Finding]) -> Vec<Story> {
             }
         }
     }
-    // Keyless findings: attach to the nearest keyed finding in time, or group by rule.
-    let keyed: Vec<usize> = (0..n)
-        .filter(|i| !keyless.contains(i) && findings[*i].rule.stage != Stage::Exposure)
+    // Keyless findings: attach to the nearest keyed finding in time, or group by rule. The
+    // candidates (keyed, medium or worse) are sorted by host and time, so each lookup is a
+    // binary search, not a scan of every finding.
+    let mut is_keyless = vec![false; n];
+    for &i in &keyless {
+        is_keyless[i] = true;
+    }
+    let mut anchors: Vec<(&str, DateTime<Utc>, usize)> = (0..n)
+        .filter(|&i| {
+            !is_keyless[i]
+                && findings[i].rule.stage != Stage::Exposure
+                && findings[i].severity >= Severity::Medium
+        })
+        .filter_map(|i| {
+            findings[i]
+                .timestamp
+                .map(|t| (findings[i].host.as_str(), t, i))
+        })
         .collect();
+    anchors.sort();
     let mut by_rule: HashMap<(String, String), usize> = HashMap::new();
     for &i in &keyless {
         let f = &findings[i];
         let near = f.timestamp.and_then(|t| {
-            keyed
-                .iter()
-                .filter(|&&j| {
-                    findings[j].host == f.host && findings[j].severity >= Severity::Medium
-                })
-                .filter_map(|&j| {
-                    findings[j]
-                        .timestamp
-                        .map(|tj| ((tj - t).num_seconds().abs(), j))
-                })
+            let at = anchors.partition_point(|(h, ta, _)| (*h, *ta) < (f.host.as_str(), t));
+            [at.checked_sub(1), Some(at)]
+                .into_iter()
+                .flatten()
+                .filter_map(|k| anchors.get(k))
+                .filter(|(h, _, _)| *h == f.host)
+                .map(|(_, ta, j)| ((*ta - t).num_seconds().abs(), *j))
                 .filter(|(d, _)| *d <= ATTACH_WINDOW_SECS)
                 .min()
                 .map(|(_, j)| j)
