@@ -1,5 +1,6 @@
 //! The scan progress bar (standard error, on a terminal only).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use exhunt_core::scan::Progress;
@@ -7,6 +8,8 @@ use exhunt_core::scan::Progress;
 /// An indicatif bar counting bytes, with files, rate and ETA.
 pub struct ProgressBar {
     bar: indicatif::ProgressBar,
+    files: AtomicU64,
+    done: AtomicU64,
 }
 
 impl ProgressBar {
@@ -20,7 +23,11 @@ impl ProgressBar {
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         bar.enable_steady_tick(Duration::from_millis(200));
-        ProgressBar { bar }
+        ProgressBar {
+            bar,
+            files: AtomicU64::new(0),
+            done: AtomicU64::new(0),
+        }
     }
 
     /// Remove the bar.
@@ -37,18 +44,19 @@ impl Default for ProgressBar {
 
 impl Progress for ProgressBar {
     fn add_work(&self, files: u64, bytes: u64) {
+        self.files.fetch_add(files, Ordering::Relaxed);
         self.bar.inc_length(bytes);
-        let total = self
-            .bar
-            .message()
-            .split(' ')
-            .next()
-            .and_then(|n| n.parse::<u64>().ok())
-            .unwrap_or(0);
-        self.bar.set_message(format!("{} files", total + files));
     }
 
-    fn advance(&self, _files: u64, bytes: u64) {
+    fn advance(&self, files: u64, bytes: u64) {
+        let done = self.done.fetch_add(files, Ordering::Relaxed) + files;
+        // Not per file: the message is drawn with the bar, a few times a second.
+        if done % 128 == 0 || files > 1 {
+            self.bar.set_message(format!(
+                "{done}/{} files",
+                self.files.load(Ordering::Relaxed)
+            ));
+        }
         self.bar.inc(bytes);
     }
 }
