@@ -51,7 +51,7 @@ impl Progress for ProgressBar {
     fn advance(&self, files: u64, bytes: u64) {
         let done = self.done.fetch_add(files, Ordering::Relaxed) + files;
         // Not per file: the message is drawn with the bar, a few times a second.
-        if done % 128 == 0 || files > 1 {
+        if done.is_multiple_of(128) || files > 1 {
             self.bar.set_message(format!(
                 "{done}/{} files",
                 self.files.load(Ordering::Relaxed)
