@@ -234,7 +234,8 @@ fn count_targets(args: &ProbeArgs) -> Option<u64> {
     u64::try_from(n).ok()
 }
 
-/// Writer task: JSONL out as results arrive (flushed whenever the queue is momentarily empty).
+/// Writer task: JSONL out as results arrive (flushed when the queue is momentarily empty and
+/// the last flush is 100 ms old: streaming, without a system call per line).
 async fn write_results(
     mut rx: mpsc::Receiver<HostResult>,
     mut sink: Sink,
@@ -245,6 +246,7 @@ async fn write_results(
     let mut line = Vec::with_capacity(4096);
     let mut vulnerable = 0u64;
     let mut write_error: Option<std::io::Error> = None;
+    let mut last_flush = std::time::Instant::now();
     while let Some(r) = rx.recv().await {
         summary.add(&r);
         vulnerable += u64::from(r.exposure == "vulnerable");
@@ -255,7 +257,8 @@ async fn write_results(
             if let Err(e) = sink.write_line(&line) {
                 write_error = Some(e);
             }
-            if rx.is_empty() {
+            if rx.is_empty() && last_flush.elapsed() >= std::time::Duration::from_millis(100) {
+                last_flush = std::time::Instant::now();
                 if let Err(e) = sink.flush() {
                     write_error = Some(e);
                 }
