@@ -744,3 +744,49 @@ fn disk_artifacts_of_the_demo_are_found() {
         .collect();
     assert!(flagged.is_empty(), "clean disk flagged: {flagged:?}");
 }
+
+#[test]
+fn time_and_severity_filters() {
+    let run = run_scan(
+        "compromised-ex2016",
+        &["--since", "2021-03-04", "--until", "2021-03-05T23:59:59Z"],
+    );
+    let timed: Vec<&str> = findings(&run)
+        .iter()
+        .filter_map(|f| f["timestamp"].as_str())
+        .collect();
+    assert!(!timed.is_empty());
+    for t in &timed {
+        assert!(
+            ("2021-03-04".."2021-03-06").contains(t),
+            "{t} outside the window"
+        );
+    }
+    let summary = run.lines.last().unwrap();
+    assert!(summary["filtered_out"].as_u64().unwrap() > 50, "{summary}");
+    // Findings without a time (exposure, files) are kept: a filter never hides them silently.
+    assert!(findings(&run).iter().any(|f| f["timestamp"].is_null()));
+
+    // --min-severity only trims the console; the table shows one row per finding.
+    let out = Command::new(env!("CARGO_BIN_EXE_exhunt"))
+        .arg("scan")
+        .arg(repo().join("examples/compromised-ex2016"))
+        .args([
+            "--format",
+            "table",
+            "--min-severity",
+            "critical",
+            "--color=never",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .filter(|l| !l.starts_with('#'))
+        .collect();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r.contains("critical")), "{text}");
+    assert!(text.contains("# compromised-ex2016: compromised"));
+}

@@ -152,6 +152,7 @@ impl<W: Write> ReportWriter for JsonlWriter<W> {
                 "by_kind": issue_counts,
             },
             "suppressed": r.suppressed,
+            "filtered_out": r.filtered_out,
             "rules_loaded": r.rules_loaded,
             "rule_errors": r.rule_diagnostics.iter().filter(|d| d.level == crate::rules::DiagnosticLevel::Error).count(),
             "root": r.root,
