@@ -1,7 +1,7 @@
 //! Which hunters a scan runs: the one place that knows every kind of evidence exhunt reads.
 
 use exhunt_core::rules::RuleSet;
-use exhunt_core::scan::{scan_with, Hunter, LogHunter, ScanError};
+use exhunt_core::scan::{scan_building, BuiltHunters, LogHunter, ScanError};
 use exhunt_core::{ScanConfig, ScanReport};
 
 use exhunt_events::{EventHunter, EventOptions};
@@ -30,24 +30,26 @@ impl Default for PipelineOptions {
     }
 }
 
-/// Run every hunter over `config.root`.
+/// Run every hunter over `config.root`. The hunters (and their rule packs: YARA, Sigma) are
+/// built while the evidence is being discovered.
 pub fn scan(
     config: &ScanConfig,
     rules: &RuleSet,
     options: &PipelineOptions,
 ) -> Result<ScanReport, ScanError> {
-    let events = EventHunter::new(rules, options.events.clone());
-    // Sigma `webserver` rules load with the event rules but run on IIS logs.
-    let logs = LogHunter::with_extra(
-        rules,
-        events.web_rules().to_vec(),
-        config.log_options.clone(),
-    );
-    let exposure = ExposureHunter;
-    let files = FileHunter::new(rules, options.files.clone());
-    let mut hunters: Vec<&dyn Hunter> = vec![&logs, &events, &files];
-    if options.exposure {
-        hunters.push(&exposure);
-    }
-    scan_with(config, rules, &hunters)
+    scan_building(config, rules, || -> BuiltHunters<'_> {
+        let events = EventHunter::new(rules, options.events.clone());
+        // Sigma `webserver` rules load with the event rules but run on IIS logs.
+        let logs = LogHunter::with_extra(
+            rules,
+            events.web_rules().to_vec(),
+            config.log_options.clone(),
+        );
+        let files = FileHunter::new(rules, options.files.clone());
+        let mut hunters: BuiltHunters<'_> = vec![Box::new(logs), Box::new(events), Box::new(files)];
+        if options.exposure {
+            hunters.push(Box::new(ExposureHunter));
+        }
+        hunters
+    })
 }

@@ -118,7 +118,7 @@ impl Contribution {
 }
 
 /// A searcher for one kind of evidence.
-pub trait Hunter: Sync {
+pub trait Hunter: Send + Sync {
     /// Short name for messages.
     fn name(&self) -> &'static str;
     /// Search the evidence the inventory lists. Runs inside the scan's thread pool; never
@@ -288,6 +288,23 @@ pub fn scan_with(
     rules: &RuleSet,
     hunters: &[&dyn Hunter],
 ) -> Result<ScanReport, ScanError> {
+    scan_building(config, rules, || -> Vec<&dyn Hunter> { hunters.to_vec() })
+}
+
+/// Hunters a scan builds itself (see [`scan_building`]).
+pub type BuiltHunters<'a> = Vec<Box<dyn Hunter + 'a>>;
+
+/// Run a scan whose hunters are built by `build` while the evidence is being discovered:
+/// compiling rule packs (YARA, Sigma) then costs no wall time of its own.
+pub fn scan_building<'h, H, F>(
+    config: &ScanConfig,
+    rules: &RuleSet,
+    build: F,
+) -> Result<ScanReport, ScanError>
+where
+    F: FnOnce() -> Vec<H> + Send,
+    H: std::ops::Deref<Target = dyn Hunter + 'h> + Send,
+{
     let started = Utc::now();
     std::fs::metadata(&config.root).map_err(|e| ScanError::Root {
         path: config.root.display().to_string(),
@@ -298,9 +315,9 @@ pub fn scan_with(
         .build()
         .map_err(|e| ScanError::Threads(e.to_string()))?;
     let (inventory, all) = pool.install(|| {
-        let inventory = discover(&config.root);
+        let (inventory, hunters) = rayon::join(|| discover(&config.root), build);
         let mut all = Contribution::default();
-        for h in hunters {
+        for h in &hunters {
             all.absorb(h.hunt(&inventory, config));
         }
         (inventory, all)
