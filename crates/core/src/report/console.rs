@@ -228,11 +228,7 @@ impl<W: Write> ConsoleWriter<W> {
         )?;
         writeln!(self.out, "             {}× {span}{from}", list.len())?;
         for f in list.iter().take(self.examples_per_rule) {
-            let loc = match f.line() {
-                Some(l) => format!("{}:{l}", f.path),
-                None => f.path.clone(),
-            };
-            writeln!(self.out, "             at {loc}")?;
+            writeln!(self.out, "             at {}", location(f))?;
             writeln!(self.out, "             {}", one_line(&f.evidence, 220))?;
             for n in &f.notes {
                 writeln!(self.out, "             note: {n}")?;
@@ -244,6 +240,15 @@ impl<W: Write> ConsoleWriter<W> {
             one_line(&f0.rule.remediation, 220)
         )?;
         Ok(())
+    }
+}
+
+/// Where a finding's evidence is: `path:line`, `path#record N`, or the file.
+pub fn location(f: &Finding) -> String {
+    match f.location {
+        crate::model::Location::Line { line } => format!("{}:{line}", f.path),
+        crate::model::Location::Record { record_id } => format!("{} #record {record_id}", f.path),
+        crate::model::Location::File => f.path.clone(),
     }
 }
 
@@ -296,10 +301,7 @@ impl<W: Write> ConsoleWriter<W> {
                 .timestamp
                 .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
                 .unwrap_or_else(|| "-".into());
-            let loc = match f.line() {
-                Some(l) => format!("{}:{l}", f.path),
-                None => f.path.clone(),
-            };
+            let loc = location(f);
             let sev = self.sev(f.severity);
             writeln!(
                 self.out,
@@ -344,7 +346,7 @@ impl<W: Write> ReportWriter for ConsoleWriter<W> {
             .sum();
         writeln!(
             self.out,
-            "exhunt {} — {} — {} host(s), {files} log files, {} read in {secs:.2} s, {} rules",
+            "exhunt {} — {} — {} host(s), {files} files, {} read in {secs:.2} s, {} rules",
             r.version,
             r.root,
             r.hosts.len(),
