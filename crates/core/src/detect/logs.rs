@@ -99,6 +99,7 @@ impl LogEngine {
         let mut kinds = HashMap::new();
         for kind in SourceKind::TEXT_LOGS {
             let mut literals: Vec<String> = Vec::new();
+            let mut position: HashMap<String, usize> = HashMap::new();
             let mut pattern_rules: Vec<Vec<usize>> = Vec::new();
             let mut unfiltered = Vec::new();
             for (ri, rule) in rules.iter().enumerate() {
@@ -109,10 +110,12 @@ impl LogEngine {
                     None => unfiltered.push(ri),
                     Some(lits) => {
                         for lit in lits {
-                            match literals.iter().position(|l| l == lit) {
-                                Some(p) => pattern_rules[p].push(ri),
+                            let lit = lit.to_ascii_lowercase();
+                            match position.get(&lit) {
+                                Some(&p) => pattern_rules[p].push(ri),
                                 None => {
-                                    literals.push(lit.clone());
+                                    position.insert(lit.clone(), literals.len());
+                                    literals.push(lit);
                                     pattern_rules.push(vec![ri]);
                                 }
                             }
@@ -120,18 +123,21 @@ impl LogEngine {
                     }
                 }
             }
+            let (ac, finder) = match build_automata(&literals) {
+                Some(pair) => pair,
+                None => {
+                    // Too many literals for an automaton (a huge user pack): every rule of this
+                    // kind is checked on every line instead. Slower, never silent.
+                    unfiltered.extend(pattern_rules.iter().flatten().copied());
+                    unfiltered.sort_unstable();
+                    unfiltered.dedup();
+                    literals.clear();
+                    pattern_rules.clear();
+                    build_automata(&literals).expect("an automaton of one pattern")
+                }
+            };
             let directive_pid = literals.len();
-            literals.push(DIRECTIVE.to_string());
             pattern_rules.push(Vec::new());
-            let lowered: Vec<String> = literals.iter().map(|l| l.to_ascii_lowercase()).collect();
-            let ac = AhoCorasickBuilder::new()
-                .match_kind(MatchKind::Standard)
-                .build(&lowered)
-                .expect("literal automaton");
-            let finder = AhoCorasickBuilder::new()
-                .match_kind(MatchKind::LeftmostFirst)
-                .build(&lowered)
-                .expect("literal automaton");
             kinds.insert(
                 kind,
                 KindMatcher {
@@ -262,9 +268,8 @@ struct FileState<'e> {
     nul_reported: bool,
     candidate_mark: Vec<bool>,
     candidates: Vec<usize>,
-    /// Reused ASCII-lower-cased copies of the current region and line.
+    /// Reused ASCII-lower-cased copy of the current region.
     region_lower: Vec<u8>,
-    line_lower: Vec<u8>,
 }
 
 impl<'e> FileState<'e> {
@@ -288,7 +293,6 @@ impl<'e> FileState<'e> {
             candidate_mark: vec![false; engine.rules.len()],
             candidates: Vec::new(),
             region_lower: Vec::new(),
-            line_lower: Vec::new(),
         }
     }
 
@@ -324,7 +328,8 @@ impl<'e> FileState<'e> {
                     bytes.len()
                 ),
             );
-            self.line(bytes, region.first_line, true);
+            let lower = bytes.to_ascii_lowercase();
+            self.line(bytes, &lower, region.first_line, true);
             return;
         }
         if region.unterminated_tail {
@@ -339,6 +344,12 @@ impl<'e> FileState<'e> {
                 );
             }
         }
+        // One ASCII-lower-cased copy of the region serves both the region search and the
+        // per-line rule lookup.
+        let mut lower = std::mem::take(&mut self.region_lower);
+        lower.clear();
+        lower.extend_from_slice(bytes);
+        lower.make_ascii_lowercase();
         let slow = !self.matcher.unfiltered.is_empty();
         let mut pos = 0usize;
         let mut line_no = region.first_line;
@@ -347,18 +358,12 @@ impl<'e> FileState<'e> {
         // columns, and the first record gives the start of coverage.
         while pos < bytes.len() && (slow || !self.seen_data) {
             let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
-            self.line(&bytes[pos..end], line_no, slow);
+            self.line(&bytes[pos..end], &lower[pos..end], line_no, slow);
             pos = end + 1;
             line_no += 1;
             counted_to = pos.min(bytes.len());
         }
         let finder = &self.matcher.finder;
-        let mut lower = std::mem::take(&mut self.region_lower);
-        if pos < bytes.len() {
-            lower.clear();
-            lower.extend_from_slice(bytes);
-            lower.make_ascii_lowercase();
-        }
         while pos < bytes.len() {
             // A directive right where the search resumes is not preceded by a newline in range.
             let start = if bytes[pos] == b'#' {
@@ -377,7 +382,7 @@ impl<'e> FileState<'e> {
             line_no += memchr::memchr_iter(b'\n', &bytes[counted_to..start]).count() as u64;
             counted_to = start;
             let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
-            self.line(&bytes[start..end], line_no, false);
+            self.line(&bytes[start..end], &lower[start..end], line_no, false);
             pos = end + 1;
         }
         self.region_lower = lower;
@@ -393,8 +398,9 @@ impl<'e> FileState<'e> {
         }
     }
 
-    /// Handle one line (without its newline). `all_rules`: evaluate unfiltered rules too.
-    fn line(&mut self, raw: &[u8], line_no: u64, all_rules: bool) {
+    /// Handle one line (without its newline); `lower` is the same bytes ASCII-lower-cased;
+    /// `all_rules`: evaluate unfiltered rules too.
+    fn line(&mut self, raw: &[u8], lower: &[u8], line_no: u64, all_rules: bool) {
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         if raw.is_empty() {
             return;
@@ -416,7 +422,7 @@ impl<'e> FileState<'e> {
         }
         let first = !self.seen_data;
         self.seen_data = true;
-        self.collect_candidates(text.as_bytes(), all_rules || first);
+        self.collect_candidates(lower, all_rules || first);
         if self.schema.is_empty() {
             self.headerless += 1;
             if self.headerless == 1 {
@@ -472,13 +478,10 @@ impl<'e> FileState<'e> {
         }
     }
 
-    fn collect_candidates(&mut self, line: &[u8], include_unfiltered: bool) {
+    /// Mark the rules whose literals occur in the (lower-cased) line, plus unfiltered rules.
+    fn collect_candidates(&mut self, lower: &[u8], include_unfiltered: bool) {
         let m = self.matcher;
-        let mut lower = std::mem::take(&mut self.line_lower);
-        lower.clear();
-        lower.extend_from_slice(line);
-        lower.make_ascii_lowercase();
-        for hit in m.ac.find_overlapping_iter(&lower) {
+        for hit in m.ac.find_overlapping_iter(lower) {
             for &ri in &m.pattern_rules[hit.pattern().as_usize()] {
                 if !self.candidate_mark[ri] {
                     self.candidate_mark[ri] = true;
@@ -486,7 +489,6 @@ impl<'e> FileState<'e> {
                 }
             }
         }
-        self.line_lower = lower;
         if include_unfiltered || !m.unfiltered.is_empty() {
             for &ri in &m.unfiltered {
                 if !self.candidate_mark[ri] {
@@ -609,6 +611,23 @@ const CONTEXT_FIELDS: &[&str] = &[
     "useragent",
     "clientinfo",
 ];
+
+/// The rule-literal automata of one log kind (standard for per-line lookups, leftmost-first for
+/// the region search), with the directive marker as the last pattern; `None` when the literals
+/// are too many to build them.
+fn build_automata(literals: &[String]) -> Option<(AhoCorasick, AhoCorasick)> {
+    let mut patterns: Vec<&str> = literals.iter().map(String::as_str).collect();
+    patterns.push(DIRECTIVE);
+    let ac = AhoCorasickBuilder::new()
+        .match_kind(MatchKind::Standard)
+        .build(&patterns)
+        .ok()?;
+    let finder = AhoCorasickBuilder::new()
+        .match_kind(MatchKind::LeftmostFirst)
+        .build(&patterns)
+        .ok()?;
+    Some((ac, finder))
+}
 
 /// Check one rule against a parsed line and record a finding when it matches.
 #[allow(clippy::too_many_arguments)]
