@@ -3,7 +3,8 @@
 //! findings), run the page's own hashed script under the CSP, apply its hashed style, and run
 //! nothing injected. A screenshot of the demo report is kept as `target/report-screenshot.png`.
 //!
-//! Skips (passing, with a message) when `/usr/bin/chromium` is missing; `.ci/run` installs it.
+//! Skips (passing, with a message) when `/usr/bin/chromium` is missing, except under CI (`CI`
+//! set), where a missing browser fails the test; `.ci/run` installs it.
 
 mod support;
 
@@ -22,6 +23,9 @@ fn chromium() -> Option<PathBuf> {
     let p = PathBuf::from(CHROMIUM);
     if p.exists() {
         Some(p)
+    } else if std::env::var_os("CI").is_some() {
+        // In CI the browser test is a requirement, not an option (.ci/run installs chromium).
+        panic!("{CHROMIUM} not found in CI: the HTML report's browser test cannot run");
     } else {
         eprintln!("SKIPPED: {CHROMIUM} not found (apt-get install chromium); the browser test did not run");
         None
