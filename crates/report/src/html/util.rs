@@ -29,20 +29,9 @@ pub(crate) fn span(first: Option<DateTime<Utc>>, last: Option<DateTime<Utc>>) ->
     }
 }
 
-/// `1.2 MB`.
+/// `1.2 MB` (the same units as the console summary).
 pub(crate) fn bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
+    exhunt_core::report::console::human_bytes(n)
 }
 
 /// Thousands separators: `20,000`.
