@@ -254,16 +254,19 @@ fn root_host_name(root: &Path) -> String {
 /// Path of `p` relative to `root`, `/` separators.
 pub fn rel_path(root: &Path, p: &Path) -> String {
     let rel = p.strip_prefix(root).unwrap_or(p);
-    let s: Vec<String> = rel
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
+    let mut s = String::with_capacity(rel.as_os_str().len());
+    for c in rel.components() {
+        if !s.is_empty() {
+            s.push('/');
+        }
+        s.push_str(&c.as_os_str().to_string_lossy());
+    }
     if s.is_empty() {
         p.file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default()
     } else {
-        s.join("/")
+        s
     }
 }
 

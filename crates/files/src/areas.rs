@@ -97,6 +97,16 @@ struct Top {
     sys_root: PathBuf,
 }
 
+impl Top {
+    /// Can this walk list files of `other`'s folder tree (it holds it within its depth)?
+    fn reaches_into(&self, other: &Top) -> bool {
+        other
+            .dir
+            .strip_prefix(&self.dir)
+            .is_ok_and(|below| below.components().count() < self.max_depth)
+    }
+}
+
 /// The default Exchange install folder below a system root.
 const EXCHANGE_DEFAULT: &[&str] = &["program files", "microsoft", "exchange server", "v15"];
 
@@ -167,9 +177,16 @@ pub fn list_each(inventory: &Inventory, deep: bool, on_file: &mut dyn FnMut(Cand
         });
     }
     let mut out = Listing::default();
-    let mut seen = HashSet::new();
+    // A file is listed once even when areas overlap (an Exchange install below inetpub, say);
+    // remembering every path costs a copy and a hash per file, so only then.
+    let nested = tops.iter().enumerate().any(|(i, a)| {
+        tops.iter()
+            .enumerate()
+            .any(|(j, b)| i != j && a.reaches_into(b))
+    });
+    let mut seen = nested.then(HashSet::new);
     for top in &tops {
-        walk(root, top, &sys_roots, &mut seen, &mut out, on_file);
+        walk(root, top, &sys_roots, seen.as_mut(), &mut out, on_file);
     }
     out
 }
@@ -249,7 +266,7 @@ fn walk(
     root: &Path,
     top: &Top,
     sys_roots: &[(PathBuf, String)],
-    seen: &mut HashSet<PathBuf>,
+    mut seen: Option<&mut HashSet<PathBuf>>,
     out: &mut Listing,
     on_file: &mut dyn FnMut(Candidate),
 ) {
@@ -282,8 +299,10 @@ fn walk(
             continue;
         }
         let abs = entry.path().to_path_buf();
-        if !seen.insert(abs.clone()) {
-            continue;
+        if let Some(seen) = seen.as_deref_mut() {
+            if !seen.insert(abs.clone()) {
+                continue;
+            }
         }
         let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
         let (sys_root, host) = if top.area == Area::Deep {
@@ -371,6 +390,26 @@ fn children_ci(dir: &Path, keep: impl Fn(&str) -> bool) -> Vec<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn overlap_is_judged_by_the_depth_a_walk_reaches() {
+        let top = |dir: &str, max_depth| Top {
+            dir: PathBuf::from(dir),
+            area: Area::Web,
+            max_depth,
+            skip: &[],
+            host: "EX01".into(),
+            sys_root: PathBuf::from("/c"),
+        };
+        let drive_root = top("/c", 1);
+        let inetpub = top("/c/inetpub", 12);
+        let exchange = top("/c/inetpub/exchange/frontend/httpproxy", 12);
+        assert!(!drive_root.reaches_into(&inetpub));
+        assert!(inetpub.reaches_into(&exchange));
+        assert!(!exchange.reaches_into(&inetpub));
+        assert!(top("/c", 2).reaches_into(&inetpub));
+        assert!(inetpub.reaches_into(&top("/c/inetpub", 1)));
+    }
 
     #[test]
     fn deep_paths_get_their_area() {

@@ -17,12 +17,13 @@ use crate::areas::{Area, Candidate};
 /// Longest matched data kept per match, in bytes.
 pub(crate) const MAX_MATCH_BYTES: usize = 96;
 
-/// What is known about one scanned file.
+/// What is known about one scanned file (the listing entry is borrowed: most files make no
+/// finding, so nothing of it is copied unless one is made).
 #[derive(Debug, Clone)]
-pub(crate) struct FileFacts {
-    pub(crate) rel: String,
-    pub(crate) host: String,
-    pub(crate) sys_path: String,
+pub(crate) struct FileFacts<'c> {
+    pub(crate) rel: &'c str,
+    pub(crate) host: &'c str,
+    pub(crate) sys_path: &'c str,
     pub(crate) area: Area,
     pub(crate) size: u64,
     pub(crate) sha256: Option<String>,
@@ -30,14 +31,14 @@ pub(crate) struct FileFacts {
     pub(crate) created: Option<DateTime<Utc>>,
 }
 
-impl FileFacts {
+impl<'c> FileFacts<'c> {
     /// Facts from the listing entry and the file's metadata.
-    pub(crate) fn new(c: &Candidate, md: Option<&std::fs::Metadata>) -> FileFacts {
+    pub(crate) fn new(c: &'c Candidate, md: Option<&std::fs::Metadata>) -> FileFacts<'c> {
         let time = |t: std::io::Result<std::time::SystemTime>| t.ok().map(DateTime::<Utc>::from);
         FileFacts {
-            rel: c.rel.clone(),
-            host: c.host.clone(),
-            sys_path: c.sys_path.clone(),
+            rel: &c.rel,
+            host: &c.host,
+            sys_path: &c.sys_path,
             area: c.area,
             size: md.map(|m| m.len()).unwrap_or(c.size),
             sha256: None,
@@ -48,7 +49,7 @@ impl FileFacts {
 
     /// The URL path IIS serves the file at, for files in web folders.
     pub(crate) fn url_path(&self) -> Option<String> {
-        let p = &self.sys_path;
+        let p = self.sys_path;
         let rest = match self.area {
             Area::Web => p
                 .find("/inetpub/wwwroot/")
@@ -150,9 +151,9 @@ pub(crate) fn build(
     Finding {
         rule: Arc::clone(meta),
         severity: meta.severity,
-        host: facts.host.clone(),
+        host: facts.host.to_string(),
         source: SourceKind::Files,
-        path: facts.rel.clone(),
+        path: facts.rel.to_string(),
         location: Location::File,
         timestamp: facts.modified,
         client_ip: None,

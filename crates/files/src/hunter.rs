@@ -13,7 +13,6 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::areas::{self, Candidate};
-use crate::config::ConfigChecks;
 use crate::filerules::{self, FileRecord, FileRule};
 use crate::finding::{self, render_bytes, FileFacts, StringMatch};
 use crate::iocs::{hex, HashIocs};
@@ -34,7 +33,6 @@ pub struct FileHunter {
     file_rules: Vec<FileRule>,
     iocs: HashIocs,
     hash_every_file: bool,
-    config: ConfigChecks,
     ioc_meta: Arc<RuleMeta>,
     diagnostics: Vec<RuleDiagnostic>,
 }
@@ -74,7 +72,6 @@ impl FileHunter {
             yara,
             file_rules,
             iocs,
-            config: ConfigChecks::new(),
             ioc_meta: Arc::new(RuleMeta {
                 id: "EXH-FH-001".into(),
                 title: "File matches a known-bad SHA-256 hash".into(),
@@ -108,7 +105,6 @@ impl FileHunter {
             v.extend(ys);
         }
         v.extend(self.file_rules.iter().map(|r| Arc::clone(&r.meta)));
-        v.extend(self.config.metas().into_iter().cloned());
         v.push(Arc::clone(&self.ioc_meta));
         v
     }
@@ -118,7 +114,7 @@ impl FileHunter {
         self.iocs.len()
     }
 
-    fn scan_one(&self, scanner: &mut Option<yara_x::Scanner<'_>>, c: &Candidate) -> FileResult {
+    fn scan_one(&self, scanners: &mut Scanners<'_>, c: &Candidate) -> FileResult {
         let mut out = FileResult::default();
         let issue = |kind: &str, message: String| ScanIssue {
             kind: kind.into(),
@@ -130,12 +126,19 @@ impl FileHunter {
         let md = file.as_ref().ok().and_then(|f| f.metadata().ok());
         let mut facts = FileFacts::new(c, md.as_ref());
         let record = FileRecord::new(&c.sys_path, facts.size, c.area.as_str(), c.depth);
+        // Rules that read the content wait for it; the others are decided on the name.
+        let mut content_rules = Vec::new();
         for r in &self.file_rules {
-            if r.matches(&record) {
-                let ev = format!("name/location: {} (area {})", c.sys_path, c.area.as_str());
-                out.findings
-                    .push(finding::build(&r.meta, &facts, &ev, &[], BTreeMap::new()));
+            if !r.matches(&record) {
+                continue;
             }
+            if r.content().is_some() {
+                content_rules.push(r);
+                continue;
+            }
+            let ev = format!("name/location: {} (area {})", c.sys_path, c.area.as_str());
+            out.findings
+                .push(finding::build(&r.meta, &facts, &ev, &[], BTreeMap::new()));
         }
         let mut file = match file {
             Ok(f) => f,
@@ -161,32 +164,36 @@ impl FileHunter {
         }
         BUF.with(|buf| {
             let mut data = buf.borrow_mut();
-            data.clear();
-            if let Err(e) = (&mut file)
-                .take(self.options.max_file_size + 1)
-                .read_to_end(&mut data)
-            {
-                out.issues
-                    .push(issue("unreadable-file", format!("cannot read: {e}")));
-                return;
-            }
-            self.check_content(c, &record, &data, &mut facts, scanner.as_mut(), &mut out);
+            let len = match read_known_size(&mut file, facts.size, &mut data) {
+                Ok(len) => len,
+                Err(e) => {
+                    out.issues
+                        .push(issue("unreadable-file", format!("cannot read: {e}")));
+                    return;
+                }
+            };
+            let content = &data[..len];
+            let rules = &content_rules;
+            self.check_content(c, &record, content, rules, &mut facts, scanners, &mut out);
             // Do not keep a huge buffer alive after an unusually large file.
-            if data.capacity() > 64 << 20 {
+            if data.len() > 64 << 20 {
                 *data = Vec::new();
             }
         });
         out
     }
 
-    /// Hash, hash IOCs, IIS configuration checks and YARA over a file's content.
+    /// Hash, hash IOCs, the content tests of `file:` rules (configuration values) and YARA
+    /// over a file's content.
+    #[allow(clippy::too_many_arguments)]
     fn check_content(
         &self,
         c: &Candidate,
         record: &FileRecord,
         data: &[u8],
+        content_rules: &[&FileRule],
         facts: &mut FileFacts,
-        scanner: Option<&mut yara_x::Scanner<'_>>,
+        scanners: &mut Scanners<'_>,
         out: &mut FileResult,
     ) {
         out.read = true;
@@ -198,19 +205,37 @@ impl FileHunter {
         if hash_now {
             self.hash_and_match_iocs(data, facts, out);
         }
-        for hit in self.config.check(&record.name, c.area, data) {
-            let m = StringMatch {
-                pattern: "config".into(),
-                offset: hit.offset,
-                length: hit.text.len(),
-                data: render_bytes(hit.text.as_bytes()),
-            };
-            let ev = format!("IIS configuration: {}", truncate(&hit.text, 300));
-            out.findings
-                .push(finding::build(&hit.meta, facts, &ev, &[m], BTreeMap::new()));
+        if !content_rules.is_empty() {
+            let text = decode_text(data);
+            for rule in content_rules {
+                let Some(check) = rule.content() else {
+                    continue;
+                };
+                for hit in check.hits(&text) {
+                    let m = StringMatch {
+                        pattern: "value".into(),
+                        offset: hit.offset,
+                        length: hit.line.len(),
+                        data: render_bytes(hit.line.as_bytes()),
+                    };
+                    let ev = format!(
+                        "value '{}' in: {}",
+                        truncate(&hit.value, 200),
+                        truncate(&hit.line, 300)
+                    );
+                    let mut more = BTreeMap::new();
+                    more.insert("value".into(), json!(hit.value));
+                    out.findings
+                        .push(finding::build(&rule.meta, facts, &ev, &[m], more));
+                }
+            }
         }
-        if let (Some(y), Some(scanner)) = (&self.yara, scanner) {
-            self.run_yara(y, scanner, c, record, data, facts, out);
+        if let Some(y) = &self.yara {
+            let page = is_webpage(&record.ext);
+            self.run_yara(y, &mut scanners.all_files, c, record, data, facts, out);
+            if let (true, Some(pages)) = (page, scanners.pages.as_mut()) {
+                self.run_yara(y, pages, c, record, data, facts, out);
+            }
         }
         if facts.sha256.is_none() && !out.findings.is_empty() {
             self.hash_and_match_iocs(data, facts, out);
@@ -321,6 +346,84 @@ impl FileHunter {
     }
 }
 
+/// Read a file whose size the metadata gave into the front of `buf` and return how many
+/// bytes it holds. The read stops at that size, so a whole file costs one read call instead of
+/// a second one that only meets the end; a file that shrank since is read to its end and a
+/// file that grew is read as it was when listed. `buf` only grows (it is reused from file to
+/// file, and zeroing it again for every file would cost as much as the read). An empty file
+/// is read to its end: special files can report size 0.
+fn read_known_size(
+    file: &mut std::fs::File,
+    size: u64,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<usize> {
+    if size == 0 {
+        buf.clear();
+        return file.take(1 << 20).read_to_end(buf);
+    }
+    let size = usize::try_from(size).unwrap_or(usize::MAX);
+    if buf.len() < size {
+        buf.resize(size, 0);
+    }
+    let mut filled = 0;
+    while filled < size {
+        match file.read(&mut buf[filled..size]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// One worker's YARA scanners: one per compiled set (a scanner is costly to make, so a worker
+/// keeps its own for the whole scan).
+struct Scanners<'r> {
+    /// Runs on every file.
+    all_files: yara_x::Scanner<'r>,
+    /// Runs on server-side pages too.
+    pages: Option<yara_x::Scanner<'r>>,
+}
+
+impl<'r> Scanners<'r> {
+    fn new(y: &'r CompiledYara, timeout: std::time::Duration) -> Scanners<'r> {
+        let make = |rules: &'r yara_x::Rules| {
+            let mut scanner = yara_x::Scanner::new(rules);
+            scanner.set_timeout(timeout);
+            scanner.max_matches_per_pattern(1000);
+            scanner
+        };
+        Scanners {
+            all_files: make(&y.all_files),
+            pages: y.pages.as_ref().map(make),
+        }
+    }
+}
+
+/// A text file's content as text: UTF-16 when it starts with a UTF-16 byte-order mark (IIS
+/// and .NET tools can save configuration so), else UTF-8 with invalid bytes replaced. Offsets
+/// of findings are offsets in this text.
+fn decode_text(data: &[u8]) -> std::borrow::Cow<'_, str> {
+    let utf16 = |bytes: &[u8], le: bool| -> String {
+        let units = bytes.chunks_exact(2).map(|p| {
+            if le {
+                u16::from_le_bytes([p[0], p[1]])
+            } else {
+                u16::from_be_bytes([p[0], p[1]])
+            }
+        });
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect()
+    };
+    match data {
+        [0xFF, 0xFE, rest @ ..] => utf16(rest, true).into(),
+        [0xFE, 0xFF, rest @ ..] => utf16(rest, false).into(),
+        _ => String::from_utf8_lossy(data),
+    }
+}
+
 /// Server-side page extensions (no dot, lower case).
 pub(crate) fn is_webpage(ext: &str) -> bool {
     matches!(
@@ -357,10 +460,8 @@ impl Hunter for FileHunter {
         let Some(y) = &self.yara else {
             return contribution;
         };
-        contribution.rules_run = y.metas.len()
-            + self.file_rules.len()
-            + self.config.metas().len()
-            + usize::from(self.iocs.len() > 0);
+        contribution.rules_run =
+            y.metas.len() + self.file_rules.len() + usize::from(self.iocs.len() > 0);
         let timeout = self.options.file_timeout;
         // One thread walks the evidence and queues the files while the workers scan them, so
         // that scanning starts with the first file rather than after the whole walk. One
@@ -387,12 +488,9 @@ impl Hunter for FileHunter {
                 for out in per_worker.iter_mut() {
                     let queue = &queue;
                     sc.spawn(move |_| {
-                        let mut scanner = yara_x::Scanner::new(&y.rules);
-                        scanner.set_timeout(timeout);
-                        scanner.max_matches_per_pattern(1000);
-                        let mut scanner = Some(scanner);
+                        let mut scanners = Scanners::new(y, timeout);
                         while let Some(c) = queue.pop() {
-                            let r = self.scan_one(&mut scanner, &c);
+                            let r = self.scan_one(&mut scanners, &c);
                             if let Some(p) = &config.progress {
                                 p.advance(1, c.size);
                             }

@@ -12,7 +12,6 @@
 #![forbid(unsafe_code)]
 
 pub mod areas;
-mod config;
 mod embedded;
 mod filerules;
 mod finding;

@@ -34,22 +34,29 @@ const MISSING_MODULES: &[&str] = &[
     "olecf", "vba",
 ];
 
+/// Embedded files whose rules only run on server-side pages: each of their conditions starts
+/// with `exhunt_webpage and` (a test holds them to it), so running them on other files could
+/// never match and would only cost time.
+pub(crate) const PAGE_SCOPE_FILES: &[&str] = &["webpages.yar"];
+
 /// The compiled rules and what is known about each.
 pub(crate) struct CompiledYara {
-    pub(crate) rules: yara_x::Rules,
+    /// Rules for every file: the pack (except its page-scope files) and the user's rules.
+    pub(crate) all_files: yara_x::Rules,
+    /// Page-scope rules, run on server-side pages only (see [`PAGE_SCOPE_FILES`]).
+    pub(crate) pages: Option<yara_x::Rules>,
     /// (namespace, identifier) → metadata.
     pub(crate) metas: HashMap<(String, String), Arc<RuleMeta>>,
     /// Raw YARA metadata of each rule, for the JSONL output.
     pub(crate) raw_meta: HashMap<(String, String), serde_json::Value>,
 }
 
-/// Compile the embedded pack and the user's files; load hash lists found on the way.
-pub(crate) fn compile(
-    embedded_rules: bool,
-    user_paths: &[PathBuf],
-    iocs: &mut HashIocs,
-    diags: &mut Vec<RuleDiagnostic>,
-) -> CompiledYara {
+/// Where each namespace came from: (origin, embedded?).
+type Origins = HashMap<String, (String, bool)>;
+
+/// A compiler with exhunt's settings: relaxed regular expressions (legacy rules), modules this
+/// build lacks ignored, and the external variables defined.
+fn new_compiler<'a>() -> Compiler<'a> {
     let mut compiler = Compiler::new();
     // Must be set on an empty compiler; the embedded pack is also checked under the strict
     // syntax by a test.
@@ -58,10 +65,89 @@ pub(crate) fn compile(
         compiler.ignore_module(*m);
     }
     define_globals(&mut compiler);
-    let mut origins: HashMap<String, (String, bool)> = HashMap::new();
+    compiler
+}
+
+/// The namespace of an embedded rule file.
+fn embedded_namespace(name: &str) -> String {
+    format!("exhunt_{}", sanitize(name.trim_end_matches(".yar")))
+}
+
+/// Compile the embedded page-scope files into their own rule set.
+fn compile_pages() -> (Option<yara_x::Rules>, Origins, Vec<RuleDiagnostic>) {
+    let mut compiler = new_compiler();
+    let mut origins = Origins::new();
+    let mut diags = Vec::new();
+    for (name, text) in embedded::YARA {
+        if !PAGE_SCOPE_FILES.contains(name) {
+            continue;
+        }
+        let ns = embedded_namespace(name);
+        compiler.new_namespace(&ns);
+        let origin = format!("embedded:rules/files/{name}");
+        if let Err(e) = compiler.add_source(SourceCode::from(*text).with_origin(&origin)) {
+            diags.push(error(&origin, format!("does not compile: {e}")));
+        }
+        origins.insert(ns, (origin, true));
+    }
+    let rules = (!origins.is_empty()).then(|| compiler.build());
+    (rules, origins, diags)
+}
+
+/// Compile the embedded pack and the user's files; load hash lists found on the way. The
+/// page-scope set compiles on a second thread meanwhile.
+pub(crate) fn compile(
+    embedded_rules: bool,
+    user_paths: &[PathBuf],
+    iocs: &mut HashIocs,
+    diags: &mut Vec<RuleDiagnostic>,
+) -> CompiledYara {
+    std::thread::scope(|s| {
+        let pages = embedded_rules.then(|| s.spawn(compile_pages));
+        let mut origins = Origins::new();
+        let all_files = compile_all_files(embedded_rules, user_paths, iocs, &mut origins, diags);
+        let mut metas = Metas::default();
+        metas.describe(&all_files, &origins, diags);
+        let mut pages_rules = None;
+        match pages.map(|h| h.join()) {
+            Some(Ok((rules, page_origins, page_diags))) => {
+                diags.extend(page_diags);
+                if let Some(rules) = rules {
+                    metas.describe(&rules, &page_origins, diags);
+                    pages_rules = Some(rules);
+                }
+            }
+            Some(Err(_)) => diags.push(error(
+                "embedded:rules/files",
+                "the page-scope rules could not be compiled (compiler thread failed)".into(),
+            )),
+            None => {}
+        }
+        CompiledYara {
+            all_files,
+            pages: pages_rules,
+            metas: metas.metas,
+            raw_meta: metas.raw,
+        }
+    })
+}
+
+/// Compile the rules that run on every file: the embedded pack but its page-scope files, and
+/// the user's folders.
+fn compile_all_files(
+    embedded_rules: bool,
+    user_paths: &[PathBuf],
+    iocs: &mut HashIocs,
+    origins: &mut Origins,
+    diags: &mut Vec<RuleDiagnostic>,
+) -> yara_x::Rules {
+    let mut compiler = new_compiler();
     if embedded_rules {
         for (name, text) in embedded::YARA {
-            let ns = format!("exhunt_{}", sanitize(name.trim_end_matches(".yar")));
+            if PAGE_SCOPE_FILES.contains(name) {
+                continue;
+            }
+            let ns = embedded_namespace(name);
             compiler.new_namespace(&ns);
             let origin = format!("embedded:rules/files/{name}");
             if let Err(e) = compiler.add_source(SourceCode::from(*text).with_origin(&origin)) {
@@ -131,50 +217,61 @@ pub(crate) fn compile(
             }
         }
     }
-    let rules = compiler.build();
-    let mut metas = HashMap::new();
-    let mut raw_meta = HashMap::new();
-    for r in rules.iter() {
-        let key = (r.namespace().to_string(), r.identifier().to_string());
-        let (origin, embedded) = origins
-            .get(r.namespace())
-            .cloned()
-            .unwrap_or_else(|| (r.namespace().to_string(), false));
-        let pairs: Vec<(String, serde_json::Value)> = r
-            .metadata()
-            .map(|(k, v)| (k.to_string(), meta_json(v)))
-            .collect();
-        let tags: Vec<String> = r.tags().map(|t| t.identifier().to_string()).collect();
-        let meta = rule_meta(r.identifier(), &origin, embedded, &pairs, &tags);
-        if embedded {
-            for problem in check_embedded(&pairs) {
-                diags.push(RuleDiagnostic {
-                    level: DiagnosticLevel::Error,
-                    origin: origin.clone(),
-                    rule_id: Some(meta.id.clone()),
-                    message: problem,
-                });
+    compiler.build()
+}
+
+/// What is known about each compiled rule, gathered set by set.
+#[derive(Default)]
+struct Metas {
+    metas: HashMap<(String, String), Arc<RuleMeta>>,
+    raw: HashMap<(String, String), serde_json::Value>,
+}
+
+impl Metas {
+    /// Record the metadata of every rule of `rules`, checking the embedded ones.
+    fn describe(
+        &mut self,
+        rules: &yara_x::Rules,
+        origins: &Origins,
+        diags: &mut Vec<RuleDiagnostic>,
+    ) {
+        for r in rules.iter() {
+            let key = (r.namespace().to_string(), r.identifier().to_string());
+            let (origin, embedded) = origins
+                .get(r.namespace())
+                .cloned()
+                .unwrap_or_else(|| (r.namespace().to_string(), false));
+            let pairs: Vec<(String, serde_json::Value)> = r
+                .metadata()
+                .map(|(k, v)| (k.to_string(), meta_json(v)))
+                .collect();
+            let tags: Vec<String> = r.tags().map(|t| t.identifier().to_string()).collect();
+            let meta = rule_meta(r.identifier(), &origin, embedded, &pairs, &tags);
+            if embedded {
+                for problem in check_embedded(&pairs) {
+                    diags.push(RuleDiagnostic {
+                        level: DiagnosticLevel::Error,
+                        origin: origin.clone(),
+                        rule_id: Some(meta.id.clone()),
+                        message: problem,
+                    });
+                }
             }
+            let mut obj = serde_json::Map::new();
+            for (k, v) in pairs {
+                obj.entry(k)
+                    .and_modify(|e| {
+                        if let serde_json::Value::Array(a) = e {
+                            a.push(v.clone());
+                        } else {
+                            *e = serde_json::Value::Array(vec![e.clone(), v.clone()]);
+                        }
+                    })
+                    .or_insert(v);
+            }
+            self.raw.insert(key.clone(), serde_json::Value::Object(obj));
+            self.metas.insert(key, Arc::new(meta));
         }
-        let mut obj = serde_json::Map::new();
-        for (k, v) in pairs {
-            obj.entry(k)
-                .and_modify(|e| {
-                    if let serde_json::Value::Array(a) = e {
-                        a.push(v.clone());
-                    } else {
-                        *e = serde_json::Value::Array(vec![e.clone(), v.clone()]);
-                    }
-                })
-                .or_insert(v);
-        }
-        raw_meta.insert(key.clone(), serde_json::Value::Object(obj));
-        metas.insert(key, Arc::new(meta));
-    }
-    CompiledYara {
-        rules,
-        metas,
-        raw_meta,
     }
 }
 
@@ -443,6 +540,44 @@ mod tests {
         let n = ids.len();
         ids.dedup();
         assert_eq!(ids.len(), n, "duplicate rule ids");
+    }
+
+    /// The condition of every rule of a YARA source, as written.
+    fn conditions(text: &str) -> Vec<(String, String)> {
+        text.split("\nrule ")
+            .skip(1)
+            .map(|block| {
+                let name = block.split_whitespace().next().unwrap_or("").to_string();
+                let cond = block
+                    .split_once("condition:")
+                    .map(|(_, c)| c.trim().to_string())
+                    .unwrap_or_default();
+                (name, cond)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn page_scope_files_hold_only_rules_that_require_a_page() {
+        let mut pages = 0;
+        for (name, text) in embedded::YARA {
+            let scoped = PAGE_SCOPE_FILES.contains(name);
+            for (rule, cond) in conditions(text) {
+                let requires_page = cond.starts_with("exhunt_webpage and");
+                assert_eq!(
+                    scoped, requires_page,
+                    "{name}: rule {rule}: page-scope files hold exactly the rules whose condition starts with `exhunt_webpage and`"
+                );
+                pages += usize::from(scoped);
+            }
+        }
+        assert!(pages >= 5, "{pages} page-scope rules");
+        let mut diags = Vec::new();
+        let y = compile(true, &[], &mut HashIocs::default(), &mut diags);
+        assert!(diags.is_empty(), "{diags:#?}");
+        let page_rules = y.pages.as_ref().map_or(0, |r| r.iter().count());
+        assert_eq!(page_rules, pages);
+        assert_eq!(y.all_files.iter().count() + page_rules, y.metas.len());
     }
 
     #[test]

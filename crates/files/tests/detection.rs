@@ -369,6 +369,36 @@ fn iis_config_tampering() {
         ["EXH-FY-040"]
     );
     assert!(ids_for(&r, "inetpub/wwwroot/blog/web.config").is_empty());
+    // The value and its line are the evidence.
+    let vdir = r
+        .findings
+        .iter()
+        .find(|f| f.rule.id == "EXH-FC-001")
+        .expect("EXH-FC-001");
+    assert_eq!(vdir.extra["value"], r"C:\ProgramData\ZOO");
+    assert!(
+        vdir.evidence
+            .contains(r#"physicalPath="C:\ProgramData\ZOO""#),
+        "{}",
+        vdir.evidence
+    );
+}
+
+#[test]
+fn iis_config_saved_as_utf16_is_read() {
+    let t = Tree::new();
+    let text = "<configuration>\r\n<virtualDirectory path=\"/who\" physicalPath=\"C:\\ProgramData\\WHO\" />\r\n</configuration>";
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    t.write(
+        "Windows/System32/inetsrv/config/applicationHost.config",
+        bytes,
+    );
+    let r = scan_default(&t);
+    assert_eq!(
+        ids_for(&r, "Windows/System32/inetsrv/config/applicationHost.config"),
+        ["EXH-FC-001"]
+    );
 }
 
 #[test]

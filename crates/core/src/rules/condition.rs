@@ -413,18 +413,30 @@ fn eval_ops(
         Op::Contains(v) => v.iter().any(|x| cmp.contains(x.as_str())),
         Op::StartsWith(v) => v.iter().any(|x| cmp.starts_with(x.as_str())),
         Op::EndsWith(v) => v.iter().any(|x| cmp.ends_with(x.as_str())),
-        Op::Regex(res) => res.iter().any(|re| match re.captures(value) {
-            Some(c) => {
-                for name in re.capture_names().flatten() {
-                    if let Some(m) = c.name(name) {
-                        caps.push((name.to_string(), m.as_str().to_string()));
-                    }
-                }
-                true
+        // Without named groups there is nothing to capture, and `is_match` lets the regex
+        // engine skip the slower capture-tracking search.
+        Op::Regex(res) => res.iter().any(|re| {
+            if re.capture_names().flatten().next().is_none() {
+                return re.is_match(value);
             }
-            None => false,
+            regex_captures(re, value, caps)
         }),
     })
+}
+
+/// Run a regex with named groups and collect what they captured; `true` on a match.
+fn regex_captures(re: &regex::Regex, value: &str, caps: &mut Vec<(String, String)>) -> bool {
+    match re.captures(value) {
+        Some(c) => {
+            for name in re.capture_names().flatten() {
+                if let Some(m) = c.name(name) {
+                    caps.push((name.to_string(), m.as_str().to_string()));
+                }
+            }
+            true
+        }
+        None => false,
+    }
 }
 
 #[cfg(test)]
