@@ -73,7 +73,7 @@ pub struct Candidate {
     pub area: Area,
     /// Folder depth below the area's top folder (0 = directly in it).
     pub depth: usize,
-    /// Size in bytes when listed.
+    /// Size in bytes when listed (0 when the listing was asked not to read sizes).
     pub size: u64,
 }
 
@@ -113,14 +113,21 @@ const EXCHANGE_DEFAULT: &[&str] = &["program files", "microsoft", "exchange serv
 /// List the files to scan for `inventory` (`deep`: every file under the root).
 pub fn list(inventory: &Inventory, deep: bool) -> Listing {
     let mut files = Vec::new();
-    let mut out = list_each(inventory, deep, &mut |c| files.push(c));
+    let mut out = list_each(inventory, deep, true, &mut |c| files.push(c));
     out.files = files;
     out
 }
 
 /// Walk the files to scan, handing each to `on_file` as soon as it is found (so that scanning
 /// can start while the walk goes on); the returned listing holds only the walk's problems.
-pub fn list_each(inventory: &Inventory, deep: bool, on_file: &mut dyn FnMut(Candidate)) -> Listing {
+/// `sizes`: read each file's size while listing (one more metadata call per file: only worth
+/// it for a progress bar, as the scan reads the size of each file it opens anyway).
+pub fn list_each(
+    inventory: &Inventory,
+    deep: bool,
+    sizes: bool,
+    on_file: &mut dyn FnMut(Candidate),
+) -> Listing {
     let root = &inventory.root;
     let mut tops = Vec::new();
     let mut sys_roots: Vec<(PathBuf, String)> = Vec::new();
@@ -186,7 +193,15 @@ pub fn list_each(inventory: &Inventory, deep: bool, on_file: &mut dyn FnMut(Cand
     });
     let mut seen = nested.then(HashSet::new);
     for top in &tops {
-        walk(root, top, &sys_roots, seen.as_mut(), &mut out, on_file);
+        walk(
+            root,
+            top,
+            &sys_roots,
+            seen.as_mut(),
+            sizes,
+            &mut out,
+            on_file,
+        );
     }
     out
 }
@@ -267,6 +282,7 @@ fn walk(
     top: &Top,
     sys_roots: &[(PathBuf, String)],
     mut seen: Option<&mut HashSet<PathBuf>>,
+    sizes: bool,
     out: &mut Listing,
     on_file: &mut dyn FnMut(Candidate),
 ) {
@@ -304,7 +320,11 @@ fn walk(
                 continue;
             }
         }
-        let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+        let size = if sizes {
+            entry.metadata().map(|m| m.len()).unwrap_or(0)
+        } else {
+            0
+        };
         let (sys_root, host) = if top.area == Area::Deep {
             sys_roots
                 .iter()

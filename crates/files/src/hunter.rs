@@ -474,7 +474,8 @@ impl Hunter for FileHunter {
         let listing = std::thread::scope(|s| {
             let walker = s.spawn(|| {
                 let mut pending = 0usize;
-                let listing = areas::list_each(inventory, deep, &mut |c| {
+                let sizes = config.progress.is_some();
+                let listing = areas::list_each(inventory, deep, sizes, &mut |c| {
                     if let Some(p) = &config.progress {
                         p.add_work(1, c.size);
                     }
