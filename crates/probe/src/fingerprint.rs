@@ -41,7 +41,25 @@ struct Patterns {
     owa_path: Regex,
     owa_legacy: Regex,
     export: Regex,
-    title: Regex,
+    title_open: Regex,
+}
+
+/// Longest page title kept (characters between the tags, after trimming).
+const MAX_TITLE: usize = 200;
+
+/// The text of the page's `<title>` element: the run of characters up to the next tag, when that
+/// tag closes the title and the run is short. (A capture regex with a bounded lazy repeat did
+/// the same at several times the cost, on every response of a scan.)
+fn page_title<'b>(p: &Patterns, body: &'b [u8]) -> Option<&'b [u8]> {
+    let start = p.title_open.find(body)?.end();
+    let rest = &body[start..];
+    let end = memchr::memchr(b'<', rest)?;
+    let close = rest.get(end..end + 8)?;
+    if !close.eq_ignore_ascii_case(b"</title>") {
+        return None;
+    }
+    let text = rest[..end].trim_ascii();
+    (text.len() <= MAX_TITLE).then_some(text)
 }
 
 fn patterns() -> &'static Patterns {
@@ -55,7 +73,7 @@ fn patterns() -> &'static Patterns {
             r#"(?is)<assemblyIdentity[^>]*?\sversion="(\d{1,2}\.\d{1,2}\.\d{1,5}\.\d{1,5})""#,
         )
         .expect("static regex"),
-        title: Regex::new(r"(?is)<title>\s*([^<]{0,200}?)\s*</title>").expect("static regex"),
+        title_open: Regex::new(r"(?i)<title>").expect("static regex"),
     })
 }
 
@@ -117,8 +135,8 @@ pub fn analyze(check: &CheckRequest, status: u16, headers: &HeaderMap, body: &[u
         }
     }
     if (200..300).contains(&status) {
-        if let Some(c) = p.title.captures(body) {
-            let t = String::from_utf8_lossy(&c[1]).trim().to_string();
+        if let Some(title) = page_title(p, body) {
+            let t = String::from_utf8_lossy(title).into_owned();
             let lt = t.to_ascii_lowercase();
             if lt.contains("outlook") || lt.contains("exchange log in") {
                 o.exchange_signs.push(format!("title {t:?}"));
@@ -174,6 +192,23 @@ mod tests {
         assert_eq!(o.builds[1].1, BuildNumber::cu_level(15, 1, 2507));
         assert!(o.exchange_signs.len() >= 3);
         assert_eq!(o.title.as_deref(), Some("Outlook"));
+    }
+
+    #[test]
+    fn titles_are_read_between_their_tags_only() {
+        let p = patterns();
+        let t = |b: &[u8]| page_title(p, b).map(|t| String::from_utf8_lossy(t).into_owned());
+        assert_eq!(
+            t(b"<TITLE>\r\n  Outlook \n</Title>").as_deref(),
+            Some("Outlook")
+        );
+        assert_eq!(t(b"<title></title>").as_deref(), Some(""));
+        assert_eq!(t(b"<title>Outlook<b>x</b></title>"), None);
+        assert_eq!(t(b"<title>Outlook"), None);
+        let long = format!("<title>{}</title>", "x".repeat(MAX_TITLE + 1));
+        assert_eq!(t(long.as_bytes()), None);
+        let fits = format!("<title> {} </title>", "x".repeat(MAX_TITLE));
+        assert_eq!(t(fits.as_bytes()).map(|s| s.len()), Some(MAX_TITLE));
     }
 
     #[test]

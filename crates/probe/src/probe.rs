@@ -334,8 +334,7 @@ fn finalize(mut st: State) -> HostResult {
             r.errors
                 .push("responses disagree on the CU; reported the most precise source".into());
         }
-        r.missing_fixes = a.missing_fixes;
-        r.possibly_missing_fixes = a.possibly_missing_fixes;
+        r.set_fixes(a.missing_fixes, a.possibly_missing_fixes);
     } else if r.is_exchange {
         r.exposure = "unknown";
         r.status = "Exchange, build not visible (build path removed or hidden)".into();

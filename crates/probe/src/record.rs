@@ -65,10 +65,19 @@ pub struct HostResult {
     pub exposure: &'static str,
     /// Status wording.
     pub status: String,
-    /// Fixes certainly missing.
+    /// Fixes certainly missing; written as their ids (`exhunt builds` tells each one's name,
+    /// update and CVEs), with the CVEs flattened into `missing_cves`.
+    #[serde(serialize_with = "fix_ids")]
     pub missing_fixes: Vec<MissingFix>,
-    /// Fixes that may be missing (CU level only).
+    /// Every CVE of the missing fixes, sorted.
+    pub missing_cves: Vec<&'static str>,
+    /// Ids of the missing fixes known to be exploited in the wild.
+    pub exploited_missing: Vec<&'static str>,
+    /// Fixes that may be missing (CU level only), as ids.
+    #[serde(serialize_with = "fix_ids")]
     pub possibly_missing_fixes: Vec<MissingFix>,
+    /// Every CVE of the possibly missing fixes, sorted.
+    pub possibly_missing_cves: Vec<&'static str>,
     /// TLS certificate, for HTTPS.
     pub tls: Option<CertInfo>,
     /// Identity hints.
@@ -85,7 +94,33 @@ pub struct HostResult {
     pub table_version: &'static str,
 }
 
+/// Write fixes as their ids: a result line stays short at a million targets.
+fn fix_ids<S: serde::Serializer>(fixes: &[MissingFix], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(fixes.iter().map(|f| f.id))
+}
+
+/// The CVEs of `fixes`, each once, sorted.
+pub fn cves_of(fixes: &[MissingFix]) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = fixes.iter().flat_map(|f| f.cves.iter().copied()).collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 impl HostResult {
+    /// Set the missing and possibly missing fixes, and the lists derived from them.
+    pub fn set_fixes(&mut self, missing: Vec<MissingFix>, possibly: Vec<MissingFix>) {
+        self.missing_cves = cves_of(&missing);
+        self.exploited_missing = missing
+            .iter()
+            .filter(|f| f.exploited)
+            .map(|f| f.id)
+            .collect();
+        self.possibly_missing_cves = cves_of(&possibly);
+        self.missing_fixes = missing;
+        self.possibly_missing_fixes = possibly;
+    }
+
     /// An empty result for a target.
     pub fn new(target: String, input: String) -> Self {
         Self {
@@ -106,7 +141,10 @@ impl HostResult {
             exposure: "unreachable",
             status: String::new(),
             missing_fixes: Vec::new(),
+            missing_cves: Vec::new(),
+            exploited_missing: Vec::new(),
             possibly_missing_fixes: Vec::new(),
+            possibly_missing_cves: Vec::new(),
             tls: None,
             identity: Identity::default(),
             evidence: Vec::new(),

@@ -11,7 +11,7 @@ use crate::summary::Summary;
 use crate::targets::{parse_line, Target};
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, Semaphore};
 
@@ -35,7 +35,9 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<i32> {
         rt.worker_threads(t.max(1));
     }
     let rt = rt.enable_all().build()?;
-    let summary = rt.block_on(run_async(args))?;
+    // The scheduler runs as a task on the workers (not on this thread), so that the probes it
+    // spawns start on a worker's own queue instead of waking one across threads each time.
+    let summary = rt.block_on(async { tokio::spawn(run_async(args)).await })??;
     Ok(i32::from(summary.by_exposure.keys().any(|k| {
         *k == "vulnerable" || *k == "potentially_vulnerable"
     })))
@@ -86,24 +88,20 @@ async fn run_async(args: ProbeArgs) -> anyhow::Result<Summary> {
         let args = args.clone();
         std::thread::spawn(move || read_targets(&args, &done, &job_tx))
     };
-    let (res_tx, res_rx) = mpsc::channel::<HostResult>(1024);
-    let top = args.top;
-    let writer = tokio::spawn(write_results(res_rx, sink, progress, top));
+    let results = Arc::new(Results::new(sink, progress, args.top));
 
     let sem = Arc::new(Semaphore::new(concurrency));
     while let Some(batch) = job_rx.recv().await {
         for job in batch {
             match job {
-                Job::Invalid(line, err) => {
-                    let _ = res_tx.send(HostResult::invalid(&line, err)).await;
-                }
+                Job::Invalid(line, err) => results.add(&HostResult::invalid(&line, err)),
                 Job::Probe(t, input) => {
                     let permit = sem.clone().acquire_owned().await?;
                     let prober = prober.clone();
-                    let tx = res_tx.clone();
+                    let results = results.clone();
                     tokio::spawn(async move {
                         let r = prober.probe(&t, &input).await;
-                        let _ = tx.send(r).await;
+                        results.add(&r);
                         drop(permit);
                     });
                 }
@@ -113,13 +111,12 @@ async fn run_async(args: ProbeArgs) -> anyhow::Result<Summary> {
     let _all = sem
         .acquire_many(u32::try_from(concurrency).unwrap_or(u32::MAX))
         .await?;
-    drop(res_tx);
     let read_result = reader
         .join()
         .map_err(|_| anyhow::anyhow!("target reader panicked"))?;
-    let summary = writer
-        .await
-        .map_err(|_| anyhow::anyhow!("result writer panicked"))??;
+    let summary = Arc::try_unwrap(results)
+        .map_err(|_| anyhow::anyhow!("a probe task outlived the scan"))?
+        .finish()?;
     read_result?;
     let text = summary.render(started.elapsed().as_secs_f64());
     let note = if resumed > 0 {
@@ -234,41 +231,74 @@ fn count_targets(args: &ProbeArgs) -> Option<u64> {
     u64::try_from(n).ok()
 }
 
-/// Writer task: JSONL out as results arrive (flushed when the queue is momentarily empty and
-/// the last flush is 100 ms old: streaming, without a system call per line).
-async fn write_results(
-    mut rx: mpsc::Receiver<HostResult>,
-    mut sink: Sink,
+/// Where results go as they arrive: the JSONL sink (flushed at most every 100 ms: streaming,
+/// without a system call per line), the summary and the progress bar. Each probe task adds its
+/// own result (serialised outside the lock), so no writer task has to be woken per result.
+struct Results {
+    state: Mutex<ResultsState>,
+}
+
+struct ResultsState {
+    sink: Sink,
+    summary: Summary,
     progress: Progress,
-    top: usize,
-) -> anyhow::Result<Summary> {
-    let mut summary = Summary::new(top);
-    let mut line = Vec::with_capacity(4096);
-    let mut vulnerable = 0u64;
-    let mut write_error: Option<std::io::Error> = None;
-    let mut last_flush = std::time::Instant::now();
-    while let Some(r) = rx.recv().await {
-        summary.add(&r);
-        vulnerable += u64::from(r.exposure == "vulnerable");
-        progress.inc(vulnerable, summary.exchange);
-        if write_error.is_none() {
-            line.clear();
-            serde_json::to_writer(&mut line, &r)?;
-            if let Err(e) = sink.write_line(&line) {
-                write_error = Some(e);
-            }
-            if rx.is_empty() && last_flush.elapsed() >= std::time::Duration::from_millis(100) {
-                last_flush = std::time::Instant::now();
-                if let Err(e) = sink.flush() {
-                    write_error = Some(e);
-                }
+    vulnerable: u64,
+    last_flush: Instant,
+    write_error: Option<std::io::Error>,
+}
+
+impl Results {
+    fn new(sink: Sink, progress: Progress, top: usize) -> Results {
+        Results {
+            state: Mutex::new(ResultsState {
+                sink,
+                summary: Summary::new(top),
+                progress,
+                vulnerable: 0,
+                last_flush: Instant::now(),
+                write_error: None,
+            }),
+        }
+    }
+
+    /// Count one result and write its JSONL line.
+    fn add(&self, r: &HostResult) {
+        let line = serde_json::to_vec(r);
+        let Ok(mut st) = self.state.lock() else {
+            return;
+        };
+        let st = &mut *st;
+        st.summary.add(r);
+        st.vulnerable += u64::from(r.exposure == "vulnerable");
+        st.progress.inc(st.vulnerable, st.summary.exchange);
+        if st.write_error.is_some() {
+            return;
+        }
+        let written = match line {
+            Ok(line) => st.sink.write_line(&line),
+            Err(e) => Err(std::io::Error::other(e)),
+        };
+        if let Err(e) = written {
+            st.write_error = Some(e);
+        } else if st.last_flush.elapsed() >= Duration::from_millis(100) {
+            st.last_flush = Instant::now();
+            if let Err(e) = st.sink.flush() {
+                st.write_error = Some(e);
             }
         }
     }
-    progress.finish();
-    sink.flush()?;
-    if let Some(e) = write_error {
-        return Err(anyhow::anyhow!("writing results failed: {e}"));
+
+    /// Flush the output and hand back the summary (or the first write error).
+    fn finish(self) -> anyhow::Result<Summary> {
+        let mut st = self
+            .state
+            .into_inner()
+            .map_err(|_| anyhow::anyhow!("a probe task panicked while writing a result"))?;
+        st.progress.finish();
+        st.sink.flush()?;
+        if let Some(e) = st.write_error {
+            return Err(anyhow::anyhow!("writing results failed: {e}"));
+        }
+        Ok(st.summary)
     }
-    Ok(summary)
 }

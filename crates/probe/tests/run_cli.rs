@@ -86,14 +86,16 @@ fn file_input_jsonl_and_resume() {
     let va = by(&format!("http://127.0.0.1:{}", a.addr.port()));
     assert_eq!(va["exposure"], "vulnerable");
     assert_eq!(va["address"], format!("127.0.0.1:{}", a.addr.port()));
-    assert!(va["missing_fixes"]
+    let ids = va["missing_fixes"].as_array().unwrap();
+    assert!(ids.contains(&"proxynotshell-owassrf".into()), "{ids:?}");
+    assert!(va["missing_cves"]
         .as_array()
         .unwrap()
-        .iter()
-        .any(|m| m["cves"]
-            .as_array()
-            .unwrap()
-            .contains(&"CVE-2022-41082".into())));
+        .contains(&"CVE-2022-41082".into()));
+    assert!(va["exploited_missing"]
+        .as_array()
+        .unwrap()
+        .contains(&"proxynotshell-owassrf".into()));
     let vb = by(&format!("127.0.0.1:{}", b.addr.port()));
     assert_eq!(vb["exposure"], "patched");
     assert_eq!(vb["scheme"], "https");
