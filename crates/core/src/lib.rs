@@ -11,6 +11,7 @@
 pub mod correlate;
 pub mod detect;
 pub mod discover;
+pub mod guard;
 pub mod model;
 pub mod read;
 pub mod report;

@@ -163,7 +163,7 @@ impl Hunter for LogHunter {
         let results: Vec<_> = files
             .par_iter()
             .map(|f| {
-                let r = self.engine.scan_file(f);
+                let r = crate::guard::guard_file(&f.rel, || self.engine.scan_file(f));
                 if let Some(p) = &config.progress {
                     p.advance(1, f.size);
                 }
@@ -175,6 +175,13 @@ impl Hunter for LogHunter {
             ..Default::default()
         };
         for (host, kind, r) in results {
+            let r = match r {
+                Ok(r) => r,
+                Err(issue) => {
+                    out.issues.push(issue);
+                    continue;
+                }
+            };
             out.coverage.push((host, kind, r.coverage));
             out.findings.extend(r.findings);
             out.issues.extend(r.issues);

@@ -228,7 +228,11 @@ impl Hunter for EventHunter {
         let parts: Vec<Contribution> = files
             .par_iter()
             .map(|f| {
-                let c = self.hunt_file(f);
+                let c = exhunt_core::guard::guard_file(&f.rel, || self.hunt_file(f))
+                    .unwrap_or_else(|issue| Contribution {
+                        issues: vec![issue],
+                        ..Default::default()
+                    });
                 if let Some(p) = &config.progress {
                     p.advance(1, f.size);
                 }

@@ -6,6 +6,7 @@ use std::io::Read;
 use std::sync::Arc;
 
 use exhunt_core::discover::Inventory;
+use exhunt_core::guard::guard_file;
 use exhunt_core::model::{ScanIssue, Severity, SourceCoverage, SourceKind, Stage};
 use exhunt_core::rules::{RuleDiagnostic, RuleMeta, RuleSet};
 use exhunt_core::scan::{Contribution, Hunter, ScanConfig};
@@ -491,7 +492,15 @@ impl Hunter for FileHunter {
                     sc.spawn(move |_| {
                         let mut scanners = Scanners::new(y, timeout);
                         while let Some(c) = queue.pop() {
-                            let r = self.scan_one(&mut scanners, &c);
+                            let guarded = guard_file(&c.rel, || self.scan_one(&mut scanners, &c));
+                            let r = guarded.unwrap_or_else(|issue| {
+                                // The scanners may be mid-scan after a panic: start afresh.
+                                scanners = Scanners::new(y, timeout);
+                                FileResult {
+                                    issues: vec![issue],
+                                    ..Default::default()
+                                }
+                            });
                             if let Some(p) = &config.progress {
                                 p.advance(1, c.size);
                             }
