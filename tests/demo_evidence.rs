@@ -489,6 +489,56 @@ fn usage_errors_exit_2_and_bad_rule_files_are_named() {
 }
 
 #[test]
+fn rules_lists_every_kind_and_lints_yara_folders() {
+    let out = Command::new(env!("CARGO_BIN_EXE_exhunt"))
+        .arg("rules")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    for (id, kind) in [
+        ("EXH-PL-001", "log"),
+        ("EXH-EV-001", "event"),
+        ("EXH-FC-001", "file"),
+        ("EXH-FY-001", "yara"),
+        ("EXH-FH-001", "ioc"),
+    ] {
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.starts_with(id) && l.split_whitespace().nth(1) == Some(kind)),
+            "{id} as {kind}: {stdout}"
+        );
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("good.yar"),
+        "rule Local_Marker { meta: score = 70 strings: $a = \"local-marker\" condition: $a }",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("bad.yar"),
+        "rule Broken { condition: $nope }",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_exhunt"))
+        .args(["rules", "--yara"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a YARA file that does not compile fails the lint"
+    );
+    assert!(stderr.contains("bad.yar"), "{stderr}");
+    assert!(stdout.contains("YARA:Local_Marker"), "{stdout}");
+}
+
+#[test]
 fn user_rules_add_detections_without_code() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(

@@ -142,6 +142,17 @@ impl EventHunter {
         &self.web_rules
     }
 
+    /// Metadata of every rule compiled: `event:` rules, Sigma event-log rules, then the Sigma
+    /// `webserver` rules handed to the log hunter.
+    pub fn rule_metas(&self) -> Vec<std::sync::Arc<exhunt_core::rules::RuleMeta>> {
+        self.engine
+            .rules
+            .iter()
+            .map(|r| r.meta.clone())
+            .chain(self.web_rules.iter().map(|r| r.meta.clone()))
+            .collect()
+    }
+
     /// Sigma rules that were not loaded, with the reason.
     pub fn unsupported(&self) -> &[Unsupported] {
         &self.unsupported
