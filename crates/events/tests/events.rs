@@ -739,14 +739,14 @@ fn mutated_evtx_files_never_stop_the_hunt() {
         for _ in 0..flips {
             // Half the damage lands in the first chunk's header and tables, where the parser
             // follows offsets; the rest anywhere.
-            let at = if rng.next() % 2 == 0 {
+            let at = if rng.next().is_multiple_of(2) {
                 4096 + (rng.next() % 1024) as usize
             } else {
                 (rng.next() % bytes.len() as u64) as usize
             };
             bytes[at] = rng.next() as u8;
         }
-        if round % 7 == 0 {
+        if round.is_multiple_of(7) {
             let cut = (rng.next() % bytes.len() as u64) as usize;
             bytes.truncate(cut);
         }
