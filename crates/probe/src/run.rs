@@ -9,8 +9,10 @@ use crate::progress::Progress;
 use crate::record::HostResult;
 use crate::summary::Summary;
 use crate::targets::{parse_line, Target};
+use futures_util::FutureExt;
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
+use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, Semaphore};
@@ -100,7 +102,18 @@ async fn run_async(args: ProbeArgs) -> anyhow::Result<Summary> {
                     let prober = prober.clone();
                     let results = results.clone();
                     tokio::spawn(async move {
-                        let r = prober.probe(&t, &input).await;
+                        // A bug met on one target's answer costs that target only, and it
+                        // still gets its line (with the error) instead of vanishing.
+                        let probe = AssertUnwindSafe(prober.probe(&t, &input)).catch_unwind();
+                        let r = probe.await.unwrap_or_else(|_| {
+                            let mut r = HostResult::new(t.key(), input.to_string());
+                            r.exposure = "unknown";
+                            r.status = "probe failed (internal error)".into();
+                            r.errors.push(
+                                "internal error while probing this target (a bug in exhunt or a library); please report it".into(),
+                            );
+                            r
+                        });
                         results.add(&r);
                         drop(permit);
                     });
