@@ -326,9 +326,9 @@ pub struct SourceCoverage {
     pub bytes: u64,
     /// Lines read (including directives).
     pub lines: u64,
-    /// Oldest record timestamp seen.
+    /// Oldest record timestamp seen (for files: the oldest modification time).
     pub first: Option<DateTime<Utc>>,
-    /// Newest record timestamp seen.
+    /// Newest record timestamp seen (for files: the newest modification time).
     pub last: Option<DateTime<Utc>>,
 }
 

@@ -45,6 +45,8 @@ struct FileResult {
     issues: Vec<ScanIssue>,
     read: bool,
     bytes: u64,
+    /// Modification time of the file read, for the coverage's time span.
+    modified: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl FileHunter {
@@ -199,6 +201,7 @@ impl FileHunter {
     ) {
         out.read = true;
         out.bytes = data.len() as u64;
+        out.modified = facts.modified;
         // Static web assets (images, styles, fonts, plain pages) are hashed only when a rule
         // flags them: IOC lists name pages, scripts, binaries, archives and dumps, and hashing
         // every image of a big web root would double the scan time.
@@ -522,6 +525,9 @@ impl Hunter for FileHunter {
             if r.read {
                 cov.files += 1;
                 cov.bytes += r.bytes;
+                if let Some(t) = r.modified {
+                    cov.include_time(t);
+                }
             }
             contribution.findings.extend(r.findings);
             issues.extend(r.issues);

@@ -651,3 +651,23 @@ fn second_wave_idioms_and_their_benign_look_alikes() {
         quiet(name);
     }
 }
+
+#[test]
+fn file_coverage_spans_the_modification_times_read() {
+    let t = Tree::new();
+    t.write("inetpub/wwwroot/a.htm", "<html></html>")
+        .write("inetpub/wwwroot/b.htm", "<html></html>");
+    let at = |secs: u64| std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+    for (rel, secs) in [
+        ("inetpub/wwwroot/a.htm", 1_614_738_000),
+        ("inetpub/wwwroot/b.htm", 1_615_000_000),
+    ] {
+        let f = std::fs::File::options().write(true).open(t.c(rel)).unwrap();
+        f.set_modified(at(secs)).unwrap();
+    }
+    let r = scan_default(&t);
+    let cov = &r.hosts[0].coverage[&exhunt_core::SourceKind::Files];
+    assert_eq!(cov.files, 2);
+    assert_eq!(cov.first.unwrap().timestamp(), 1_614_738_000);
+    assert_eq!(cov.last.unwrap().timestamp(), 1_615_000_000);
+}

@@ -87,7 +87,12 @@ impl<W: Write> ConsoleWriter<W> {
         for (kind, c) in &h.coverage {
             let span = match (c.first, c.last) {
                 (Some(a), Some(b)) => format!(
-                    "{} → {}",
+                    "{}{} → {}",
+                    if *kind == crate::SourceKind::Files {
+                        "modified "
+                    } else {
+                        ""
+                    },
                     a.format("%Y-%m-%d %H:%M"),
                     b.format("%Y-%m-%d %H:%M")
                 ),

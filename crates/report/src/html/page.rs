@@ -261,7 +261,11 @@ fn coverage(s: &mut String, h: &HostReport) {
         let _ = write!(
             s,
             "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"nowrap\">{}</td><td class=\"nowrap\">{}</td></tr>",
-            esc(k.describe()),
+            esc(&if *k == SourceKind::Files {
+                format!("{} — times are modification times", k.describe())
+            } else {
+                k.describe().to_string()
+            }),
             count(c.files),
             bytes(c.bytes),
             count(c.lines),
