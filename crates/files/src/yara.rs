@@ -73,13 +73,16 @@ fn embedded_namespace(name: &str) -> String {
     format!("exhunt_{}", sanitize(name.trim_end_matches(".yar")))
 }
 
-/// Compile the embedded page-scope files into their own rule set.
-fn compile_pages() -> (Option<yara_x::Rules>, Origins, Vec<RuleDiagnostic>) {
-    let mut compiler = new_compiler();
-    let mut origins = Origins::new();
-    let mut diags = Vec::new();
+/// Add the embedded YARA files of one scope (page-scope files or the others), each in its own
+/// namespace.
+fn add_embedded(
+    compiler: &mut Compiler<'_>,
+    page_scope: bool,
+    origins: &mut Origins,
+    diags: &mut Vec<RuleDiagnostic>,
+) {
     for (name, text) in embedded::YARA {
-        if !PAGE_SCOPE_FILES.contains(name) {
+        if PAGE_SCOPE_FILES.contains(name) != page_scope {
             continue;
         }
         let ns = embedded_namespace(name);
@@ -90,6 +93,14 @@ fn compile_pages() -> (Option<yara_x::Rules>, Origins, Vec<RuleDiagnostic>) {
         }
         origins.insert(ns, (origin, true));
     }
+}
+
+/// Compile the embedded page-scope files into their own rule set.
+fn compile_pages() -> (Option<yara_x::Rules>, Origins, Vec<RuleDiagnostic>) {
+    let mut compiler = new_compiler();
+    let mut origins = Origins::new();
+    let mut diags = Vec::new();
+    add_embedded(&mut compiler, true, &mut origins, &mut diags);
     let rules = (!origins.is_empty()).then(|| compiler.build());
     (rules, origins, diags)
 }
@@ -143,18 +154,7 @@ fn compile_all_files(
 ) -> yara_x::Rules {
     let mut compiler = new_compiler();
     if embedded_rules {
-        for (name, text) in embedded::YARA {
-            if PAGE_SCOPE_FILES.contains(name) {
-                continue;
-            }
-            let ns = embedded_namespace(name);
-            compiler.new_namespace(&ns);
-            let origin = format!("embedded:rules/files/{name}");
-            if let Err(e) = compiler.add_source(SourceCode::from(*text).with_origin(&origin)) {
-                diags.push(error(&origin, format!("does not compile: {e}")));
-            }
-            origins.insert(ns, (origin, true));
-        }
+        add_embedded(&mut compiler, false, origins, diags);
         for (name, text) in embedded::IOCS {
             iocs.add_list(&format!("embedded:rules/files/{name}"), text, diags);
         }
