@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use exhunt_builds::{best_evidence, detect_installed_build, Assessment, BuildEvidence, Exposure};
+use exhunt_builds::{
+    best_evidence, cves_of, detect_installed_build, Assessment, BuildEvidence, Exposure,
+};
 use exhunt_core::discover::{rel_path, Inventory};
 use exhunt_core::model::{Finding, Location, Outcome};
 use exhunt_core::rules::RuleMeta;
@@ -64,14 +66,10 @@ fn finding(
     all: &[BuildEvidence],
 ) -> Finding {
     let a = &best.assessment;
-    let mut cves: Vec<String> = a
-        .missing_fixes
-        .iter()
-        .chain(&a.possibly_missing_fixes)
-        .flat_map(|m| m.cves.iter().map(|c| c.to_string()))
+    let cves: Vec<String> = cves_of(a.missing_fixes.iter().chain(&a.possibly_missing_fixes))
+        .into_iter()
+        .map(String::from)
         .collect();
-    cves.sort();
-    cves.dedup();
     let product = a
         .product
         .map(|p| p.name().to_string())

@@ -79,6 +79,17 @@ impl From<&'static Fix> for MissingFix {
     }
 }
 
+/// The CVEs of `fixes`, each once, sorted (one fix can share a CVE with another).
+pub fn cves_of<'a>(fixes: impl IntoIterator<Item = &'a MissingFix>) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = fixes
+        .into_iter()
+        .flat_map(|f| f.cves.iter().copied())
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// A known build near an unknown one.
 #[derive(Debug, Clone, Serialize)]
 pub struct Neighbour {

@@ -15,8 +15,8 @@ mod table;
 mod version;
 
 pub use assess::{
-    assess, assess_cached, assess_str, Assessment, Exposure, MissingFix, Neighbour, Precision,
-    CU_LEVEL_WORDING,
+    assess, assess_cached, assess_str, cves_of, Assessment, Exposure, MissingFix, Neighbour,
+    Precision, CU_LEVEL_WORDING,
 };
 pub use cli::{render_text, run, BuildsArgs};
 pub use evidence::{best_evidence, detect_installed_build, BuildEvidence, EvidenceSource};

@@ -3,7 +3,7 @@
 use crate::fingerprint::BuildSource;
 use crate::net::tls::CertInfo;
 use crate::ntlm::NtlmInfo;
-use exhunt_builds::{MissingFix, Precision};
+use exhunt_builds::{cves_of, MissingFix, Precision};
 use serde::Serialize;
 
 /// One response that showed something.
@@ -97,14 +97,6 @@ pub struct HostResult {
 /// Write fixes as their ids: a result line stays short at a million targets.
 fn fix_ids<S: serde::Serializer>(fixes: &[MissingFix], s: S) -> Result<S::Ok, S::Error> {
     s.collect_seq(fixes.iter().map(|f| f.id))
-}
-
-/// The CVEs of `fixes`, each once, sorted.
-pub fn cves_of(fixes: &[MissingFix]) -> Vec<&'static str> {
-    let mut out: Vec<&'static str> = fixes.iter().flat_map(|f| f.cves.iter().copied()).collect();
-    out.sort_unstable();
-    out.dedup();
-    out
 }
 
 impl HostResult {
