@@ -205,8 +205,14 @@ fn cves_of_fixes_are_each_listed_once_and_sorted() {
     let a = assess_str("15.1.2176.2");
     let cves = exhunt_builds::cves_of(&a.missing_fixes);
     assert!(cves.contains(&"CVE-2021-26855"), "{cves:?}");
-    assert!(cves.windows(2).all(|w| w[0] < w[1]), "sorted, no repeats: {cves:?}");
+    assert!(
+        cves.windows(2).all(|w| w[0] < w[1]),
+        "sorted, no repeats: {cves:?}"
+    );
     let all: usize = a.missing_fixes.iter().map(|f| f.cves.len()).sum();
     let twice = exhunt_builds::cves_of(a.missing_fixes.iter().chain(&a.missing_fixes));
-    assert_eq!(twice, cves, "a fix listed twice adds nothing ({all} CVE mentions)");
+    assert_eq!(
+        twice, cves,
+        "a fix listed twice adds nothing ({all} CVE mentions)"
+    );
 }

@@ -367,6 +367,13 @@ fn read_known_size(
     }
     let size = usize::try_from(size).unwrap_or(usize::MAX);
     if buf.len() < size {
+        // A failed allocation would abort the whole scan: report this file instead.
+        buf.try_reserve(size - buf.len()).map_err(|e| {
+            std::io::Error::new(
+                std::io::ErrorKind::OutOfMemory,
+                format!("{size} bytes do not fit in memory ({e}); lower --max-file-size"),
+            )
+        })?;
         buf.resize(size, 0);
     }
     let mut filled = 0;
@@ -601,5 +608,29 @@ impl FileQueue {
                 .ok()?
                 .0;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_size_reads_stop_at_the_size_and_never_abort() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f.bin");
+        std::fs::write(&p, b"0123456789").unwrap();
+        let mut buf = vec![b'x'; 32];
+        let mut f = std::fs::File::open(&p).unwrap();
+        assert_eq!(read_known_size(&mut f, 4, &mut buf).unwrap(), 4);
+        assert_eq!(&buf[..4], b"0123");
+        // The file shrank since it was listed: read to its end.
+        let mut f = std::fs::File::open(&p).unwrap();
+        assert_eq!(read_known_size(&mut f, 20, &mut buf).unwrap(), 10);
+        assert_eq!(&buf[..10], b"0123456789");
+        // A size no memory can hold is an error, not an abort.
+        let mut f = std::fs::File::open(&p).unwrap();
+        let e = read_known_size(&mut f, u64::MAX / 2, &mut Vec::new()).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::OutOfMemory);
     }
 }
