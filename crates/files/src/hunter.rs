@@ -235,10 +235,10 @@ impl FileHunter {
             }
         }
         if let Some(y) = &self.yara {
-            let page = is_webpage(&record.ext);
-            self.run_yara(y, &mut scanners.all_files, c, record, data, facts, out);
-            if let (true, Some(pages)) = (page, scanners.pages.as_mut()) {
-                self.run_yara(y, pages, c, record, data, facts, out);
+            let globals = YaraGlobals::new(record, c.depth);
+            self.run_yara(y, &mut scanners.all_files, &globals, c, data, facts, out);
+            if let (true, Some(pages)) = (globals.webpage, scanners.pages.as_mut()) {
+                self.run_yara(y, pages, &globals, c, data, facts, out);
             }
         }
         if facts.sha256.is_none() && !out.findings.is_empty() {
@@ -271,26 +271,13 @@ impl FileHunter {
         &self,
         y: &CompiledYara,
         scanner: &mut yara_x::Scanner<'_>,
+        globals: &YaraGlobals<'_>,
         c: &Candidate,
-        record: &FileRecord,
         data: &[u8],
         facts: &FileFacts,
         out: &mut FileResult,
     ) {
-        let ext = if record.ext.is_empty() {
-            String::new()
-        } else {
-            format!(".{}", record.ext)
-        };
-        let folder_win = record.folder.replace('/', "\\");
-        // The variables are all defined at compile time: setting them cannot fail on type.
-        let _ = scanner.set_global("filename", record.name.as_str());
-        let _ = scanner.set_global("filepath", folder_win.as_str());
-        let _ = scanner.set_global("extension", ext.as_str());
-        let _ = scanner.set_global("exhunt_area", record.area);
-        let _ = scanner.set_global("exhunt_depth", c.depth as i64);
-        let _ = scanner.set_global("exhunt_stock", record.stock);
-        let _ = scanner.set_global("exhunt_webpage", is_webpage(&record.ext));
+        globals.apply(scanner);
         let results = match scanner.scan(data) {
             Ok(r) => r,
             Err(yara_x::ScanError::Timeout) => {
@@ -386,6 +373,44 @@ fn read_known_size(
         }
     }
     Ok(filled)
+}
+
+/// The external variables of one file, computed once and set on each scanner that reads it.
+struct YaraGlobals<'r> {
+    record: &'r FileRecord,
+    depth: i64,
+    /// Folder with Windows separators (Loki/THOR convention).
+    filepath: String,
+    /// Extension with its dot, or empty.
+    extension: String,
+    webpage: bool,
+}
+
+impl<'r> YaraGlobals<'r> {
+    fn new(record: &'r FileRecord, depth: usize) -> YaraGlobals<'r> {
+        YaraGlobals {
+            record,
+            depth: i64::try_from(depth).unwrap_or(i64::MAX),
+            filepath: record.folder.replace('/', "\\"),
+            extension: if record.ext.is_empty() {
+                String::new()
+            } else {
+                format!(".{}", record.ext)
+            },
+            webpage: is_webpage(&record.ext),
+        }
+    }
+
+    fn apply(&self, scanner: &mut yara_x::Scanner<'_>) {
+        // The variables are all defined at compile time: setting them cannot fail on type.
+        let _ = scanner.set_global("filename", self.record.name.as_str());
+        let _ = scanner.set_global("filepath", self.filepath.as_str());
+        let _ = scanner.set_global("extension", self.extension.as_str());
+        let _ = scanner.set_global("exhunt_area", self.record.area);
+        let _ = scanner.set_global("exhunt_depth", self.depth);
+        let _ = scanner.set_global("exhunt_stock", self.record.stock);
+        let _ = scanner.set_global("exhunt_webpage", self.webpage);
+    }
 }
 
 /// One worker's YARA scanners: one per compiled set (a scanner is costly to make, so a worker

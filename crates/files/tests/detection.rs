@@ -671,3 +671,44 @@ fn file_coverage_spans_the_modification_times_read() {
     assert_eq!(cov.first.unwrap().timestamp(), 1_614_738_000);
     assert_eq!(cov.last.unwrap().timestamp(), 1_615_000_000);
 }
+
+#[test]
+fn user_rules_see_the_external_variables_of_each_file() {
+    // Loki/THOR-style variables, set once per file on every scanner that reads it. The web
+    // area's top folder is inetpub, so wwwroot/app is depth 2.
+    let rules = tempfile::tempdir().unwrap();
+    std::fs::write(
+        rules.path().join("vars.yar"),
+        r#"rule Vars_Page {
+    meta: score = 75
+    strings: $m = "var-marker"
+    condition: $m and filename == "p.aspx" and extension == ".aspx"
+        and filepath == "\\inetpub\\wwwroot\\app" and exhunt_area == "web"
+        and exhunt_depth == 2 and exhunt_webpage and not exhunt_stock
+}
+rule Vars_Script {
+    meta: score = 75
+    strings: $m = "var-marker"
+    condition: $m and extension == ".js" and not exhunt_webpage
+}"#,
+    )
+    .unwrap();
+    let t = Tree::new();
+    t.write("inetpub/wwwroot/app/p.aspx", "<%-- var-marker --%>")
+        .write("inetpub/wwwroot/app/s.js", "// var-marker");
+    let r = scan(
+        &t,
+        FileOptions {
+            yara_paths: vec![rules.path().to_path_buf()],
+            ..FileOptions::default()
+        },
+    );
+    assert_eq!(
+        ids_for(&r, "inetpub/wwwroot/app/p.aspx"),
+        ["YARA:Vars_Page"]
+    );
+    assert_eq!(
+        ids_for(&r, "inetpub/wwwroot/app/s.js"),
+        ["YARA:Vars_Script"]
+    );
+}
