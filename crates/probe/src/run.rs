@@ -277,9 +277,9 @@ impl Results {
     /// Count one result and write its JSONL line.
     fn add(&self, r: &HostResult) {
         let line = serde_json::to_vec(r);
-        let Ok(mut st) = self.state.lock() else {
-            return;
-        };
+        // A panic elsewhere while the lock was held must not silence the results that follow:
+        // the state is plain counters and a writer, still usable.
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let st = &mut *st;
         st.summary.add(r);
         st.vulnerable += u64::from(r.exposure == "vulnerable");
@@ -303,10 +303,7 @@ impl Results {
 
     /// Flush the output and hand back the summary (or the first write error).
     fn finish(self) -> anyhow::Result<Summary> {
-        let mut st = self
-            .state
-            .into_inner()
-            .map_err(|_| anyhow::anyhow!("a probe task panicked while writing a result"))?;
+        let mut st = self.state.into_inner().unwrap_or_else(|p| p.into_inner());
         st.progress.finish();
         st.sink.flush()?;
         if let Some(e) = st.write_error {
