@@ -597,11 +597,17 @@ struct FileQueue {
 }
 
 impl FileQueue {
+    /// The queue's state. A poisoned lock is recovered: a list of files and a flag stay valid,
+    /// and giving up on them would end the scan early without a word.
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, (std::collections::VecDeque<areas::Candidate>, bool)> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Queue a file; wake a waiting worker when `wake` (batched: waking costs a system call).
     fn push(&self, c: areas::Candidate, wake: bool) {
-        if let Ok(mut s) = self.state.lock() {
-            s.0.push_back(c);
-        }
+        self.lock().0.push_back(c);
         if wake {
             self.ready.notify_all();
         }
@@ -609,16 +615,14 @@ impl FileQueue {
 
     /// No more files will come.
     fn close(&self) {
-        if let Ok(mut s) = self.state.lock() {
-            s.1 = true;
-        }
+        self.lock().1 = true;
         self.ready.notify_all();
     }
 
     /// The next file, waiting for the walk if needed; `None` once the walk is over and the
     /// queue is empty.
     fn pop(&self) -> Option<areas::Candidate> {
-        let mut s = self.state.lock().ok()?;
+        let mut s = self.lock();
         loop {
             if let Some(c) = s.0.pop_front() {
                 return Some(c);
@@ -630,7 +634,7 @@ impl FileQueue {
             s = self
                 .ready
                 .wait_timeout(s, std::time::Duration::from_millis(2))
-                .ok()?
+                .unwrap_or_else(|p| p.into_inner())
                 .0;
         }
     }
