@@ -118,8 +118,8 @@ pub fn discover(root: &Path) -> Inventory {
                 }
                 let name = e.file_name().to_string_lossy().to_lowercase();
                 if SYSTEM_MARKERS.contains(&name.as_str()) {
-                    if let (Some(parent), Ok(mut m)) = (e.path().parent(), seen.lock()) {
-                        m.push(parent.to_path_buf());
+                    if let Some(parent) = e.path().parent() {
+                        recover(seen.lock()).push(parent.to_path_buf());
                     }
                 }
                 keep_dir(&walk_root, e.path(), &name)
@@ -135,37 +135,34 @@ pub fn discover(root: &Path) -> Inventory {
                 let entry = match entry {
                     Ok(e) => e,
                     Err(err) => {
-                        if let Ok(mut v) = walk_issues.lock() {
-                            v.push(ScanIssue {
-                                kind: "unreadable-path".into(),
-                                path: String::new(),
-                                line: None,
-                                message: format!("cannot read while looking for logs: {err}"),
-                            });
-                        }
+                        recover(walk_issues.lock()).push(ScanIssue {
+                            kind: "unreadable-path".into(),
+                            path: String::new(),
+                            line: None,
+                            message: format!("cannot read while looking for logs: {err}"),
+                        });
                         return ignore::WalkState::Continue;
                     }
                 };
                 if entry.file_type().is_some_and(|t| t.is_file()) {
                     if let Some(f) = classify_file(root, entry.path(), &root_name) {
-                        if let Ok(mut v) = found_files.lock() {
-                            v.push(f);
-                        }
+                        recover(found_files.lock()).push(f);
                     }
                 }
                 ignore::WalkState::Continue
             })
         });
-        let mut files = found_files.into_inner().unwrap_or_default();
+        // A poisoned lock still holds valid lists: keep them rather than drop the evidence.
+        let mut files = recover(found_files.into_inner());
         files.sort_by(|a, b| a.rel.cmp(&b.rel));
         for f in files {
             let install = exchange_install(&f.rel);
             add_file(&mut hosts, f, install);
         }
-        let mut issues = walk_issues.into_inner().unwrap_or_default();
+        let mut issues = recover(walk_issues.into_inner());
         issues.sort_by(|a, b| a.message.cmp(&b.message));
         inv.issues.extend(issues);
-        let mut found = markers.lock().map(|m| m.clone()).unwrap_or_default();
+        let mut found = recover(markers.lock()).clone();
         found.sort();
         for dir in found {
             let rel = rel_path(root, &dir);
@@ -249,6 +246,11 @@ fn root_host_name(root: &Path) -> String {
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "localhost".into())
+}
+
+/// The value behind a lock even when another thread panicked while holding it.
+fn recover<T>(r: std::sync::LockResult<T>) -> T {
+    r.unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Path of `p` relative to `root`, `/` separators.
