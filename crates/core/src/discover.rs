@@ -137,7 +137,9 @@ pub fn discover(root: &Path) -> Inventory {
                     Err(err) => {
                         recover(walk_issues.lock()).push(ScanIssue {
                             kind: "unreadable-path".into(),
-                            path: String::new(),
+                            path: error_path(&err)
+                                .map(|p| rel_path(root, p))
+                                .unwrap_or_default(),
                             line: None,
                             message: format!("cannot read while looking for logs: {err}"),
                         });
@@ -246,6 +248,19 @@ fn root_host_name(root: &Path) -> String {
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "localhost".into())
+}
+
+/// The path a walk error is about, when it names one.
+fn error_path(err: &ignore::Error) -> Option<&Path> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::Loop { child, .. } => Some(child),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        ignore::Error::Partial(errs) => errs.iter().find_map(error_path),
+        _ => None,
+    }
 }
 
 /// The value behind a lock even when another thread panicked while holding it.
@@ -409,6 +424,26 @@ fn kind_from_content(path: &Path) -> Option<SourceKind> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn walk_errors_keep_the_path_they_are_about() {
+        let io = || Box::new(ignore::Error::Io(std::io::Error::other("denied")));
+        let with_path = ignore::Error::WithDepth {
+            depth: 3,
+            err: Box::new(ignore::Error::WithPath {
+                path: "/e/C/Windows/Temp/locked".into(),
+                err: io(),
+            }),
+        };
+        assert_eq!(
+            super::error_path(&with_path),
+            Some(std::path::Path::new("/e/C/Windows/Temp/locked"))
+        );
+        assert_eq!(
+            super::error_path(&ignore::Error::Io(std::io::Error::other("x"))),
+            None
+        );
+    }
+
     use super::*;
     use std::fs;
 
