@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod collection;
+pub mod commands;
 pub mod exposure;
 pub mod pipeline;
 pub mod progress;

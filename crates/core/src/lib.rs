@@ -1,8 +1,9 @@
 //! exhunt's engine: finds the logs of an Exchange server in an evidence tree, reads them as
-//! streams, runs the detection rules (data, not code), groups the findings into stories and a
-//! verdict per host, and writes reports.
+//! streams, runs the detection rules (data, not code), and groups the findings into stories and
+//! a verdict per host. The result is a [`ScanReport`]; the writers that turn it into console,
+//! JSONL, CSV and HTML output live in `exhunt-report` and only read it.
 //!
-//! The flow is one-way: [`discover`] → [`read`] → [`detect`] → [`correlate`] → [`report`];
+//! The flow is one-way: [`discover`] → [`read`] → [`detect`] → [`correlate`];
 //! [`scan::scan`] wires it.
 
 #![deny(missing_docs)]
@@ -14,7 +15,6 @@ pub mod discover;
 pub mod guard;
 pub mod model;
 pub mod read;
-pub mod report;
 pub mod rules;
 pub mod scan;
 

@@ -12,8 +12,8 @@
 
 use std::io::Write;
 
+use crate::writer::{rfc3339, ReportWriter};
 use exhunt_core::model::Location;
-use exhunt_core::report::{rfc3339, ReportWriter};
 use exhunt_core::{Finding, ScanReport, SourceKind};
 
 use crate::moments;

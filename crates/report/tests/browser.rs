@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use exhunt_core::report::ReportWriter;
 use exhunt_core::ScanReport;
 use exhunt_report::HtmlWriter;
+use exhunt_report::ReportWriter;
 use support::*;
 
 const CHROMIUM: &str = "/usr/bin/chromium";

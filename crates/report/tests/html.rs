@@ -2,9 +2,9 @@
 
 mod support;
 
-use exhunt_core::report::ReportWriter;
 use exhunt_core::ScanReport;
 use exhunt_report::html::content_security_policy;
+use exhunt_report::ReportWriter;
 use exhunt_report::{HtmlOptions, HtmlWriter};
 use support::*;
 

@@ -3,9 +3,9 @@
 mod support;
 
 use chrono::Duration;
-use exhunt_core::report::ReportWriter;
 use exhunt_core::{ScanReport, Severity, Stage};
 use exhunt_report::timeline::{COLUMNS, UNTIMED_DESC};
+use exhunt_report::ReportWriter;
 use exhunt_report::TimelineCsvWriter;
 use support::*;
 

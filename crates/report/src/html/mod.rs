@@ -15,7 +15,7 @@ mod util;
 
 use std::io::Write;
 
-use exhunt_core::report::ReportWriter;
+use crate::writer::ReportWriter;
 use exhunt_core::ScanReport;
 
 mod hashes {

@@ -31,7 +31,7 @@ pub(crate) fn span(first: Option<DateTime<Utc>>, last: Option<DateTime<Utc>>) ->
 
 /// `1.2 MB` (the same units as the console summary).
 pub(crate) fn bytes(n: u64) -> String {
-    exhunt_core::report::console::human_bytes(n)
+    crate::console::human_bytes(n)
 }
 
 /// Thousands separators: `20,000`.

@@ -9,9 +9,10 @@ use std::io::Write;
 
 use serde_json::{json, Value};
 
-use super::{rfc3339, ReportWriter};
-use crate::model::{Finding, Location, SourceCoverage};
-use crate::scan::ScanReport;
+use exhunt_core::model::{Finding, Location, SourceCoverage};
+use exhunt_core::scan::ScanReport;
+
+use crate::writer::{rfc3339, ReportWriter};
 
 /// Writes JSON Lines to any writer.
 pub struct JsonlWriter<W: Write> {
@@ -154,7 +155,7 @@ impl<W: Write> ReportWriter for JsonlWriter<W> {
             "suppressed": r.suppressed,
             "filtered_out": r.filtered_out,
             "rules_loaded": r.rules_loaded,
-            "rule_errors": r.rule_diagnostics.iter().filter(|d| d.level == crate::rules::DiagnosticLevel::Error).count(),
+            "rule_errors": r.rule_diagnostics.iter().filter(|d| d.level == exhunt_core::rules::DiagnosticLevel::Error).count(),
             "root": r.root,
             "version": r.version,
             "started": rfc3339(&r.started),

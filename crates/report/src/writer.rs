@@ -1,10 +1,8 @@
-//! Report writers: each output format turns a finished [`ScanReport`] into bytes. Writers
-//! never parse evidence; they only see findings, stories, verdicts and coverage.
+//! The one interface between the engine and every output format: a writer receives the finished
+//! [`ScanReport`] and turns it into bytes. Writers never parse evidence; they only read findings,
+//! stories, verdicts and coverage (as ripgrep's printers only see what its searcher found).
 
-pub mod console;
-pub mod jsonl;
-
-use crate::scan::ScanReport;
+use exhunt_core::ScanReport;
 
 /// An output format.
 pub trait ReportWriter {

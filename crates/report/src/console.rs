@@ -4,9 +4,10 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 
-use super::ReportWriter;
-use crate::model::{Finding, Severity, Stage, VerdictLevel};
-use crate::scan::{HostReport, ScanReport};
+use exhunt_core::model::{Finding, Severity, Stage, VerdictLevel};
+use exhunt_core::scan::{HostReport, ScanReport};
+
+use crate::writer::ReportWriter;
 
 /// How the console lays findings out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,7 +89,7 @@ impl<W: Write> ConsoleWriter<W> {
             let span = match (c.first, c.last) {
                 (Some(a), Some(b)) => format!(
                     "{}{} → {}",
-                    if *kind == crate::SourceKind::Files {
+                    if *kind == exhunt_core::SourceKind::Files {
                         "modified "
                     } else {
                         ""
@@ -251,9 +252,11 @@ impl<W: Write> ConsoleWriter<W> {
 /// Where a finding's evidence is: `path:line`, `path#record N`, or the file.
 pub fn location(f: &Finding) -> String {
     match f.location {
-        crate::model::Location::Line { line } => format!("{}:{line}", f.path),
-        crate::model::Location::Record { record_id } => format!("{} #record {record_id}", f.path),
-        crate::model::Location::File => f.path.clone(),
+        exhunt_core::model::Location::Line { line } => format!("{}:{line}", f.path),
+        exhunt_core::model::Location::Record { record_id } => {
+            format!("{} #record {record_id}", f.path)
+        }
+        exhunt_core::model::Location::File => f.path.clone(),
     }
 }
 

@@ -1,0 +1,4 @@
+//! One module per subcommand that lives in this crate.
+
+pub mod rules;
+pub mod scan;

@@ -1,0 +1,171 @@
+//! `exhunt rules`: list every rule a scan runs, lint user rule folders, print prefilter literals.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use clap::Args;
+use exhunt_core::detect::{LogEngine, LogScanOptions};
+use exhunt_core::rules::{RuleSet, RuleSources};
+
+#[derive(Debug, Args)]
+pub(crate) struct RuleArgs {
+    /// Add a folder (or file) of YAML rules; repeatable.
+    #[arg(long = "rules", value_name = "DIR")]
+    rules: Vec<PathBuf>,
+    /// Do not load the rules built into exhunt.
+    #[arg(long)]
+    no_builtin_rules: bool,
+}
+
+impl RuleArgs {
+    pub(crate) fn load(&self) -> RuleSet {
+        RuleSet::load(&RuleSources {
+            embedded: !self.no_builtin_rules,
+            user_paths: self.rules.clone(),
+        })
+    }
+}
+
+#[derive(Debug, Args)]
+/// Arguments of `exhunt rules`.
+pub struct RulesArgs {
+    #[command(flatten)]
+    rules: RuleArgs,
+    /// Also load (and check) the YARA files and hash lists of DIR; repeatable.
+    #[arg(long = "yara", value_name = "DIR")]
+    yara: Vec<PathBuf>,
+    /// Also load (and check) the Sigma rules of DIR; repeatable.
+    #[arg(long = "sigma", value_name = "DIR")]
+    sigma: Vec<PathBuf>,
+    /// Print the prefilter literals, one per line (for benchmarks against grep tools).
+    #[arg(long)]
+    literals: bool,
+    /// Print the rules as JSON Lines.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Run `exhunt rules`; the exit status is 2 when a rule fails to load.
+pub fn run(a: RulesArgs) -> anyhow::Result<i32> {
+    let rules = a.rules.load();
+    let mut out = io::stdout().lock();
+    if a.literals {
+        let engine = LogEngine::new(&rules, LogScanOptions::default());
+        for l in engine.literals() {
+            writeln!(out, "{l}")?;
+        }
+        out.flush()?;
+        return Ok(if rules.has_errors() { 2 } else { 0 });
+    }
+    let listed = listed_rules(&a, &rules);
+    if a.json {
+        for (kind, meta, more) in &listed.rules {
+            let mut v = serde_json::to_value(&**meta)?;
+            v["kind"] = (*kind).into();
+            if let Some(more) = more {
+                for (k, val) in more {
+                    v[k] = val.clone();
+                }
+            }
+            writeln!(out, "{v}")?;
+        }
+    } else {
+        for (kind, m, _) in &listed.rules {
+            writeln!(
+                out,
+                "{:<14} {:<6} {:<8} {:<17} {}{}",
+                m.id,
+                kind,
+                m.severity.as_str(),
+                m.stage.as_str(),
+                m.title,
+                if m.cves.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [{}]", m.cves.join(", "))
+                }
+            )?;
+        }
+        let by_kind = ["log", "event", "file", "yara", "ioc", "sigma"]
+            .iter()
+            .map(|k| (k, listed.rules.iter().filter(|r| r.0 == *k).count()))
+            .filter(|(_, n)| *n > 0)
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        writeln!(out, "{} rules ({by_kind})", listed.rules.len())?;
+    }
+    for d in &listed.diagnostics {
+        eprintln!("{d}");
+    }
+    out.flush()?;
+    let failed = listed
+        .diagnostics
+        .iter()
+        .any(|d| d.level == exhunt_core::rules::DiagnosticLevel::Error);
+    Ok(if failed { 2 } else { 0 })
+}
+
+/// One listed rule: its kind (`log`, `event`, `file`, `yara`, `ioc`, `sigma`), metadata and
+/// extra JSON fields.
+type ListedRule = (
+    &'static str,
+    std::sync::Arc<exhunt_core::rules::RuleMeta>,
+    Option<Vec<(&'static str, serde_json::Value)>>,
+);
+
+/// Every rule a scan with these options runs, and every problem met loading them.
+struct ListedRules {
+    rules: Vec<ListedRule>,
+    diagnostics: Vec<exhunt_core::rules::RuleDiagnostic>,
+}
+
+fn listed_rules(a: &RulesArgs, rules: &RuleSet) -> ListedRules {
+    let mut listed: Vec<ListedRule> = Vec::new();
+    for r in &rules.log_rules {
+        let more = vec![
+            ("sources", serde_json::json!(r.sources)),
+            ("prefilter", serde_json::json!(r.literals)),
+        ];
+        listed.push(("log", r.meta.clone(), Some(more)));
+    }
+    for (kind, list) in [("event", &rules.event_rules), ("file", &rules.file_rules)] {
+        listed.extend(list.iter().map(|r| (kind, r.meta.clone(), None)));
+    }
+    let mut diagnostics = rules.diagnostics.clone();
+    let files = exhunt_files::FileHunter::new(
+        rules,
+        exhunt_files::FileOptions {
+            yara_paths: a.yara.clone(),
+            embedded_rules: !a.rules.no_builtin_rules,
+            ..Default::default()
+        },
+    );
+    diagnostics.extend(files.diagnostics().iter().cloned());
+    for m in files.rule_metas() {
+        if listed.iter().any(|(_, l, _)| l.id == m.id) {
+            continue;
+        }
+        let kind = if m.id.starts_with("EXH-FH") {
+            "ioc"
+        } else {
+            "yara"
+        };
+        listed.push((kind, m, None));
+    }
+    if !a.sigma.is_empty() {
+        let events = exhunt_events::EventHunter::new(
+            &RuleSet::default(),
+            exhunt_events::EventOptions {
+                sigma_dirs: a.sigma.clone(),
+                ..Default::default()
+            },
+        );
+        diagnostics.extend(events.diagnostics().iter().cloned());
+        listed.extend(events.rule_metas().into_iter().map(|m| ("sigma", m, None)));
+    }
+    ListedRules {
+        rules: listed,
+        diagnostics,
+    }
+}
