@@ -351,8 +351,10 @@ fn unreadable_and_headerless_files_become_issues() {
         &rules,
         LogScanOptions::default(),
     );
-    assert_eq!(missing.issues[0].kind, "unreadable-file");
+    // Listed, then gone by the time it is read.
+    assert_eq!(missing.issues[0].kind, "vanished");
     assert_eq!(missing.coverage.files, 0);
+    assert_eq!(missing.coverage.unreadable, 1, "found but not readable");
     let dir = tempfile::tempdir().unwrap();
     let is_dir = dir.path().join("dir.log");
     std::fs::create_dir(&is_dir).unwrap();

@@ -24,15 +24,29 @@ pub(crate) fn render(r: &ScanReport, o: &HtmlOptions) -> String {
 <meta name=\"referrer\" content=\"no-referrer\">\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
 <meta name=\"generator\" content=\"exhunt {}\">\
-<title>{} — {}</title><style>{STYLE}</style></head><body>",
+<meta name=\"exhunt-incomplete\" content=\"{}\">\
+<title>{}{} — {}</title><style>{STYLE}</style></head><body>",
         esc(&super::content_security_policy()),
         esc(r.version),
+        r.incomplete(),
+        if r.incomplete() {
+            "INCOMPLETE — "
+        } else {
+            ""
+        },
         esc(&o.title),
         esc(&overall.as_str().to_uppercase()),
     );
     header(&mut s, r, o);
     nav(&mut s, r);
     s.push_str("<main><div class=\"wrap\">");
+    if let Some(text) = crate::writer::incomplete_summary(r) {
+        let _ = write!(
+            s,
+            "<div class=\"incomplete\" id=\"incomplete\" data-incomplete=\"true\">{}</div>",
+            esc(&text)
+        );
+    }
     summary(&mut s, r);
     let per_host = crate::moments::per_host(&r.findings);
     for (i, h) in r.hosts.iter().enumerate() {
@@ -258,14 +272,29 @@ fn host_section(
 fn coverage(s: &mut String, h: &HostReport) {
     s.push_str("<h3>Evidence examined</h3><table><thead><tr><th>Source</th><th class=\"num\">Files</th><th class=\"num\">Size</th><th class=\"num\">Lines</th><th>From (UTC)</th><th>To (UTC)</th></tr></thead><tbody>");
     for (k, c) in &h.coverage {
+        if c.files == 0 && c.unreadable > 0 {
+            let _ = write!(
+                s,
+                "<tr class=\"missing\"><td>{}</td><td colspan=\"5\">found but not readable: {} file(s) — see the input problems in the scan notes</td></tr>",
+                esc(k.describe()),
+                count(c.unreadable)
+            );
+            continue;
+        }
+        let unreadable = if c.unreadable > 0 {
+            format!(" (+{} found but not readable)", count(c.unreadable))
+        } else {
+            String::new()
+        };
         let _ = write!(
             s,
-            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"nowrap\">{}</td><td class=\"nowrap\">{}</td></tr>",
+            "<tr><td>{}{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"nowrap\">{}</td><td class=\"nowrap\">{}</td></tr>",
             esc(&if *k == SourceKind::Files {
                 format!("{} — times are modification times", k.describe())
             } else {
                 k.describe().to_string()
             }),
+            esc(&unreadable),
             count(c.files),
             bytes(c.bytes),
             count(c.lines),
