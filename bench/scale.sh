@@ -6,8 +6,10 @@
 # Goal: peak RSS <= 300 MB. Measures wall time, throughput and peak RSS with /usr/bin/time -v.
 #
 # Usage: bench/scale.sh [GB=10]   Results: bench/out/scale-results.md.
-# The tree goes to $SCALE_DIR (default /tmp/exhunt-scale) and is deleted afterwards unless
-# KEEP=1. It needs GB + 1 GB of free disk.
+# The tree goes to $SCALE_DIR (default /tmp/exhunt-scale; a tmpfs such as /dev/shm spares the
+# disk) and is deleted afterwards unless KEEP=1. It needs GB + 1 GB of free space.
+# STEP=gen only generates (and keeps) the tree, STEP=scan only scans a kept tree: generate
+# first, then time the scan alone with `quiet` (see bench/README.md).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 gb="${1:-10}"
@@ -18,9 +20,11 @@ cargo build -q --release -p exhunt
 cargo build -q --release -p exhunt-events --example evtx_bench
 exhunt="$CARGO_TARGET_DIR/release/exhunt"
 mkdir -p bench/out
-[ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$work"' EXIT
-rm -rf "$work"
+step="${STEP:-all}"
+[ "${KEEP:-0}" = 1 ] || [ "$step" = gen ] || trap 'rm -rf "$work"' EXIT
 root="$work/EX01/C"
+if [ "$step" != scan ]; then
+rm -rf "$work"
 mkdir -p "$root"
 
 # Shares of the total: text logs 82 %, event logs 15 %, files 3 %.
@@ -77,22 +81,30 @@ while used < budget:
     j += 1
 print(f"{i} web files, {j} staging files")
 PY
-gen_secs=$(( $(date +%s) - start ))
+echo "generated in $(( $(date +%s) - start ))s"
+fi
+[ "$step" = gen ] && exit 0
 files=$(find "$work/EX01" -type f | wc -l)
 bytes=$(du -sb "$work/EX01" | cut -f1)
-echo "tree: $files files, $bytes bytes, generated in ${gen_secs}s"
+echo "tree: $files files, $bytes bytes"
 sync
 out="$work/out"; mkdir -p "$out"
 status=0
 /usr/bin/time -v "$exhunt" scan "$work/EX01" --quiet --jsonl "$out/scan.jsonl" \
     --html "$out/report.html" --timeline "$out/timeline.csv" 2> "$out/time.txt" || status=$?
 [ "$status" -le 1 ] || { cat "$out/time.txt"; echo "exhunt failed with $status"; exit 1; }
+cp "$out/time.txt" bench/out/scale-time.txt
 wall=$(grep 'Elapsed (wall clock)' "$out/time.txt" | awk '{print $NF}')
 rss_kb=$(grep 'Maximum resident set size' "$out/time.txt" | awk '{print $NF}')
 secs=$(python3 -c 'import sys; p=sys.argv[1].split(":"); print(sum(float(x)*60**i for i,x in enumerate(reversed(p))))' "$wall")
 summary=$(tail -n 1 "$out/scan.jsonl")
 findings=$(grep -c '"kind":"finding"' "$out/scan.jsonl" || true)
-cov=$(python3 -c 'import json,sys; s=json.loads(sys.argv[1]); print(", ".join(f"{k} {v[\"files\"]} files / {v[\"bytes\"]/1e9:.2f} GB" for k,v in s["coverage"].items()))' "$summary")
+cov=$(python3 - "$summary" <<'PY'
+import json, sys
+s = json.loads(sys.argv[1])
+print(", ".join("%s %d files / %.2f GB" % (k, v["files"], v["bytes"] / 1e9) for k, v in s["coverage"].items()))
+PY
+)
 {
     echo "### Scale: one full scan of a ${gb} GB evidence tree"
     echo

@@ -315,6 +315,9 @@ pub fn human_bytes(n: u64) -> String {
 
 impl<W: Write> ConsoleWriter<W> {
     fn table(&mut self, r: &ScanReport) -> std::io::Result<()> {
+        if let Some(text) = crate::writer::incomplete_summary(r) {
+            writeln!(self.out, "{}", self.paint("\x1b[1;30;43m", &text))?;
+        }
         writeln!(
             self.out,
             "{:<20}  {:<8}  {:<12}  {:<18}  {:<16}  {:<15}  location",

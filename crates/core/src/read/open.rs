@@ -154,6 +154,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn open_problems_are_named_for_what_happened() {
+        let kind = |e: io::Error| open_issue("C/x.log", &e).kind;
+        assert_eq!(kind(io::Error::from(io::ErrorKind::NotFound)), "vanished");
+        assert_eq!(
+            kind(io::Error::from(io::ErrorKind::PermissionDenied)),
+            "permission-denied"
+        );
+        let denied = open_issue("C/x.log", &io::Error::from(io::ErrorKind::PermissionDenied));
+        assert!(
+            denied.message.starts_with("found but not readable"),
+            "{}",
+            denied.message
+        );
+        assert_eq!(kind(io::Error::other("disk on fire")), "unreadable-file");
+        let fifo = io::Error::new(
+            io::ErrorKind::InvalidInput,
+            NotRegular {
+                what: "FIFO (named pipe)",
+            },
+        );
+        assert_eq!(kind(fifo), "special-file");
+    }
+
+    #[test]
     fn regular_files_open_and_nothing_else_does() {
         let d = tempfile::tempdir().unwrap();
         let f = d.path().join("a.log");
