@@ -345,6 +345,44 @@ fn big_log_tree(root: &Path, files: usize, mb_per_file: usize) {
     }
 }
 
+/// Start `exhunt scan ROOT` on one thread, without the file hunter, with `args`; standard
+/// output and error are pipes (read them only after the signals).
+#[cfg(target_os = "linux")]
+fn scan_on_one_thread(root: &Path, args: &[&str]) -> std::process::Child {
+    exhunt()
+        .arg("scan")
+        .arg(root)
+        .args(["-j", "1", "--no-file-scan", "--quiet"])
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Wait until the scan is reading the logs (16 MB read), failing if it ends first.
+#[cfg(target_os = "linux")]
+fn wait_until_reading(child: &mut std::process::Child) {
+    let start = Instant::now();
+    while bytes_read_by(child.id()) < 16 << 20 {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the scan ended before it could be interrupted"
+        );
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "scan did not start"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
 #[cfg(target_os = "linux")]
 fn send(pid: u32, sig: &str) {
     let ok = Command::new("kill")
@@ -363,32 +401,10 @@ fn interrupted_scan_writes_incomplete_reports_and_exits_130() {
     big_log_tree(&root, 24, 8);
     let jsonl = d.path().join("out.jsonl");
     let html = d.path().join("out.html");
-    let mut child = exhunt()
-        .arg("scan")
-        .arg(&root)
-        .args(["-j", "1", "--no-file-scan", "--quiet", "--jsonl"])
-        .arg(&jsonl)
-        .arg("--html")
-        .arg(&html)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = scan_on_one_thread(&root, &["--jsonl", path(&jsonl), "--html", path(&html)]);
     let pid = child.id();
     // Wait until the scan is reading the logs, then press Ctrl-C (SIGINT).
-    let start = Instant::now();
-    while bytes_read_by(pid) < 16 << 20 {
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the scan ended before it could be interrupted"
-        );
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "scan did not start"
-        );
-        std::thread::sleep(Duration::from_millis(1));
-    }
+    wait_until_reading(&mut child);
     send(pid, "-INT");
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -429,22 +445,11 @@ fn interrupted_scan_writes_incomplete_reports_and_exits_130() {
 
     // Terminated by a service manager (SIGTERM): the same.
     let jsonl2 = d.path().join("term.jsonl");
-    let mut child = exhunt()
-        .arg("scan")
-        .arg(&root)
-        .args(["-j", "1", "--no-file-scan", "--quiet", "--jsonl"])
-        .arg(&jsonl2)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = scan_on_one_thread(&root, &["--jsonl", path(&jsonl2)]);
     let pid = child.id();
-    while bytes_read_by(pid) < 16 << 20 && child.try_wait().unwrap().is_none() {
-        std::thread::sleep(Duration::from_millis(1));
-    }
+    wait_until_reading(&mut child);
     send(pid, "-TERM");
-    assert_eq!(child.wait().unwrap().code(), Some(130));
+    assert_eq!(child.wait_with_output().unwrap().status.code(), Some(130));
     assert_eq!(read_jsonl(&jsonl2).last().unwrap()["incomplete"], true);
 }
 
@@ -454,20 +459,9 @@ fn second_interrupt_quits_at_once() {
     let d = tempfile::tempdir().unwrap();
     let root = d.path().join("EX01");
     big_log_tree(&root, 24, 8);
-    let mut child = exhunt()
-        .arg("scan")
-        .arg(&root)
-        .args(["-j", "1", "--no-file-scan", "--quiet", "--jsonl", "-"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = scan_on_one_thread(&root, &["--jsonl", "-"]);
     let pid = child.id();
-    while bytes_read_by(pid) < 16 << 20 {
-        assert!(child.try_wait().unwrap().is_none(), "ended too early");
-        std::thread::sleep(Duration::from_millis(1));
-    }
+    wait_until_reading(&mut child);
     // The first signal lets the scan finish its reports; their JSONL goes to a pipe nobody
     // reads yet, so the writer is still busy when the second signal comes.
     send(pid, "-INT");

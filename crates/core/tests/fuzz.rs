@@ -97,9 +97,10 @@ proptest! {
         prop_assert_eq!(hits_small, hits_big);
     }
 
-    /// CSV fields: never a panic; fields without quotes or commas come back as written.
+    /// CSV fields: never a panic; fields without quotes or commas come back as written (a
+    /// byte-order mark opening a line is dropped, as at the start of a file).
     #[test]
-    fn fuzz_csv_fields(raw in "\\PC{0,200}", plain in proptest::collection::vec("[^,\"\r\n]{0,12}", 1..12)) {
+    fn fuzz_csv_fields(raw in "\\PC{0,200}", plain in proptest::collection::vec("[^,\"\r\n\u{feff}]{0,12}", 1..12)) {
         let _ = parse_csv(&raw);
         let line = plain.join(",");
         prop_assume!(!line.is_empty()); // an empty line has no fields at all

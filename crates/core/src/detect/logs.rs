@@ -213,7 +213,7 @@ impl LogEngine {
             );
         }
         let mut chunks = ChunkReader::new(reader, self.options.chunk, self.options.max_line);
-        let mut interrupted = false;
+        let (mut interrupted, mut read_failed) = (false, false);
         loop {
             if stop() {
                 interrupted = true;
@@ -237,6 +237,7 @@ impl LogEngine {
                             "reading stopped at line {line}: {e}; what came before was scanned"
                         ),
                     );
+                    read_failed = true;
                     break;
                 }
             }
@@ -246,7 +247,11 @@ impl LogEngine {
         } else {
             file.size.max(chunks.bytes_read)
         };
-        if !interrupted && encoding == TextEncoding::Utf8 && chunks.bytes_read != file.size {
+        if !interrupted
+            && !read_failed
+            && encoding == TextEncoding::Utf8
+            && chunks.bytes_read != file.size
+        {
             state.push_issue(
                 "changed-during-scan",
                 None,

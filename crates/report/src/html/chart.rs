@@ -198,18 +198,17 @@ pub(crate) fn timeline_svg(
     let Some(focus) = axis::focus(&primary, &context) else {
         return "<p class=\"muted\">No timed evidence: nothing to chart.</p>".to_string();
     };
-    let all_times = findings
-        .iter()
-        .filter_map(|f| f.timestamp)
-        .chain(
+    // Every time the chart shows: findings and the ends of each source's span.
+    let shown_times = || {
+        findings.iter().filter_map(|f| f.timestamp).chain(
             host.coverage
                 .values()
                 .flat_map(|c| [c.first, c.last])
                 .flatten(),
         )
-        .chain(marks.iter().map(|(_, t)| *t));
+    };
     let (mut before, mut after) = (false, false);
-    for t in all_times {
+    for t in shown_times().chain(marks.iter().map(|(_, t)| *t)) {
         before |= t < focus.from;
         after |= t > focus.to;
     }
@@ -287,17 +286,7 @@ pub(crate) fn timeline_svg(
     );
     // Off-scale gutters with a break on the axis.
     let outliers = |pred: &dyn Fn(DateTime<Utc>) -> bool| -> Vec<DateTime<Utc>> {
-        let mut v: Vec<DateTime<Utc>> = findings
-            .iter()
-            .filter_map(|f| f.timestamp)
-            .chain(
-                host.coverage
-                    .values()
-                    .flat_map(|c| [c.first, c.last])
-                    .flatten(),
-            )
-            .filter(|t| pred(*t))
-            .collect();
+        let mut v: Vec<DateTime<Utc>> = shown_times().filter(|t| pred(*t)).collect();
         v.sort();
         v
     };
