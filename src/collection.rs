@@ -10,6 +10,8 @@ use std::fs::{self, File};
 use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
+use exhunt_core::cancel::Cancel;
+
 /// Default cap on the unpacked size of a collection (bytes).
 pub const DEFAULT_MAX_UNPACKED: u64 = 64 << 30;
 
@@ -33,7 +35,7 @@ impl PreparedRoot {
 pub fn is_zip(path: &Path) -> bool {
     let mut magic = [0u8; 4];
     path.is_file()
-        && File::open(path)
+        && exhunt_core::read::open::open_evidence(path)
             .and_then(|mut f| f.read_exact(&mut magic))
             .is_ok()
         && magic == *b"PK\x03\x04"
@@ -45,6 +47,17 @@ pub fn prepare(
     root: &Path,
     work_dir: Option<&Path>,
     max_unpacked: u64,
+) -> anyhow::Result<PreparedRoot> {
+    prepare_until(root, work_dir, max_unpacked, &Cancel::default())
+}
+
+/// [`prepare`] that stops unpacking once `cancel` is set (the entries left are listed as
+/// problems; the scan that follows stops at once too).
+pub fn prepare_until(
+    root: &Path,
+    work_dir: Option<&Path>,
+    max_unpacked: u64,
+    cancel: &Cancel,
 ) -> anyhow::Result<PreparedRoot> {
     if !is_zip(root) {
         return Ok(PreparedRoot {
@@ -64,7 +77,7 @@ pub fn prepare(
         .unwrap_or_else(|| "collection".into());
     let dest = temp.path().join(&name);
     fs::create_dir_all(&dest)?;
-    let problems = unpack(root, &dest, max_unpacked)?;
+    let problems = unpack(root, &dest, max_unpacked, cancel)?;
     Ok(PreparedRoot {
         path: dest,
         problems,
@@ -76,13 +89,21 @@ fn unpack(
     zip_path: &Path,
     dest: &Path,
     max_unpacked: u64,
+    cancel: &Cancel,
 ) -> anyhow::Result<Vec<(String, String)>> {
-    let file = File::open(zip_path)?;
+    let file = exhunt_core::read::open::open_evidence(zip_path)?;
     let mut archive = zip::ZipArchive::new(BufReader::new(file))
         .map_err(|e| anyhow::anyhow!("{} is not a readable zip: {e}", zip_path.display()))?;
     let mut problems = Vec::new();
     let mut total = 0u64;
     for i in 0..archive.len() {
+        if cancel.is_cancelled() {
+            problems.push((
+                format!("entries #{i} to #{}", archive.len() - 1),
+                "not unpacked: the scan was interrupted".into(),
+            ));
+            break;
+        }
         let mut entry = match archive.by_index(i) {
             Ok(e) => e,
             Err(e) => {

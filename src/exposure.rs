@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use exhunt_builds::{
-    best_evidence, cves_of, detect_installed_build, Assessment, BuildEvidence, Exposure,
+    best_evidence, cves_of, detect_installed_build_until, Assessment, BuildEvidence, Exposure,
 };
 use exhunt_core::discover::{rel_path, Inventory};
 use exhunt_core::model::{Finding, Location, Outcome};
@@ -26,7 +26,7 @@ impl Hunter for ExposureHunter {
         "exposure"
     }
 
-    fn hunt(&self, inventory: &Inventory, _config: &ScanConfig) -> Contribution {
+    fn hunt(&self, inventory: &Inventory, config: &ScanConfig) -> Contribution {
         let mut out = Contribution {
             rules_run: 1,
             ..Default::default()
@@ -39,7 +39,9 @@ impl Hunter for ExposureHunter {
                 } else {
                     inventory.root.join(sr)
                 };
-                evidence.extend(detect_installed_build(&dir));
+                evidence.extend(detect_installed_build_until(&dir, &|| {
+                    config.cancel.is_cancelled()
+                }));
             }
             if let Some(best) = best_evidence(&evidence) {
                 out.findings

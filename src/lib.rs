@@ -8,5 +8,6 @@ pub mod cli;
 pub mod collection;
 pub mod commands;
 pub mod exposure;
+pub mod interrupt;
 pub mod pipeline;
 pub mod progress;

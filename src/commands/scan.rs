@@ -107,12 +107,15 @@ fn parse_time_end(s: &str) -> Result<DateTime<Utc>, String> {
 /// Run `exhunt scan`; the exit status is 1 when findings were reported.
 pub fn run(a: ScanArgs) -> anyhow::Result<i32> {
     let rules = a.rules.load();
-    let prepared = collection::prepare(
+    let cancel = crate::interrupt::install();
+    let prepared = collection::prepare_until(
         &a.root,
         a.unpack_dir.as_deref(),
         a.max_unpacked_gb.saturating_mul(1 << 30),
+        &cancel,
     )?;
     let mut config = ScanConfig::new(prepared.path.clone());
+    config.cancel = cancel;
     config.log_options = LogScanOptions {
         max_findings_per_rule: a.max_findings_per_rule,
         ..Default::default()
@@ -183,6 +186,9 @@ pub fn run(a: ScanArgs) -> anyhow::Result<i32> {
         {
             eprintln!("exhunt: rule {d}");
         }
+    }
+    if crate::interrupt::received() {
+        return Ok(crate::interrupt::EXIT_INTERRUPTED);
     }
     let reported = report.findings_at_least(Severity::Low).next().is_some();
     Ok(if reported { 1 } else { 0 })

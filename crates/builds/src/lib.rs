@@ -19,7 +19,10 @@ pub use assess::{
     Precision, CU_LEVEL_WORDING,
 };
 pub use cli::{render_text, run, BuildsArgs};
-pub use evidence::{best_evidence, detect_installed_build, BuildEvidence, EvidenceSource};
+pub use evidence::{
+    best_evidence, detect_installed_build, detect_installed_build_until, BuildEvidence,
+    EvidenceSource,
+};
 pub use fixes::{fix_by_id, Fix, CONFIG_DEPENDENT, FIXES};
 pub use table::{
     cu_line, rows_for_build, table, BuildRecord, Product, ReleaseKind, TABLE_SOURCE, TABLE_VERSION,

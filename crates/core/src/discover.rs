@@ -42,6 +42,9 @@ pub struct Host {
     pub logs: Vec<LogFile>,
     /// Windows event logs (`.evtx`) and JSON exports of them (kind `Evtx`).
     pub event_logs: Vec<LogFile>,
+    /// Entries named and placed like a log or an event log that are not regular files (a
+    /// symlink, a FIFO…): never opened, reported as found but not readable.
+    pub unreadable: Vec<LogFile>,
 }
 
 /// What discovery found.
@@ -87,6 +90,11 @@ const MAX_DEPTH: usize = 14;
 
 /// Walk `root` and find the log files of every host in it.
 pub fn discover(root: &Path) -> Inventory {
+    discover_until(root, &crate::cancel::Cancel::default())
+}
+
+/// [`discover`] that stops walking once `cancel` is set (what was found until then is kept).
+pub fn discover_until(root: &Path, cancel: &crate::cancel::Cancel) -> Inventory {
     let mut inv = Inventory {
         root: root.to_path_buf(),
         ..Default::default()
@@ -129,9 +137,13 @@ pub fn discover(root: &Path) -> Inventory {
         // Walk with two threads; what they find is sorted below, so the result does not
         // depend on their timing.
         let found_files: Mutex<Vec<LogFile>> = Mutex::default();
+        let found_special: Mutex<Vec<LogFile>> = Mutex::default();
         let walk_issues: Mutex<Vec<ScanIssue>> = Mutex::default();
         walker.run(|| {
             Box::new(|entry| {
+                if cancel.is_cancelled() {
+                    return ignore::WalkState::Quit;
+                }
                 let entry = match entry {
                     Ok(e) => e,
                     Err(err) => {
@@ -146,9 +158,20 @@ pub fn discover(root: &Path) -> Inventory {
                         return ignore::WalkState::Continue;
                     }
                 };
-                if entry.file_type().is_some_and(|t| t.is_file()) {
+                let Some(ft) = entry.file_type() else {
+                    return ignore::WalkState::Continue;
+                };
+                if ft.is_file() {
                     if let Some(f) = classify_file(root, entry.path(), &root_name) {
                         recover(found_files.lock()).push(f);
+                    }
+                } else if !ft.is_dir() || entry.path_is_symlink() {
+                    let rel = rel_path(root, entry.path());
+                    if let Some(special) = crate::special::describe(entry.path(), &ft, root) {
+                        recover(walk_issues.lock()).push(special.issue(&rel));
+                        if let Some(f) = classify_by_name(root, entry.path(), &root_name) {
+                            recover(found_special.lock()).push(f);
+                        }
                     }
                 }
                 ignore::WalkState::Continue
@@ -160,6 +183,15 @@ pub fn discover(root: &Path) -> Inventory {
         for f in files {
             let install = exchange_install(&f.rel);
             add_file(&mut hosts, f, install);
+        }
+        let mut special = recover(found_special.into_inner());
+        special.sort_by(|a, b| a.rel.cmp(&b.rel));
+        for f in special {
+            let host = hosts.entry(f.host.clone()).or_insert_with(|| Host {
+                name: f.host.clone(),
+                ..Default::default()
+            });
+            host.unreadable.push(f);
         }
         let mut issues = recover(walk_issues.into_inner());
         issues.sort_by(|a, b| a.message.cmp(&b.message));
@@ -339,6 +371,27 @@ fn exchange_install(rel: &str) -> Option<String> {
     (i > 0).then(|| parts[..i].join("/"))
 }
 
+/// A log or event log told by its name and place alone (for entries whose content is never
+/// read: links, FIFOs, devices).
+fn classify_by_name(root: &Path, path: &Path, root_name: &str) -> Option<LogFile> {
+    let name = path.file_name()?.to_string_lossy().to_lowercase();
+    let rel = rel_path(root, path);
+    let kind = if name.ends_with(".evtx") {
+        SourceKind::Evtx
+    } else if name.ends_with(".log") {
+        kind_from_path(&rel.to_lowercase(), &name)?
+    } else {
+        return None;
+    };
+    Some(LogFile {
+        path: path.to_path_buf(),
+        host: host_of(&rel, root_name),
+        rel,
+        kind,
+        size: 0,
+    })
+}
+
 /// Decide whether a file is a log exhunt reads, and of which kind.
 fn classify_file(root: &Path, path: &Path, root_name: &str) -> Option<LogFile> {
     let name = path.file_name()?.to_string_lossy().to_lowercase();
@@ -386,7 +439,7 @@ fn kind_from_path(lower_rel: &str, name: &str) -> Option<SourceKind> {
 /// (`{"Event":{"System":{…},"EventData":{…}}}`).
 fn is_event_export(path: &Path) -> bool {
     let mut head = [0u8; 2048];
-    let n = std::fs::File::open(path)
+    let n = crate::read::open::open_evidence(path)
         .and_then(|mut f| f.read(&mut head))
         .unwrap_or(0);
     let text = String::from_utf8_lossy(&head[..n]);
@@ -396,7 +449,7 @@ fn is_event_export(path: &Path) -> bool {
 /// Recognise a log by its directives (`#Software:`, `#Log-type:`) in its first 4 KiB.
 fn kind_from_content(path: &Path) -> Option<SourceKind> {
     let mut head = [0u8; 4096];
-    let mut f = std::fs::File::open(path).ok()?;
+    let mut f = crate::read::open::open_evidence(path).ok()?;
     let n = f.read(&mut head).ok()?;
     let enc = sniff_encoding(&head[..n]);
     let mut text = String::new();

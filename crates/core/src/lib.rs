@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod cancel;
 pub mod correlate;
 pub mod detect;
 pub mod discover;
@@ -17,6 +18,7 @@ pub mod model;
 pub mod read;
 pub mod rules;
 pub mod scan;
+pub mod special;
 
 pub use model::{Finding, ScanIssue, Severity, SourceKind, Stage, VerdictLevel};
 pub use rules::{RuleSet, RuleSources};

@@ -330,6 +330,9 @@ pub struct SourceCoverage {
     pub first: Option<DateTime<Utc>>,
     /// Newest record timestamp seen (for files: the newest modification time).
     pub last: Option<DateTime<Utc>>,
+    /// Files of this kind found but not readable (permissions, special files and symlinks
+    /// named like one, files that vanished): "found but not readable", never "not found".
+    pub unreadable: u64,
 }
 
 impl SourceCoverage {
@@ -338,6 +341,7 @@ impl SourceCoverage {
         self.files += other.files;
         self.bytes += other.bytes;
         self.lines += other.lines;
+        self.unreadable += other.unreadable;
         self.first = min_opt(self.first, other.first);
         self.last = max_opt(self.last, other.last);
     }

@@ -13,9 +13,10 @@ use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::cancel::{Cancel, Work};
 use crate::correlate::{build_stories, shows_attempt, verdict, Story};
 use crate::detect::{LogEngine, LogScanOptions};
-use crate::discover::{discover, Inventory};
+use crate::discover::{discover_until, Inventory};
 use crate::model::{
     Finding, ScanIssue, Severity, SourceCoverage, SourceKind, Suppressed, VerdictLevel,
 };
@@ -61,6 +62,9 @@ pub struct ScanConfig {
     pub progress: Option<Arc<dyn Progress>>,
     /// Keep only findings in this window.
     pub time_filter: TimeFilter,
+    /// Set to stop the scan early (Ctrl-C): hunters stop reading and the report is marked
+    /// incomplete.
+    pub cancel: Cancel,
 }
 
 impl ScanConfig {
@@ -72,6 +76,7 @@ impl ScanConfig {
             threads: None,
             progress: None,
             time_filter: TimeFilter::default(),
+            cancel: Cancel::default(),
         }
     }
 }
@@ -102,6 +107,8 @@ pub struct Contribution {
     pub rule_diagnostics: Vec<RuleDiagnostic>,
     /// Rules the hunter compiled and ran.
     pub rules_run: usize,
+    /// What the hunter set out to read and what it read (how far it got when stopped early).
+    pub work: Work,
 }
 
 impl Contribution {
@@ -114,6 +121,7 @@ impl Contribution {
         self.suppressed.extend(other.suppressed);
         self.rule_diagnostics.extend(other.rule_diagnostics);
         self.rules_run += other.rules_run;
+        self.work.add(&other.work);
     }
 }
 
@@ -160,18 +168,28 @@ impl Hunter for LogHunter {
         if let Some(p) = &config.progress {
             p.add_work(files.len() as u64, files.iter().map(|f| f.size).sum());
         }
+        let stop = || config.cancel.is_cancelled();
         let results: Vec<_> = files
             .par_iter()
-            .map(|f| {
-                let r = crate::guard::guard_file(&f.rel, || self.engine.scan_file(f));
+            .filter_map(|f| {
+                // Stopped: the files not yet started are left, counted as not read.
+                if stop() {
+                    return None;
+                }
+                let r = crate::guard::guard_file(&f.rel, || self.engine.scan_file_until(f, &stop));
                 if let Some(p) = &config.progress {
                     p.advance(1, f.size);
                 }
-                (f.host.clone(), f.kind, r)
+                Some((f.host.clone(), f.kind, r))
             })
             .collect();
         let mut out = Contribution {
             rules_run: self.rules,
+            work: Work {
+                files_found: files.len() as u64,
+                bytes_found: files.iter().map(|f| f.size).sum(),
+                ..Default::default()
+            },
             ..Default::default()
         };
         for (host, kind, r) in results {
@@ -182,6 +200,12 @@ impl Hunter for LogHunter {
                     continue;
                 }
             };
+            if r.interrupted {
+                out.work.files_partly_read += 1;
+            } else if r.coverage.unreadable == 0 {
+                out.work.files_read += 1;
+            }
+            out.work.bytes_read += r.coverage.bytes;
             out.coverage.push((host, kind, r.coverage));
             out.findings.extend(r.findings);
             out.issues.extend(r.issues);
@@ -242,9 +266,30 @@ pub struct ScanReport {
     pub rules_loaded: usize,
     /// Findings left out by the time filter.
     pub filtered_out: u64,
+    /// Why the scan stopped before reading everything (Ctrl-C, SIGTERM); `None` for a
+    /// complete scan. An interrupted report holds what was found until then.
+    pub interrupted: Option<String>,
+    /// How far each hunter got, in the order they ran.
+    pub progress: Vec<HunterProgress>,
+}
+
+/// What one hunter set out to read and what it read.
+#[derive(Debug, Clone, Serialize)]
+pub struct HunterProgress {
+    /// The hunter (`logs`, `events`, `files`, `exposure`).
+    pub hunter: String,
+    /// Its counts.
+    #[serde(flatten)]
+    pub work: Work,
 }
 
 impl ScanReport {
+    /// True when the scan stopped before reading everything: its verdicts cover only what
+    /// was read.
+    pub fn incomplete(&self) -> bool {
+        self.interrupted.is_some()
+    }
+
     /// The worst verdict over all hosts.
     pub fn overall_verdict(&self) -> VerdictLevel {
         self.hosts
@@ -322,14 +367,41 @@ where
         .build()
         .map_err(|e| ScanError::Threads(e.to_string()))?;
     let (inventory, all) = pool.install(|| {
-        let (inventory, hunters) = rayon::join(|| discover(&config.root), build);
+        let (inventory, hunters) =
+            rayon::join(|| discover_until(&config.root, &config.cancel), build);
         let mut all = Contribution::default();
+        let mut progress = Vec::new();
         for h in &hunters {
-            all.absorb(h.hunt(&inventory, config));
+            let c = h.hunt(&inventory, config);
+            progress.push(HunterProgress {
+                hunter: h.name().to_string(),
+                work: c.work,
+            });
+            all.absorb(c);
         }
-        (inventory, all)
+        (inventory, (all, progress))
     });
-    Ok(assemble(config, rules, inventory, all, started))
+    let (all, progress) = all;
+    let mut report = assemble(config, rules, inventory, all, started);
+    if crate::read::open::noatime_refused() {
+        report.issues.push(ScanIssue {
+            kind: "access-times".into(),
+            path: config.root.display().to_string(),
+            line: None,
+            message: "some evidence files belong to another user, so the system refused to open them without updating their access times (O_NOATIME): reading them may have set their last-access time (run as root, or mount the evidence read-only with noatime, to avoid it)".into(),
+        });
+    }
+    report.progress = progress;
+    if config.cancel.is_cancelled() {
+        report.interrupted = Some(
+            config
+                .cancel
+                .reason()
+                .unwrap_or("the scan was stopped on request")
+                .to_string(),
+        );
+    }
+    Ok(report)
 }
 
 /// Raise findings whose rule asks for it when their host shows an intrusion from other rules.
@@ -367,7 +439,18 @@ fn assemble(
     issues.extend(all.issues);
     let mut suppressed = all.suppressed;
     let mut coverage: BTreeMap<String, BTreeMap<SourceKind, SourceCoverage>> = BTreeMap::new();
-    for (host, kind, c) in &all.coverage {
+    // Logs and event logs found as special entries or links: found, but not readable.
+    let unreadable = inventory.hosts.iter().flat_map(|h| {
+        h.unreadable.iter().map(|f| {
+            let c = SourceCoverage {
+                unreadable: 1,
+                ..Default::default()
+            };
+            (h.name.clone(), f.kind, c)
+        })
+    });
+    let unreadable: Vec<_> = unreadable.collect();
+    for (host, kind, c) in all.coverage.iter().chain(&unreadable) {
         coverage
             .entry(host.clone())
             .or_default()
@@ -386,7 +469,13 @@ fn assemble(
     findings.sort_by(|a, b| {
         (&a.host, a.timestamp, &a.path, a.line()).cmp(&(&b.host, b.timestamp, &b.path, b.line()))
     });
-    issues.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+    issues.sort_by(|a, b| {
+        (&a.path, a.line, &a.kind, &a.message).cmp(&(&b.path, b.line, &b.kind, &b.message))
+    });
+    // A special entry seen by two walks (discovery and the file hunter) is one problem.
+    issues.dedup_by(|a, b| {
+        a.path == b.path && a.line == b.line && a.kind == b.kind && a.message == b.message
+    });
     suppressed.sort_by(|a, b| (&a.path, &a.rule_id).cmp(&(&b.path, &b.rule_id)));
     let stories = build_stories(&mut findings);
     let mut names: Vec<String> = inventory.hosts.iter().map(|h| h.name.clone()).collect();
@@ -450,5 +539,7 @@ fn assemble(
         rule_diagnostics,
         rules_loaded: all.rules_run,
         filtered_out,
+        interrupted: None,
+        progress: Vec::new(),
     }
 }

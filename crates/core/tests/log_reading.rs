@@ -343,6 +343,33 @@ fn small_chunks_give_the_same_findings_as_large_ones() {
 }
 
 #[test]
+fn a_file_that_changed_size_while_scanned_is_reported() {
+    let rules = embedded();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("u_ex210303.log");
+    std::fs::write(&path, format!("{IIS_HEADER}{SHELL_POST}\n")).unwrap();
+    let engine = LogEngine::new(&rules, LogScanOptions::default());
+    let scan = engine.scan_file(&LogFile {
+        path: path.clone(),
+        rel: "u_ex210303.log".into(),
+        kind: SourceKind::Iis,
+        size: 10, // as listed, before the server wrote more
+        host: "EX01".into(),
+    });
+    let issue = scan
+        .issues
+        .iter()
+        .find(|i| i.kind == "changed-during-scan")
+        .expect("size change reported");
+    assert!(
+        issue.message.contains("10 bytes when found"),
+        "{}",
+        issue.message
+    );
+    assert!(!scan.findings.is_empty(), "what was read is still hunted");
+}
+
+#[test]
 fn unreadable_and_headerless_files_become_issues() {
     let rules = embedded();
     let missing = scan_path(
@@ -351,8 +378,10 @@ fn unreadable_and_headerless_files_become_issues() {
         &rules,
         LogScanOptions::default(),
     );
-    assert_eq!(missing.issues[0].kind, "unreadable-file");
+    // Listed, then gone by the time it is read.
+    assert_eq!(missing.issues[0].kind, "vanished");
     assert_eq!(missing.coverage.files, 0);
+    assert_eq!(missing.coverage.unreadable, 1, "found but not readable");
     let dir = tempfile::tempdir().unwrap();
     let is_dir = dir.path().join("dir.log");
     std::fs::create_dir(&is_dir).unwrap();

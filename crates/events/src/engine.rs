@@ -187,6 +187,7 @@ pub struct FileHunt<'a> {
     engine: &'a Engine,
     file: &'a LogFile,
     counts: Vec<AtomicU64>,
+    cancel: exhunt_core::cancel::Cancel,
 }
 
 impl<'a> FileHunt<'a> {
@@ -196,7 +197,14 @@ impl<'a> FileHunt<'a> {
             engine,
             file,
             counts: (0..engine.rules.len()).map(|_| AtomicU64::new(0)).collect(),
+            cancel: exhunt_core::cancel::Cancel::default(),
         }
+    }
+
+    /// Stop reading once `cancel` is set (the scan was interrupted).
+    pub fn with_cancel(mut self, cancel: exhunt_core::cancel::Cancel) -> FileHunt<'a> {
+        self.cancel = cancel;
+        self
     }
 
     /// (rule index, matches not kept) for rules that hit the cap.
@@ -272,5 +280,9 @@ impl RecordHandler for FileHunt<'_> {
         }
         let v: Value = serde_json::from_slice(json).map_err(|e| e.to_string())?;
         Ok(self.handle(&v, record_id))
+    }
+
+    fn stopped(&self) -> bool {
+        self.cancel.is_cancelled()
     }
 }

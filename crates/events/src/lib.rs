@@ -160,24 +160,80 @@ impl EventHunter {
 
     /// Hunt one file (EVTX or JSON export) and return its contribution.
     pub fn hunt_file(&self, file: &LogFile) -> Contribution {
-        let hunt = FileHunt::new(&self.engine, file);
+        self.hunt_file_until(file, &exhunt_core::cancel::Cancel::default())
+    }
+
+    /// [`EventHunter::hunt_file`] that stops reading once `cancel` is set.
+    pub fn hunt_file_until(
+        &self,
+        file: &LogFile,
+        cancel: &exhunt_core::cancel::Cancel,
+    ) -> Contribution {
+        let mut out = Contribution::default();
+        let opened = match exhunt_core::read::open::open_evidence(&file.path) {
+            Ok(f) => f,
+            Err(e) => {
+                out.issues
+                    .push(exhunt_core::read::open::open_issue(&file.rel, &e));
+                let coverage = SourceCoverage {
+                    unreadable: 1,
+                    ..Default::default()
+                };
+                out.coverage
+                    .push((file.host.clone(), SourceKind::Evtx, coverage));
+                out.work.files_found = 1;
+                out.work.bytes_found = file.size;
+                return out;
+            }
+        };
+        let size_now = opened.metadata().map(|m| m.len()).ok();
+        let hunt = FileHunt::new(&self.engine, file).with_cancel(cancel.clone());
         let is_json = file
             .path
             .extension()
             .and_then(|e| e.to_str())
             .is_some_and(|e| e.eq_ignore_ascii_case("json") || e.eq_ignore_ascii_case("jsonl"));
         let read = if is_json {
-            read::json::read_json(&file.path, &hunt)
+            read::json::read_json_from(opened, &hunt)
         } else {
-            read::evtx::read_evtx(&file.path, &hunt)
+            read::evtx::read_evtx_from(opened, &hunt)
         };
-        let mut out = Contribution::default();
+        out.work = exhunt_core::cancel::Work {
+            files_found: 1,
+            files_read: u64::from(!read.interrupted),
+            files_partly_read: u64::from(read.interrupted),
+            bytes_found: file.size,
+            bytes_read: if read.interrupted { 0 } else { file.size },
+        };
+        if read.interrupted {
+            out.issues.push(ScanIssue {
+                kind: "interrupted".into(),
+                path: file.rel.clone(),
+                line: None,
+                message: format!(
+                    "the scan was stopped while this event log was read: {} record(s) were read, the rest was not",
+                    read.records
+                ),
+            });
+        }
+        if let Some(now) = size_now.filter(|&n| n != file.size) {
+            out.issues.push(ScanIssue {
+                kind: "changed-during-scan".into(),
+                path: file.rel.clone(),
+                line: None,
+                message: format!(
+                    "the file was {} bytes when found and {now} bytes when read: it changed while the scan ran",
+                    file.size
+                ),
+            });
+        }
         let coverage = SourceCoverage {
             files: 1,
             bytes: file.size,
             lines: read.records,
             first: read.first,
             last: read.last,
+            unreadable: 0,
         };
         out.coverage
             .push((file.host.clone(), SourceKind::Evtx, coverage));
@@ -236,14 +292,22 @@ impl Hunter for EventHunter {
         if let Some(p) = &config.progress {
             p.add_work(files.len() as u64, files.iter().map(|f| f.size).sum());
         }
+        let work = exhunt_core::cancel::Work {
+            files_found: files.len() as u64,
+            bytes_found: files.iter().map(|f| f.size).sum(),
+            ..Default::default()
+        };
         let parts: Vec<Contribution> = files
             .par_iter()
+            .filter(|_| !config.cancel.is_cancelled())
             .map(|f| {
-                let c = exhunt_core::guard::guard_file(&f.rel, || self.hunt_file(f))
-                    .unwrap_or_else(|issue| Contribution {
-                        issues: vec![issue],
-                        ..Default::default()
-                    });
+                let c = exhunt_core::guard::guard_file(&f.rel, || {
+                    self.hunt_file_until(f, &config.cancel)
+                })
+                .unwrap_or_else(|issue| Contribution {
+                    issues: vec![issue],
+                    ..Default::default()
+                });
                 if let Some(p) = &config.progress {
                     p.advance(1, f.size);
                 }
@@ -256,8 +320,12 @@ impl Hunter for EventHunter {
                 exhunt_core::model::Location::Record { record_id } => record_id,
                 _ => 0,
             });
+            // Only what was read counts here: what was found is counted once, above.
+            c.work.files_found = 0;
+            c.work.bytes_found = 0;
             out.absorb(c);
         }
+        out.work.add(&work);
         out
     }
 }

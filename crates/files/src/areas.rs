@@ -75,6 +75,9 @@ pub struct Candidate {
     pub depth: usize,
     /// Size in bytes when listed (0 when the listing was asked not to read sizes).
     pub size: u64,
+    /// Set for an entry that is not a regular file (symlink, FIFO, device…): its name and
+    /// place are checked, its content is never read.
+    pub special: Option<exhunt_core::special::SpecialEntry>,
 }
 
 /// The files to scan, and problems met while listing them.
@@ -113,7 +116,7 @@ const EXCHANGE_DEFAULT: &[&str] = &["program files", "microsoft", "exchange serv
 /// List the files to scan for `inventory` (`deep`: every file under the root).
 pub fn list(inventory: &Inventory, deep: bool) -> Listing {
     let mut files = Vec::new();
-    let mut out = list_each(inventory, deep, true, &mut |c| files.push(c));
+    let mut out = list_each(inventory, deep, true, &|| false, &mut |c| files.push(c));
     out.files = files;
     out
 }
@@ -122,10 +125,12 @@ pub fn list(inventory: &Inventory, deep: bool) -> Listing {
 /// can start while the walk goes on); the returned listing holds only the walk's problems.
 /// `sizes`: read each file's size while listing (one more metadata call per file: only worth
 /// it for a progress bar, as the scan reads the size of each file it opens anyway).
+/// The walk ends early once `stop` says so (the scan was interrupted).
 pub fn list_each(
     inventory: &Inventory,
     deep: bool,
     sizes: bool,
+    stop: &dyn Fn() -> bool,
     on_file: &mut dyn FnMut(Candidate),
 ) -> Listing {
     let root = &inventory.root;
@@ -193,7 +198,11 @@ pub fn list_each(
     });
     let mut seen = nested.then(HashSet::new);
     for top in &tops {
+        if stop() {
+            break;
+        }
         walk(
+            stop,
             root,
             top,
             &sys_roots,
@@ -277,7 +286,9 @@ fn system_tops(sys: &Path, host: &str) -> Vec<Top> {
     tops
 }
 
+#[allow(clippy::too_many_arguments)]
 fn walk(
+    stop: &dyn Fn() -> bool,
     root: &Path,
     top: &Top,
     sys_roots: &[(PathBuf, String)],
@@ -297,7 +308,10 @@ fn walk(
             let name = e.file_name().to_string_lossy().to_lowercase();
             !top.skip.contains(&name.as_str())
         });
-    for entry in walker {
+    for (n, entry) in walker.enumerate() {
+        if n.is_multiple_of(256) && stop() {
+            return;
+        }
         let entry = match entry {
             Ok(e) => e,
             Err(err) => {
@@ -311,7 +325,13 @@ fn walk(
                 continue;
             }
         };
-        if !entry.file_type().is_file() {
+        let ft = entry.file_type();
+        let special = if ft.is_file() || (ft.is_dir() && !entry.path_is_symlink()) {
+            None
+        } else {
+            exhunt_core::special::describe(entry.path(), &ft, root)
+        };
+        if !ft.is_file() && special.is_none() {
             continue;
         }
         let abs = entry.path().to_path_buf();
@@ -320,7 +340,7 @@ fn walk(
                 continue;
             }
         }
-        let size = if sizes {
+        let size = if sizes && special.is_none() {
             entry.metadata().map(|m| m.len()).unwrap_or(0)
         } else {
             0
@@ -349,6 +369,7 @@ fn walk(
             area,
             depth,
             size,
+            special,
         });
     }
 }

@@ -44,6 +44,8 @@ struct FileResult {
     findings: Vec<exhunt_core::Finding>,
     issues: Vec<ScanIssue>,
     read: bool,
+    /// Found but not readable (permissions, vanished, not a regular file).
+    unreadable: bool,
     bytes: u64,
     /// Modification time of the file read, for the coverage's time span.
     modified: Option<chrono::DateTime<chrono::Utc>>,
@@ -125,9 +127,20 @@ impl FileHunter {
             line: None,
             message,
         };
-        let file = std::fs::File::open(&c.abs);
-        let md = file.as_ref().ok().and_then(|f| f.metadata().ok());
+        // An entry that is not a regular file is never opened: its own (link) times only.
+        let file = match &c.special {
+            None => exhunt_core::read::open::open_evidence(&c.abs),
+            Some(_) => Err(std::io::Error::other("not a regular file")),
+        };
+        let md = match (&file, &c.special) {
+            (Ok(f), _) => f.metadata().ok(),
+            (Err(_), Some(_)) => std::fs::symlink_metadata(&c.abs).ok(),
+            _ => None,
+        };
         let mut facts = FileFacts::new(c, md.as_ref());
+        if c.special.is_some() {
+            facts.size = 0;
+        }
         let record = FileRecord::new(&c.sys_path, facts.size, c.area.as_str(), c.depth);
         // Rules that read the content wait for it; the others are decided on the name.
         let mut content_rules = Vec::new();
@@ -139,15 +152,26 @@ impl FileHunter {
                 content_rules.push(r);
                 continue;
             }
-            let ev = format!("name/location: {} (area {})", c.sys_path, c.area.as_str());
+            let mut ev = format!("name/location: {} (area {})", c.sys_path, c.area.as_str());
+            if let Some(sp) = &c.special {
+                ev.push_str(&format!("; not a regular file but a {}", sp.what));
+                if let Some(t) = &sp.target {
+                    ev.push_str(&format!(" -> '{t}'"));
+                }
+            }
             out.findings
                 .push(finding::build(&r.meta, &facts, &ev, &[], BTreeMap::new()));
+        }
+        if let Some(sp) = &c.special {
+            out.issues.push(sp.issue(&c.rel));
+            return out;
         }
         let mut file = match file {
             Ok(f) => f,
             Err(e) => {
                 out.issues
-                    .push(issue("unreadable-file", format!("cannot open: {e}")));
+                    .push(exhunt_core::read::open::open_issue(&c.rel, &e));
+                out.unreadable = true;
                 return out;
             }
         };
@@ -175,6 +199,16 @@ impl FileHunter {
                     return;
                 }
             };
+            let now = file.metadata().map(|m| m.len()).unwrap_or(facts.size);
+            if len as u64 != facts.size || now != facts.size {
+                out.issues.push(issue(
+                    "changed-during-scan",
+                    format!(
+                        "the file was {} bytes when opened, {len} bytes were read and it is {now} bytes now: it changed while the scan ran; the bytes read were checked",
+                        facts.size
+                    ),
+                ));
+            }
             let content = &data[..len];
             let rules = &content_rules;
             self.check_content(c, &record, content, rules, &mut facts, scanners, &mut out);
@@ -511,7 +545,8 @@ impl Hunter for FileHunter {
             let walker = s.spawn(|| {
                 let mut pending = 0usize;
                 let sizes = config.progress.is_some();
-                let listing = areas::list_each(inventory, deep, sizes, &mut |c| {
+                let stop = || config.cancel.is_cancelled();
+                let listing = areas::list_each(inventory, deep, sizes, &stop, &mut |c| {
                     if let Some(p) = &config.progress {
                         p.add_work(1, c.size);
                     }
@@ -527,6 +562,11 @@ impl Hunter for FileHunter {
                     sc.spawn(move |_| {
                         let mut scanners = Scanners::new(y, timeout);
                         while let Some(c) = queue.pop() {
+                            if config.cancel.is_cancelled() {
+                                // Stopped: drain the queue, counting what was not read.
+                                out.push((c.host.clone(), FileResult::default()));
+                                continue;
+                            }
                             let guarded = guard_file(&c.rel, || self.scan_one(&mut scanners, &c));
                             let r = guarded.unwrap_or_else(|issue| {
                                 // The scanners may be mid-scan after a panic: start afresh.
@@ -552,8 +592,17 @@ impl Hunter for FileHunter {
         for host in inventory.hosts.iter().map(|h| &h.name) {
             coverage.entry(host.clone()).or_default();
         }
+        contribution.work.files_found = results.len() as u64;
         for (host, r) in results {
+            if r.read {
+                contribution.work.files_read += 1;
+                contribution.work.bytes_read += r.bytes;
+                contribution.work.bytes_found += r.bytes;
+            }
             let cov = coverage.entry(host).or_default();
+            if r.unreadable {
+                cov.unreadable += 1;
+            }
             if r.read {
                 cov.files += 1;
                 cov.bytes += r.bytes;
@@ -571,7 +620,7 @@ impl Hunter for FileHunter {
         contribution.issues = issues;
         contribution.coverage = coverage
             .into_iter()
-            .filter(|(_, c)| c.files > 0)
+            .filter(|(_, c)| c.files > 0 || c.unreadable > 0)
             .map(|(h, c)| (h, SourceKind::Files, c))
             .collect();
         contribution

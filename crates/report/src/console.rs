@@ -86,6 +86,21 @@ impl<W: Write> ConsoleWriter<W> {
         }
         writeln!(self.out, "  Evidence read:")?;
         for (kind, c) in &h.coverage {
+            if c.files == 0 && c.unreadable > 0 {
+                writeln!(
+                    self.out,
+                    "    {:<38} {}",
+                    kind.describe(),
+                    self.paint(
+                        "\x1b[33m",
+                        &format!(
+                            "found but not readable ({} file(s); see input problems)",
+                            c.unreadable
+                        )
+                    )
+                )?;
+                continue;
+            }
             let span = match (c.first, c.last) {
                 (Some(a), Some(b)) => format!(
                     "{}{} → {}",
@@ -101,11 +116,16 @@ impl<W: Write> ConsoleWriter<W> {
             };
             writeln!(
                 self.out,
-                "    {:<38} {:>5} files {:>10}  {}",
+                "    {:<38} {:>5} files {:>10}  {}{}",
                 kind.describe(),
                 c.files,
                 human_bytes(c.bytes),
-                span
+                span,
+                if c.unreadable > 0 {
+                    format!("  (+{} found but not readable)", c.unreadable)
+                } else {
+                    String::new()
+                }
             )?;
         }
         if !h.missing_sources.is_empty() {
@@ -295,6 +315,9 @@ pub fn human_bytes(n: u64) -> String {
 
 impl<W: Write> ConsoleWriter<W> {
     fn table(&mut self, r: &ScanReport) -> std::io::Result<()> {
+        if let Some(text) = crate::writer::incomplete_summary(r) {
+            writeln!(self.out, "{}", self.paint("\x1b[1;30;43m", &text))?;
+        }
         writeln!(
             self.out,
             "{:<20}  {:<8}  {:<12}  {:<18}  {:<16}  {:<15}  location",
@@ -361,6 +384,9 @@ impl<W: Write> ReportWriter for ConsoleWriter<W> {
             human_bytes(bytes),
             r.rules_loaded
         )?;
+        if let Some(text) = crate::writer::incomplete_summary(r) {
+            writeln!(self.out, "{}", self.paint("\x1b[1;30;43m", &text))?;
+        }
         for h in &r.hosts {
             self.host(r, h)?;
         }

@@ -80,6 +80,7 @@ fn coverage_json(c: &SourceCoverage) -> Value {
         "lines": c.lines,
         "first": c.first.as_ref().map(rfc3339),
         "last": c.last.as_ref().map(rfc3339),
+        "unreadable": c.unreadable,
     })
 }
 
@@ -154,6 +155,9 @@ impl<W: Write> ReportWriter for JsonlWriter<W> {
             },
             "suppressed": r.suppressed,
             "filtered_out": r.filtered_out,
+            "incomplete": r.incomplete(),
+            "interrupted": r.interrupted,
+            "progress": r.progress,
             "rules_loaded": r.rules_loaded,
             "rule_errors": r.rule_diagnostics.iter().filter(|d| d.level == exhunt_core::rules::DiagnosticLevel::Error).count(),
             "root": r.root,

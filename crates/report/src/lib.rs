@@ -26,4 +26,4 @@ pub use console::{ConsoleStyle, ConsoleWriter};
 pub use html::{HtmlOptions, HtmlWriter};
 pub use jsonl::JsonlWriter;
 pub use timeline::TimelineCsvWriter;
-pub use writer::{rfc3339, ReportWriter};
+pub use writer::{incomplete_summary, rfc3339, ReportWriter};

@@ -221,3 +221,187 @@ fn large_report_renders_in_chromium() {
     assert_eq!(dom.matches("<details class=\"rule\"").count(), 40);
     assert!(dom.contains("40 of 40 rules shown"));
 }
+
+/// The page with a measuring script appended (and the CSP that would forbid it removed): it
+/// writes the rendered boxes of the chart's tick labels, key-moment labels and bars, and of
+/// every no-wrap token, as JSON into a `<pre id="measure">` for the DOM dump.
+fn measured_copy(page: &Path, name: &str) -> PathBuf {
+    let html = std::fs::read_to_string(page).unwrap();
+    let start = html
+        .find("<meta http-equiv=\"Content-Security-Policy\"")
+        .unwrap();
+    let end = start + html[start..].find('>').unwrap() + 1;
+    let script = r#"<pre id="measure"></pre><script>
+(function () {
+  const r = e => { const b = e.getBoundingClientRect(); return { l: b.left, r: b.right, t: b.top, b: b.bottom }; };
+  const svg = document.querySelector('.chart svg');
+  const out = {
+    svg: r(svg),
+    ticks: [...svg.querySelectorAll('text.tick')].map(e => Object.assign({ text: e.textContent }, r(e))),
+    moments: [...svg.querySelectorAll('text.moment')].map(e => Object.assign({ text: e.textContent }, r(e))),
+    bars: [...svg.querySelectorAll('rect')].filter(e => { const t = e.querySelector('title'); return t && t.textContent.includes('finding(s), highest'); }).map(r),
+    lanes: [...svg.querySelectorAll('rect')].filter(e => e.getAttribute('fill') === '#f7f8fa').map(r),
+    offscale: [...svg.querySelectorAll('g.offscale')].map(e => ({ side: e.getAttribute('data-side'), text: e.textContent })),
+    tokens: [],
+  };
+  // Every address and hash on the page (evidence blocks aside, which show raw lines as
+  // logged): on one line, inside its box.
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
+  const re = /(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3}|[0-9a-f]{64}/gi;
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  let n;
+  while ((n = walker.nextNode())) {
+    const p = n.parentElement;
+    if (!p || p.closest('svg,script,style,#measure,pre.ev') || p.offsetParent === null) continue;
+    for (const m of n.data.matchAll(re)) {
+      const rg = document.createRange();
+      rg.setStart(n, m.index);
+      rg.setEnd(n, m.index + m[0].length);
+      const rects = [...rg.getClientRects()].filter(x => x.width > 0);
+      const lines = new Set(rects.map(x => Math.round(x.top))).size;
+      const box = p.closest('td,dd,.kpi,li,p,div').getBoundingClientRect();
+      const b = rg.getBoundingClientRect();
+      out.tokens.push({ text: m[0], lines: lines, overflow: b.right > box.right + 1 });
+    }
+  }
+  document.getElementById('measure').textContent = JSON.stringify(out);
+})();
+</script>"#;
+    let html = format!("{}{}", &html[..start], &html[end..])
+        .replace("</body>", &format!("{script}</body>"));
+    let path = target_dir().join(name);
+    std::fs::write(&path, html).unwrap();
+    path
+}
+
+fn measure(dom: &str) -> serde_json::Value {
+    let a = dom.find("<pre id=\"measure\">").unwrap() + "<pre id=\"measure\">".len();
+    let b = a + dom[a..].find("</pre>").unwrap();
+    let json = dom[a..b]
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"))
+}
+
+fn boxes(v: &serde_json::Value) -> Vec<(String, f64, f64, f64, f64)> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["text"].as_str().unwrap_or("").to_string(),
+                b["l"].as_f64().unwrap(),
+                b["r"].as_f64().unwrap(),
+                b["t"].as_f64().unwrap(),
+                b["b"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn overlap(a: &(String, f64, f64, f64, f64), b: &(String, f64, f64, f64, f64)) -> bool {
+    a.1 < b.2 && b.1 < a.2 && a.3 < b.4 && b.3 < a.4
+}
+
+#[test]
+fn chart_reads_when_file_times_are_years_after_the_logs() {
+    let Some(browser) = chromium() else { return };
+    let page = write_html(&far_file_times_report(), "report-far-times.html");
+    // The report itself renders under its CSP.
+    let dom = dump_dom(&browser, &page);
+    assert_own_code_ran(&dom);
+    // Then its geometry, measured in a narrow window where tables must wrap.
+    let probe = measured_copy(&page, "report-far-times-measured.html");
+    let dom = run(
+        &browser,
+        &[
+            "--dump-dom".to_string(),
+            "--window-size=900,2000".to_string(),
+        ],
+        &probe,
+    );
+    let m = measure(&dom);
+    let svg = boxes(&serde_json::json!([m["svg"]]))[0].clone();
+
+    // The axis spans the activity: the five days of findings use most of the plot width,
+    // not one pixel column at its left edge.
+    let bars = boxes(&m["bars"]);
+    let lanes = boxes(&m["lanes"]);
+    let (plot_l, plot_r) = (lanes[0].1, lanes[0].2);
+    let (lo, hi) = bars.iter().fold((f64::MAX, f64::MIN), |(lo, hi), b| {
+        (lo.min(b.1), hi.max(b.2))
+    });
+    assert!(
+        hi - lo > 0.4 * (plot_r - plot_l),
+        "findings squeezed: bars {lo:.0}–{hi:.0} of plot {plot_l:.0}–{plot_r:.0}"
+    );
+    // The file times of 2026 are an off-scale marker, not a stretched axis.
+    let off = m["offscale"].as_array().unwrap();
+    assert!(
+        off.iter()
+            .any(|o| o["side"] == "after" && o["text"].as_str().unwrap().contains("2026-11-20")),
+        "{off:?}"
+    );
+    assert!(
+        off.iter()
+            .any(|o| o["side"] == "before" && o["text"].as_str().unwrap().contains("2019-01-12")),
+        "{off:?}"
+    );
+
+    // Axis labels: several, distinct, none overlapping another.
+    let ticks = boxes(&m["ticks"]);
+    assert!(ticks.len() >= 4, "{ticks:?}");
+    let mut labels: Vec<&str> = ticks.iter().map(|t| t.0.as_str()).collect();
+    labels.sort();
+    labels.dedup();
+    assert_eq!(labels.len(), ticks.len(), "repeated axis labels: {ticks:?}");
+    for (i, a) in ticks.iter().enumerate() {
+        for b in &ticks[i + 1..] {
+            assert!(!overlap(a, b), "axis labels overlap: {a:?} {b:?}");
+        }
+    }
+
+    // Key-moment labels: all four, minutes apart, none overlapping, all inside the chart.
+    let moments = boxes(&m["moments"]);
+    assert!(moments.len() >= 3, "{moments:?}");
+    for (i, a) in moments.iter().enumerate() {
+        assert!(
+            a.1 >= svg.1 - 0.5 && a.2 <= svg.2 + 0.5,
+            "label outside the chart: {a:?} in {svg:?}"
+        );
+        for b in &moments[i + 1..] {
+            assert!(!overlap(a, b), "key-moment labels overlap: {a:?} {b:?}");
+        }
+    }
+
+    // Addresses and hashes never wrap inside.
+    let tokens = m["tokens"].as_array().unwrap();
+    assert!(
+        tokens
+            .iter()
+            .any(|t| t["text"].as_str().unwrap().contains("2001:0db8:85a3")),
+        "no IPv6 token measured"
+    );
+    assert!(tokens
+        .iter()
+        .any(|t| t["text"].as_str().unwrap().starts_with("9f2b5a0c")));
+    assert!(tokens.len() > 20, "{}", tokens.len());
+    for t in tokens {
+        assert_eq!(t["lines"], 1, "token wrapped: {t}");
+        assert_eq!(t["overflow"], false, "token overflows its box: {t}");
+    }
+
+    let shot = target_dir().join("report-far-times-screenshot.png");
+    let _ = std::fs::remove_file(&shot);
+    run(
+        &browser,
+        &[
+            format!("--screenshot={}", shot.display()),
+            "--window-size=1280,1500".to_string(),
+        ],
+        &page,
+    );
+    assert!(std::fs::read(&shot).unwrap().starts_with(b"\x89PNG"));
+    eprintln!("screenshot: {}", shot.display());
+}

@@ -76,9 +76,18 @@ impl BuildEvidence {
 /// files are skipped. Results are ordered most authoritative first (see [`EvidenceSource`] order),
 /// newest build first within a source.
 pub fn detect_installed_build(system_root: &Path) -> Vec<BuildEvidence> {
+    detect_installed_build_until(system_root, &|| false)
+}
+
+/// [`detect_installed_build`] that stops walking once `stop` says so (the scan was
+/// interrupted); what was found until then is returned.
+pub fn detect_installed_build_until(
+    system_root: &Path,
+    stop: &dyn Fn() -> bool,
+) -> Vec<BuildEvidence> {
     let mut out = Vec::new();
     let mut proxy = httpproxy::Aggregator::default();
-    walk::walk(system_root, &mut |entry| match entry.kind {
+    walk::walk(system_root, stop, &mut |entry| match entry.kind {
         walk::Kind::Dir => {
             if let Some(b) = owa_auth_folder(&entry.lower_components) {
                 let exact = b.is_exact();

@@ -13,7 +13,7 @@ const SIGNATURE: [u8; 4] = [0xBD, 0x04, 0xEF, 0xFE];
 
 /// Scan one `ExSetup.exe`.
 pub(crate) fn scan(path: &Path) -> Vec<BuildEvidence> {
-    let Ok(f) = std::fs::File::open(path) else {
+    let Ok(f) = super::text::open_evidence(path) else {
         return Vec::new();
     };
     let mut buf = Vec::new();

@@ -3,9 +3,42 @@
 use std::io::Read;
 use std::path::Path;
 
+/// Open an evidence file read-only without touching its access time where the system allows
+/// (`O_NOATIME` on Linux, refused on files of other owners: then opened without it), without
+/// following a symlink and without blocking on a FIFO. The same rules as `exhunt-core`'s
+/// `read::open`, repeated here so that this crate stays free of the engine.
+pub(crate) fn open_evidence(path: &Path) -> std::io::Result<std::fs::File> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let base = libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC;
+        let open = |flags| {
+            std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(flags)
+                .open(path)
+        };
+        let f = match open(base | libc::O_NOATIME) {
+            Err(e) if e.raw_os_error() == Some(libc::EPERM) => open(base)?,
+            other => other?,
+        };
+        if !f.metadata()?.is_file() {
+            return Err(std::io::Error::other("not a regular file"));
+        }
+        Ok(f)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        if !std::fs::symlink_metadata(path)?.is_file() {
+            return Err(std::io::Error::other("not a regular file"));
+        }
+        std::fs::File::open(path)
+    }
+}
+
 /// Read at most `max` bytes of a file and decode it. `None` if it cannot be read.
 pub(crate) fn read_text(path: &Path, max: u64) -> Option<String> {
-    let f = std::fs::File::open(path).ok()?;
+    let f = open_evidence(path).ok()?;
     let mut buf = Vec::new();
     f.take(max).read_to_end(&mut buf).ok()?;
     Some(decode(&buf))

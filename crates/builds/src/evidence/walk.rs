@@ -21,8 +21,9 @@ pub(crate) struct Entry<'a> {
     pub lower_components: Vec<String>,
 }
 
-/// Visit every file and folder below `root` (not following symlinks), depth-first.
-pub(crate) fn walk(root: &Path, visit: &mut dyn FnMut(Entry<'_>)) {
+/// Visit every file and folder below `root` (not following symlinks), depth-first, until
+/// `stop` says so.
+pub(crate) fn walk(root: &Path, stop: &dyn Fn() -> bool, visit: &mut dyn FnMut(Entry<'_>)) {
     let mut stack: Vec<(PathBuf, Vec<String>)> = vec![(root.to_path_buf(), Vec::new())];
     let mut seen = 0usize;
     while let Some((dir, comps)) = stack.pop() {
@@ -31,7 +32,7 @@ pub(crate) fn walk(root: &Path, visit: &mut dyn FnMut(Entry<'_>)) {
         };
         for ent in rd.flatten() {
             seen += 1;
-            if seen > MAX_ENTRIES {
+            if seen > MAX_ENTRIES || (seen.is_multiple_of(512) && stop()) {
                 return;
             }
             let Ok(ft) = ent.file_type() else { continue };

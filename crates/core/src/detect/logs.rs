@@ -60,6 +60,8 @@ pub struct FileScan {
     pub issues_not_listed: u64,
     /// Matches counted but not kept.
     pub suppressed: Vec<Suppressed>,
+    /// True when reading stopped inside the file because the scan was stopped.
+    pub interrupted: bool,
 }
 
 /// The marker pattern that finds directive lines inside a region.
@@ -172,6 +174,12 @@ impl LogEngine {
     /// Read one log file and run the rules over it. Never panics on bad input: problems
     /// become [`ScanIssue`]s.
     pub fn scan_file(&self, file: &LogFile) -> FileScan {
+        self.scan_file_until(file, &|| false)
+    }
+
+    /// [`LogEngine::scan_file`] that stops between regions once `stop` says so (the scan was
+    /// interrupted): what was read until then is kept.
+    pub fn scan_file_until(&self, file: &LogFile, stop: &dyn Fn() -> bool) -> FileScan {
         let mut out = FileScan::default();
         if !self.kinds.contains_key(&file.kind) {
             out.issues.push(issue(
@@ -182,15 +190,12 @@ impl LogEngine {
             ));
             return out;
         }
-        let mut f = match File::open(&file.path) {
+        let mut f = match crate::read::open::open_evidence(&file.path) {
             Ok(f) => f,
             Err(e) => {
-                out.issues.push(issue(
-                    file,
-                    "unreadable-file",
-                    None,
-                    format!("cannot open: {e}"),
-                ));
+                out.issues
+                    .push(crate::read::open::open_issue(&file.rel, &e));
+                out.coverage.unreadable = 1;
                 return out;
             }
         };
@@ -208,7 +213,18 @@ impl LogEngine {
             );
         }
         let mut chunks = ChunkReader::new(reader, self.options.chunk, self.options.max_line);
+        let (mut interrupted, mut read_failed) = (false, false);
         loop {
+            if stop() {
+                interrupted = true;
+                let line = chunks.lines() + 1;
+                state.push_issue(
+                    "interrupted",
+                    Some(line),
+                    format!("the scan was stopped here, at line {line}: the rest of the file was not read"),
+                );
+                break;
+            }
             match chunks.next_region() {
                 Ok(Some(region)) => state.region(&region),
                 Ok(None) => break,
@@ -221,11 +237,33 @@ impl LogEngine {
                             "reading stopped at line {line}: {e}; what came before was scanned"
                         ),
                     );
+                    read_failed = true;
                     break;
                 }
             }
         }
-        state.finish(chunks.lines(), file.size.max(chunks.bytes_read), out)
+        let bytes = if interrupted {
+            chunks.bytes_read
+        } else {
+            file.size.max(chunks.bytes_read)
+        };
+        if !interrupted
+            && !read_failed
+            && encoding == TextEncoding::Utf8
+            && chunks.bytes_read != file.size
+        {
+            state.push_issue(
+                "changed-during-scan",
+                None,
+                format!(
+                    "the file was {} bytes when found and {} bytes were read: it changed while the scan ran (a live log, or a copy still being written)",
+                    file.size, chunks.bytes_read
+                ),
+            );
+        }
+        let mut out = state.finish(chunks.lines(), bytes, out);
+        out.interrupted = interrupted;
+        out
     }
 }
 

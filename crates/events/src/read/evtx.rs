@@ -2,6 +2,7 @@
 //! parsed in parallel batches on the scan's thread pool, so memory stays bounded by the batch.
 //! A chunk or record that cannot be read is counted as a problem and the rest is still read.
 
+use std::io::{Read, Seek};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -14,10 +15,23 @@ use super::{FileRead, RecordHandler};
 /// Chunks parsed together per batch and thread (2 × threads × 64 KiB in flight per file).
 const CHUNKS_PER_THREAD: usize = 2;
 
-/// Read one EVTX file, handing every record to `handler`.
+/// Read one EVTX file, handing every record to `handler`. The file is opened as all evidence
+/// is (read-only, no symlink, regular files only, access time kept where possible).
 pub fn read_evtx(path: &Path, handler: &dyn RecordHandler) -> FileRead {
+    match exhunt_core::read::open::open_evidence(path) {
+        Ok(f) => read_evtx_from(f, handler),
+        Err(e) => {
+            let mut out = FileRead::default();
+            out.problem("evtx-unreadable", None, format!("cannot open: {e}"));
+            out
+        }
+    }
+}
+
+/// Read an EVTX file from an open reader, handing every record to `handler`.
+pub fn read_evtx_from<R: Read + Seek>(reader: R, handler: &dyn RecordHandler) -> FileRead {
     let mut out = FileRead::default();
-    let parser = match EvtxParser::from_path(path) {
+    let parser = match EvtxParser::from_read_seek(reader) {
         Ok(p) => p,
         Err(e) => {
             out.problem(
@@ -37,6 +51,11 @@ pub fn read_evtx(path: &Path, handler: &dyn RecordHandler) -> FileRead {
     let batch_len = rayon::current_num_threads().max(1) * CHUNKS_PER_THREAD;
     let mut batch: Vec<EvtxChunkData> = Vec::with_capacity(batch_len);
     for chunk in parser.chunks() {
+        if handler.stopped() {
+            out.interrupted = true;
+            batch.clear();
+            break;
+        }
         match chunk {
             Ok(c) => batch.push(c),
             Err(e) => {

@@ -3,8 +3,7 @@
 //! object), a JSON array of events, or a stream of concatenated objects. A line or object that
 //! is not valid JSON is counted and skipped.
 
-use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -13,16 +12,26 @@ use serde_json::Value;
 use super::{FileRead, RecordHandler};
 use crate::event::{parse_time, scalar_text};
 
-/// Read one JSON/JSONL export, handing every event to `handler`.
+/// Read one JSON/JSONL export, handing every event to `handler`. The file is opened as all
+/// evidence is (read-only, no symlink, regular files only, access time kept where possible).
 pub fn read_json(path: &Path, handler: &dyn RecordHandler) -> FileRead {
-    let mut out = FileRead::default();
-    let file = match File::open(path) {
-        Ok(f) => f,
+    match exhunt_core::read::open::open_evidence(path) {
+        Ok(f) => read_json_from(f, handler),
         Err(e) => {
+            let mut out = FileRead::default();
             out.problem("json-unreadable", None, format!("cannot open: {e}"));
-            return out;
+            out
         }
-    };
+    }
+}
+
+/// The longest event object gathered before it is given up as unclosed (bounded memory on a
+/// file with an opening brace and no end).
+const MAX_OBJECT_BYTES: usize = 16 << 20;
+
+/// Read a JSON/JSONL export from an open reader, handing every event to `handler`.
+pub fn read_json_from<R: Read>(file: R, handler: &dyn RecordHandler) -> FileRead {
+    let mut out = FileRead::default();
     let mut reader = BufReader::with_capacity(1 << 16, file);
     // Objects are gathered line by line: a line that opens an object at depth 0 starts one,
     // and the object ends when the depth returns to 0. That serves JSONL, pretty-printed
@@ -34,8 +43,16 @@ pub fn read_json(path: &Path, handler: &dyn RecordHandler) -> FileRead {
     let mut depth = 0i64;
     let mut in_string = false;
     loop {
+        if line_no.is_multiple_of(1024) && handler.stopped() {
+            out.interrupted = true;
+            buf.clear();
+            break;
+        }
         line.clear();
-        match reader.read_until(b'\n', &mut line) {
+        match (&mut reader)
+            .take(MAX_OBJECT_BYTES as u64)
+            .read_until(b'\n', &mut line)
+        {
             Ok(0) => break,
             Ok(_) => {}
             Err(e) => {
@@ -68,6 +85,20 @@ pub fn read_json(path: &Path, handler: &dyn RecordHandler) -> FileRead {
             start_line = line_no;
         }
         scan_depth(text, &mut depth, &mut in_string);
+        if buf.len() + text.len() > MAX_OBJECT_BYTES {
+            out.bad_records += 1;
+            out.problem(
+                "json-bad-record",
+                Some(start_line),
+                format!(
+                    "an event object longer than {MAX_OBJECT_BYTES} bytes (not closed?): skipped"
+                ),
+            );
+            buf.clear();
+            depth = 0;
+            in_string = false;
+            continue;
+        }
         buf.push_str(text);
         if depth <= 0 {
             handle_text(&buf, start_line, handler, &mut out);

@@ -23,6 +23,12 @@ pub trait RecordHandler: Sync {
         let v: Value = serde_json::from_slice(json).map_err(|e| e.to_string())?;
         Ok(self.handle(&v, record_id))
     }
+
+    /// True once the scan was stopped: readers check it between batches of records and stop
+    /// reading (what was read is kept). Default: never.
+    fn stopped(&self) -> bool {
+        false
+    }
 }
 
 /// A problem met while reading one file.
@@ -55,6 +61,8 @@ pub struct FileRead {
     pub problems: Vec<Problem>,
     /// Problems met in all (listed or not).
     pub problems_total: u64,
+    /// True when reading stopped before the end because the scan was stopped.
+    pub interrupted: bool,
 }
 
 impl FileRead {

@@ -140,7 +140,7 @@ pub(crate) fn section(s: &mut String, r: &ScanReport, o: &HtmlOptions) {
             let _ = write!(
                 s,
                 "<dt>Client addresses</dt><dd class=\"mono small\">{}{}</dd>",
-                esc(&list.join(", ")),
+                super::util::toks(list.iter().map(String::as_str), ", "),
                 if n_ips > ips.len() {
                     format!(" … {n_ips} distinct")
                 } else {
@@ -232,7 +232,7 @@ fn row(s: &mut String, f: &Finding, labels: Vec<&'static str>, o: &HtmlOptions) 
         esc(&time_opt(f.timestamp)),
         moment_badges(&labels),
         esc(&f.host),
-        esc(f.client_ip.as_deref().unwrap_or("—")),
+        super::util::tok(f.client_ip.as_deref().unwrap_or("—")),
         esc(&cap(&at, 300)),
         f.source.as_str(),
         sev(f.severity)
@@ -246,18 +246,29 @@ fn row(s: &mut String, f: &Finding, labels: Vec<&'static str>, o: &HtmlOptions) 
         );
     }
     if !f.extra.is_empty() {
-        let facts: Vec<String> = f
-            .extra
-            .iter()
-            .map(|(k, v)| match v {
+        // Short facts (hashes, sizes, times) are tokens that never wrap inside.
+        let mut budget = 600usize;
+        let mut facts: Vec<String> = Vec::new();
+        for (k, v) in &f.extra {
+            let text = match v {
                 serde_json::Value::String(x) => format!("{k}={x}"),
                 other => format!("{k}={other}"),
-            })
-            .collect();
+            };
+            if budget == 0 {
+                break;
+            }
+            let text = cap(&text, budget).into_owned();
+            budget = budget.saturating_sub(text.len());
+            facts.push(if text.len() <= 90 {
+                super::util::tok(&text)
+            } else {
+                esc(&text).to_string()
+            });
+        }
         let _ = write!(
             s,
             "<br><span class=\"muted\">facts:</span> <span class=\"mono\">{}</span>",
-            esc(&cap(&facts.join("  "), 600))
+            facts.join("  ")
         );
     }
     for n in &f.notes {

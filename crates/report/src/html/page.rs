@@ -8,7 +8,7 @@ use exhunt_core::scan::HostReport;
 use exhunt_core::{Finding, ScanReport, Severity, SourceKind, Stage, VerdictLevel};
 
 use super::escape::{cap, esc};
-use super::util::{bytes, count, moment_class, time, time_opt, verdict_class};
+use super::util::{bytes, count, moment_class, time, time_opt, tok, verdict_class};
 use super::{chart, findings, stories, HtmlOptions, SCRIPT, STYLE};
 use crate::moments::KeyMoments;
 use crate::remediation;
@@ -24,15 +24,29 @@ pub(crate) fn render(r: &ScanReport, o: &HtmlOptions) -> String {
 <meta name=\"referrer\" content=\"no-referrer\">\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
 <meta name=\"generator\" content=\"exhunt {}\">\
-<title>{} — {}</title><style>{STYLE}</style></head><body>",
+<meta name=\"exhunt-incomplete\" content=\"{}\">\
+<title>{}{} — {}</title><style>{STYLE}</style></head><body>",
         esc(&super::content_security_policy()),
         esc(r.version),
+        r.incomplete(),
+        if r.incomplete() {
+            "INCOMPLETE — "
+        } else {
+            ""
+        },
         esc(&o.title),
         esc(&overall.as_str().to_uppercase()),
     );
     header(&mut s, r, o);
     nav(&mut s, r);
     s.push_str("<main><div class=\"wrap\">");
+    if let Some(text) = crate::writer::incomplete_summary(r) {
+        let _ = write!(
+            s,
+            "<div class=\"incomplete\" id=\"incomplete\" data-incomplete=\"true\">{}</div>",
+            esc(&text)
+        );
+    }
     summary(&mut s, r);
     let per_host = crate::moments::per_host(&r.findings);
     for (i, h) in r.hosts.iter().enumerate() {
@@ -156,19 +170,25 @@ fn host_section(
     s.push_str("<div class=\"grid\">");
     for (label, m) in km.list() {
         let f = &r.findings[m.index];
-        let what = match (&f.client_ip, &f.url_path) {
-            (Some(ip), Some(u)) => format!("{} from {ip} to {u}", f.rule.id),
-            (Some(ip), None) => format!("{} from {ip}", f.rule.id),
-            (None, Some(u)) => format!("{} to {u}", f.rule.id),
-            (None, None) => format!("{} — {}", f.rule.id, f.rule.title),
+        // The address is one token (never wrapped inside); a long one widens the card.
+        let ip = f.client_ip.as_deref().map(|ip| cap(ip, 60));
+        let url = f.url_path.as_deref().map(|u| esc(&cap(u, 120)).to_string());
+        let what = match (&ip, &url) {
+            (Some(ip), Some(u)) => format!("{} from {} to {u}", esc(&f.rule.id), tok(ip)),
+            (Some(ip), None) => format!("{} from {}", esc(&f.rule.id), tok(ip)),
+            (None, Some(u)) => format!("{} to {u}", esc(&f.rule.id)),
+            (None, None) => {
+                esc(&cap(&format!("{} — {}", f.rule.id, f.rule.title), 160)).to_string()
+            }
         };
+        let wide = ip.as_ref().is_some_and(|ip| ip.chars().count() > 15);
         let _ = write!(
             s,
-            "<div class=\"kpi {}\"><div class=\"k\">{}</div><div class=\"v\">{} UTC</div><div class=\"d\">{}</div></div>",
+            "<div class=\"kpi {}{}\"><div class=\"k\">{}</div><div class=\"v\">{} UTC</div><div class=\"d\">{what}</div></div>",
             moment_class(label),
+            if wide { " wide" } else { "" },
             esc(label),
             time(m.at),
-            esc(&cap(&what, 160))
         );
     }
     let ips: BTreeSet<&str> = host_stories
@@ -178,11 +198,13 @@ fn host_section(
         .collect();
     if !ips.is_empty() {
         let list: Vec<std::borrow::Cow<str>> = ips.iter().take(8).map(|x| cap(x, 60)).collect();
+        let wide = list.iter().any(|ip| ip.chars().count() > 15);
         let _ = write!(
             s,
-            "<div class=\"kpi\"><div class=\"k\">Attacker addresses</div><div class=\"v\">{}</div><div class=\"d mono\">{}{}</div></div>",
+            "<div class=\"kpi{}\"><div class=\"k\">Attacker addresses</div><div class=\"v\">{}</div><div class=\"d mono\">{}{}</div></div>",
+            if wide { " wide" } else { "" },
             ips.len(),
-            esc(&list.join(", ")),
+            super::util::toks(list.iter().map(|c| c.as_ref()), ", "),
             if ips.len() > list.len() { " …" } else { "" }
         );
     }
@@ -221,7 +243,7 @@ fn host_section(
     let marks: Vec<(&str, chrono::DateTime<chrono::Utc>)> =
         km.list().into_iter().map(|(l, m)| (l, m.at)).collect();
     s.push_str(&chart::timeline_svg(h, &findings, &marks));
-    s.push_str("<div class=\"legend\">Upper band: the time span each kind of evidence covers (red: expected but not found). Lower band: findings per attack stage over time; taller bars mean more findings. Dashed lines mark the key moments. Hover a bar for details.</div></div>");
+    s.push_str("<div class=\"legend\">Upper band: the time span each kind of evidence covers (red: expected but not found; amber: found but not readable). Lower band: findings per attack stage over time; taller bars mean more findings. Dashed lines mark the key moments. Grey side columns, past a break in the axis, hold what lies far outside the activity (file times a copy or a checkout reset, old event-log records), with its date, instead of stretching the axis. Hover a bar for details.</div></div>");
 
     // Checklist.
     let plan = remediation::plan(h, &findings, &host_stories);
@@ -258,14 +280,29 @@ fn host_section(
 fn coverage(s: &mut String, h: &HostReport) {
     s.push_str("<h3>Evidence examined</h3><table><thead><tr><th>Source</th><th class=\"num\">Files</th><th class=\"num\">Size</th><th class=\"num\">Lines</th><th>From (UTC)</th><th>To (UTC)</th></tr></thead><tbody>");
     for (k, c) in &h.coverage {
+        if c.files == 0 && c.unreadable > 0 {
+            let _ = write!(
+                s,
+                "<tr class=\"missing\"><td>{}</td><td colspan=\"5\">found but not readable: {} file(s) — see the input problems in the scan notes</td></tr>",
+                esc(k.describe()),
+                count(c.unreadable)
+            );
+            continue;
+        }
+        let unreadable = if c.unreadable > 0 {
+            format!(" (+{} found but not readable)", count(c.unreadable))
+        } else {
+            String::new()
+        };
         let _ = write!(
             s,
-            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"nowrap\">{}</td><td class=\"nowrap\">{}</td></tr>",
+            "<tr><td>{}{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"nowrap\">{}</td><td class=\"nowrap\">{}</td></tr>",
             esc(&if *k == SourceKind::Files {
                 format!("{} — times are modification times", k.describe())
             } else {
                 k.describe().to_string()
             }),
+            esc(&unreadable),
             count(c.files),
             bytes(c.bytes),
             count(c.lines),

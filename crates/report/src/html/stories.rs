@@ -148,7 +148,7 @@ pub(crate) fn section(s: &mut String, r: &ScanReport, stories: &[&Story], o: &Ht
             s,
             "<table class=\"small\"><tbody><tr><th>Stages</th><td>{stages}</td><th>Findings</th><td>{}</td></tr><tr><th>Client addresses</th><td class=\"mono\">{}</td><th>CVEs</th><td>{}</td></tr>",
             st.findings,
-            esc(&if st.client_ips.is_empty() { "—".to_string() } else { st.client_ips.join(", ") }),
+            if st.client_ips.is_empty() { "—".to_string() } else { super::util::toks(st.client_ips.iter().map(String::as_str), ", ") },
             chips("cve", &st.cves)
         );
         if !st.web_shells.is_empty() {
@@ -220,7 +220,7 @@ pub(crate) fn section(s: &mut String, r: &ScanReport, stories: &[&Story], o: &Ht
                 sev(row.severity),
                 moment_badges(&row.labels),
                 esc(&row.rules.join(", ")),
-                esc(f.client_ip.as_deref().unwrap_or("—")),
+                super::util::tok(f.client_ip.as_deref().unwrap_or("—")),
                 esc(&srcs.join(", "))
             );
         }

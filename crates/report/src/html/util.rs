@@ -13,6 +13,17 @@ pub(crate) fn time(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
+/// One token that must never wrap inside (an address, a hash), escaped.
+pub(crate) fn tok(text: &str) -> String {
+    format!("<span class=\"tok\">{}</span>", esc(text))
+}
+
+/// Tokens joined by `sep`: lines may break between them, never inside one.
+pub(crate) fn toks<'a>(items: impl IntoIterator<Item = &'a str>, sep: &str) -> String {
+    let v: Vec<String> = items.into_iter().map(tok).collect();
+    v.join(sep)
+}
+
 /// An optional time, or a dash.
 pub(crate) fn time_opt(t: Option<DateTime<Utc>>) -> String {
     t.map(time).unwrap_or_else(|| "—".into())

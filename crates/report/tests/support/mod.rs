@@ -150,6 +150,8 @@ pub fn report_of(mut findings: Vec<Finding>) -> ScanReport {
         rule_diagnostics: vec![],
         rules_loaded: 3,
         filtered_out: 0,
+        interrupted: None,
+        progress: vec![],
     }
 }
 
@@ -274,4 +276,115 @@ pub fn big_report(n: usize, rules: usize) -> ScanReport {
         })
         .collect();
     report_of(findings)
+}
+
+/// A report whose file times are years after its log times (a fresh checkout, a copier that
+/// did not keep times, timestomping): log findings over five days of March 2021, web-shell
+/// files modified in November 2026, event logs reaching back to 2019, and key moments minutes
+/// apart; client addresses include long IPv6 ones and files carry SHA-256 hashes.
+pub fn far_file_times_report() -> ScanReport {
+    let attempt = rule(
+        "EXH-PL-001",
+        "ProxyLogon SSRF attempt",
+        Severity::Medium,
+        Stage::Exploitation,
+    );
+    let exploit = rule(
+        "EXH-PL-004",
+        "ProxyLogon file write",
+        Severity::Critical,
+        Stage::Exploitation,
+    );
+    let shell = rule(
+        "EXH-WS-001",
+        "Web-shell access",
+        Severity::High,
+        Stage::Backdoor,
+    );
+    let on_disk = rule(
+        "EXH-FN-001",
+        "Server-side page under aspnet_client",
+        Severity::High,
+        Stage::Backdoor,
+    );
+    let ips = [
+        "2001:0db8:85a3:0000:0000:8a2e:0370:7334",
+        "203.0.113.250",
+        "2001:0db8:0000:0042:0000:8a2e:0370:beef",
+    ];
+    let base = t("2021-03-03T02:40:00Z");
+    let mut out = Vec::new();
+    for i in 0..40i64 {
+        let (r, ts) = match i {
+            0 => (&attempt, base),
+            1 => (&exploit, base + Duration::minutes(4)),
+            2 => (&shell, base + Duration::minutes(9)),
+            _ => (
+                if i % 2 == 0 { &shell } else { &attempt },
+                base + Duration::hours(3 * i),
+            ),
+        };
+        let ip = ips[i as usize % ips.len()];
+        out.push(finding(
+            r,
+            "EX01",
+            Some(ts),
+            "C/inetpub/logs/LogFiles/W3SVC1/u_ex210303.log",
+            10 + i as u64,
+            Some(ip),
+            Some("/aspnet_client/system_web/KZsqDfnb.aspx"),
+            &format!("2021-03-03 POST /aspnet_client/system_web/KZsqDfnb.aspx - 443 - {ip} - 200"),
+        ));
+    }
+    for (n, name) in ["KZsqDfnb.aspx", "supp0rt.aspx"].iter().enumerate() {
+        let mut f = finding(
+            &on_disk,
+            "EX01",
+            Some(t("2026-11-20T09:12:00Z") + Duration::minutes(n as i64)),
+            &format!("C/inetpub/wwwroot/aspnet_client/system_web/{name}"),
+            0,
+            None,
+            Some(&format!("/aspnet_client/system_web/{name}")),
+            &format!("name/location: /inetpub/wwwroot/aspnet_client/system_web/{name}"),
+        );
+        f.source = SourceKind::Files;
+        f.location = Location::File;
+        f.extra.insert(
+            "sha256".into(),
+            serde_json::json!("9f2b5a0c4d3e8f7a6b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a"),
+        );
+        out.push(f);
+    }
+    let mut r = report_of(out);
+    let h = &mut r.hosts[0];
+    let mut iis = SourceCoverage {
+        files: 10,
+        bytes: 12_345_678,
+        lines: 90_000,
+        ..Default::default()
+    };
+    iis.include_time(t("2021-03-01T00:00:03Z"));
+    iis.include_time(t("2021-03-10T23:59:58Z"));
+    let mut evtx = SourceCoverage {
+        files: 7,
+        bytes: 70_000_000,
+        lines: 120_000,
+        ..Default::default()
+    };
+    evtx.include_time(t("2019-01-12T08:00:00Z"));
+    evtx.include_time(t("2021-03-10T23:00:00Z"));
+    let mut files = SourceCoverage {
+        files: 40,
+        bytes: 400_000,
+        ..Default::default()
+    };
+    files.include_time(t("2026-11-20T09:10:00Z"));
+    files.include_time(t("2026-11-20T09:20:00Z"));
+    h.coverage = BTreeMap::from([
+        (SourceKind::Iis, iis),
+        (SourceKind::Evtx, evtx),
+        (SourceKind::Files, files),
+    ]);
+    h.missing_sources = vec![SourceKind::Ecp, SourceKind::Oab];
+    r
 }
