@@ -218,6 +218,8 @@ pub struct HostReport {
 pub struct ScanReport {
     /// The root as given.
     pub root: String,
+    /// The organisation the root belongs to (`--org`, a roots file, or its parent folder).
+    pub org: Option<String>,
     /// exhunt version.
     pub version: &'static str,
     /// Start time.
@@ -332,6 +334,27 @@ where
     Ok(assemble(config, rules, inventory, all, started))
 }
 
+/// Run a scan with hunters built once by the caller, in the calling thread's thread pool
+/// (`config.threads` is not used): a scan of many roots shares one pool and one set of
+/// compiled hunters instead of building both per root.
+pub fn scan_in_current_pool(
+    config: &ScanConfig,
+    rules: &RuleSet,
+    hunters: &[&dyn Hunter],
+) -> Result<ScanReport, ScanError> {
+    let started = Utc::now();
+    std::fs::metadata(&config.root).map_err(|e| ScanError::Root {
+        path: config.root.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    let inventory = discover(&config.root);
+    let mut all = Contribution::default();
+    for h in hunters {
+        all.absorb(h.hunt(&inventory, config));
+    }
+    Ok(assemble(config, rules, inventory, all, started))
+}
+
 /// Raise findings whose rule asks for it when their host shows an intrusion from other rules.
 fn escalate(findings: &mut [Finding]) {
     let mut intruded: BTreeMap<String, bool> = BTreeMap::new();
@@ -438,6 +461,7 @@ fn assemble(
     rule_diagnostics.extend(all.rule_diagnostics);
     ScanReport {
         root: config.root.display().to_string(),
+        org: None,
         version: env!("CARGO_PKG_VERSION"),
         started,
         finished: Utc::now(),

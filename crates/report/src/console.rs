@@ -68,6 +68,7 @@ impl<W: Write> ConsoleWriter<W> {
             VerdictLevel::Compromised => "\x1b[1;97;41m",
             VerdictLevel::ExploitationAttempted => "\x1b[1;30;43m",
             VerdictLevel::NoEvidence => "\x1b[1;30;42m",
+            VerdictLevel::NotAssessable => "\x1b[1;97;100m",
         };
         self.paint(code, &format!(" {} ", v.as_str().to_uppercase()))
     }

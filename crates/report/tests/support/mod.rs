@@ -137,6 +137,7 @@ pub fn report_of(mut findings: Vec<Finding>) -> ScanReport {
         })
         .collect();
     ScanReport {
+        org: None,
         root: "/evidence/test".into(),
         version: "test",
         started: t("2021-04-01T10:00:00Z"),
