@@ -8,5 +8,8 @@ pub mod cli;
 pub mod collection;
 pub mod commands;
 pub mod exposure;
+pub mod fleet_output;
+pub mod multi;
 pub mod pipeline;
 pub mod progress;
+pub mod roots;
