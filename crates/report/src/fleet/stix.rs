@@ -11,8 +11,8 @@
 //! tied by `indicates` relationships (and `related-to` between a cluster and a published
 //! campaign whose indicators it matches — never `attributed-to`).
 //!
-//! Ids are UUIDv5 in an exhunt namespace over the object's content, so exporting the same
-//! fleet twice gives the same ids and MISP updates instead of duplicating.
+//! Ids are derived from the object's content (see [`id`]), so exporting the same fleet twice
+//! gives the same ids and MISP updates instead of duplicating.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -86,11 +86,14 @@ pub fn tlp_marking(label: &str) -> Option<(&'static str, &'static str, &'static 
     TLP2.iter().copied().find(|(name, _, _)| *name == l)
 }
 
+/// A STIX id whose UUID is derived from the object's content (SHA-1 in an exhunt namespace, as
+/// UUIDv5 does) but carries the version-4 bits: STIX says SDOs and SROs SHOULD use UUIDv4, and
+/// v4 only asks for unpredictable bits, which a hash gives; re-exports keep their ids.
 fn id(kind: &str, key: &str) -> String {
-    format!(
-        "{kind}--{}",
-        Uuid::new_v5(&NAMESPACE, format!("{kind}|{key}").as_bytes())
-    )
+    let mut b = Uuid::new_v5(&NAMESPACE, format!("{kind}|{key}").as_bytes()).into_bytes();
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    format!("{kind}--{}", Uuid::from_bytes(b))
 }
 
 /// STIX timestamps: UTC with millisecond precision.
@@ -210,11 +213,13 @@ impl<W: Write> FleetWriter for StixWriter<W> {
                     o["first_seen"] = json!(format!("{from}T00:00:00.000Z"));
                 }
                 if !d.references.is_empty() {
-                    o["external_references"] = json!(d
-                        .references
-                        .iter()
-                        .map(|r| json!({"source_name": "reference", "url": r}))
-                        .collect::<Vec<_>>());
+                    // As text: a URL in `external_references` needs a hash of the page
+                    // (best practice the strict validator enforces), which exhunt cannot give.
+                    o["description"] = json!(format!(
+                        "{} Sources: {}",
+                        d.description,
+                        d.references.join(" ; ")
+                    ));
                 }
             }
             objects.push(o);
