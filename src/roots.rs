@@ -30,8 +30,8 @@ pub struct OrgRule {
 impl OrgRule {
     /// The organisation of `path` when no file column names one.
     pub fn org_for(&self, path: &Path) -> Option<String> {
-        if let Some(o) = &self.org {
-            return Some(o.clone());
+        if let Some(o) = self.org.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
+            return Some(o.to_string());
         }
         if self.from_parent {
             let abs = if path.is_absolute() {
