@@ -282,15 +282,20 @@ impl HostDigest {
             }
         }
         if let Some(ip) = &f.client_ip {
-            let u = self.addresses.entry(ip.trim().to_string()).or_default();
-            if indicator::is_ordinary_use(f) {
-                u.ordinary = true;
-                if let Some(ua) = &f.user_agent {
-                    self.ordinary_agents.insert(ua.clone());
+            // Only what the ordinary-user exclusion needs: addresses of ordinary use, and
+            // whether such an address also did something of high severity.
+            let ordinary = indicator::is_ordinary_use(f);
+            if ordinary || f.severity >= Severity::High {
+                let u = self.addresses.entry(ip.trim().to_string()).or_default();
+                if ordinary {
+                    u.ordinary = true;
+                    if let Some(ua) = &f.user_agent {
+                        self.ordinary_agents.insert(ua.clone());
+                    }
                 }
-            }
-            if f.severity >= Severity::High {
-                u.weighty = true;
+                if f.severity >= Severity::High {
+                    u.weighty = true;
+                }
             }
             if weighty && indicator::classify_address(ip) == indicator::AddressClass::Private {
                 self.private_addresses.insert(ip.trim().to_string());

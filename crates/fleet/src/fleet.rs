@@ -12,7 +12,7 @@ use exhunt_core::{Severity, SourceKind, Stage, VerdictLevel};
 
 use crate::assess::{refine, BuildFacts};
 use crate::campaigns::{CampaignMatch, Campaigns};
-use crate::digest::{HostDigest, Moments, RuleStat, Sighting};
+use crate::digest::{HostDigest, Moments, RuleStat};
 use crate::indicator::IndicatorType;
 use crate::view::log_span;
 
@@ -100,8 +100,8 @@ pub struct FleetHost {
     pub missing_sources: Vec<SourceKind>,
     /// Oldest and newest log record (all log kinds).
     pub log_span: (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
-    /// The installed build and what it lacks.
-    pub build: Option<BuildFacts>,
+    /// The installed build and what it lacks (shared by the servers running that build).
+    pub build: Option<std::sync::Arc<BuildFacts>>,
     /// Web shells (URL paths).
     pub web_shells: Vec<String>,
     /// Attacker addresses (indicators only: exclusions applied).
@@ -292,15 +292,102 @@ impl Fleet {
 }
 
 struct Slot {
-    digest: HostDigest,
+    digest: Stored,
     order: usize,
+}
+
+/// A server's digest as kept until the fleet is finished: maps turned into boxed slices (a map
+/// allocates room for a dozen entries even for one), only what `finish` reads.
+struct Stored {
+    org: Option<String>,
+    host: String,
+    facts: Option<crate::view::HostFacts>,
+    build: Option<String>,
+    findings: u64,
+    by_severity: Box<[(Severity, u64)]>,
+    by_stage: Box<[(Stage, u64)]>,
+    rules: Box<[(String, RuleStat)]>,
+    tags: Box<[String]>,
+    web_shells: Box<[String]>,
+    ordinary_addresses: Box<[String]>,
+    own_addresses: Box<[String]>,
+    private_addresses: Box<[String]>,
+    ordinary_agents: Box<[String]>,
+    moments: Moments,
+    activity: Box<[(chrono::NaiveDate, (u32, u32))]>,
+    verdict_from_findings: VerdictLevel,
+}
+
+impl From<HostDigest> for Stored {
+    fn from(d: HostDigest) -> Stored {
+        let moments = d.moments();
+        Stored {
+            org: d.org,
+            host: d.host,
+            facts: d.facts,
+            build: d.build,
+            findings: d.findings,
+            by_severity: d.by_severity.into_iter().collect(),
+            by_stage: d.by_stage.into_iter().collect(),
+            rules: d.rules.into_iter().collect(),
+            tags: d.tags.into_iter().collect(),
+            web_shells: d.web_shells.into_iter().collect(),
+            ordinary_addresses: d
+                .addresses
+                .into_iter()
+                .filter(|(_, u)| u.ordinary && !u.weighty)
+                .map(|(a, _)| a)
+                .collect(),
+            own_addresses: d.own_addresses.into_iter().collect(),
+            private_addresses: d.private_addresses.into_iter().collect(),
+            ordinary_agents: d.ordinary_agents.into_iter().collect(),
+            moments,
+            activity: d.activity.into_iter().collect(),
+            verdict_from_findings: d.verdict_from_findings,
+        }
+    }
+}
+
+/// Seconds since 2000-01-01 in 32 bits, 0 for none: where an indicator was seen is stored per
+/// server, and at national scale there are millions of these (first and last seen keep
+/// second precision).
+fn pack(t: Option<DateTime<Utc>>) -> u32 {
+    const EPOCH_2000: i64 = 946_684_800;
+    t.map_or(0, |t| {
+        (t.timestamp() - EPOCH_2000).clamp(1, u32::MAX as i64) as u32
+    })
+}
+
+fn unpack(x: u32) -> Option<DateTime<Utc>> {
+    const EPOCH_2000: i64 = 946_684_800;
+    (x != 0).then(|| DateTime::from_timestamp(EPOCH_2000 + x as i64, 0))?
+}
+
+/// No rule in an inline rule slot.
+const NO_RULE: u16 = u16::MAX;
+
+/// One indicator on one server, in 32 bytes: the server's slot, first and last seen (recorded
+/// and file-system times), and up to six rules (more go to a side table).
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    slot: u32,
+    first: u32,
+    last: u32,
+    file_first: u32,
+    file_last: u32,
+    rules: [u16; 6],
 }
 
 /// Builds a [`Fleet`] from server digests; memory grows with servers and distinct indicators.
 pub struct FleetBuilder {
     options: FleetOptions,
     slots: Vec<Slot>,
-    indicators: HashMap<(IndicatorType, String), Vec<(u32, Sighting)>>,
+    indicator_ids: HashMap<(IndicatorType, Box<str>), u32>,
+    indicator_keys: Vec<(IndicatorType, Box<str>)>,
+    seen: Vec<Vec<Seen>>,
+    rule_ids: HashMap<Box<str>, u16>,
+    rule_names: Vec<Box<str>>,
+    more_rules: HashMap<(u32, u32), Vec<u16>>,
     problems: Vec<InputProblem>,
     problems_not_listed: u64,
     problem_counts: BTreeMap<String, u64>,
@@ -314,7 +401,12 @@ impl FleetBuilder {
         FleetBuilder {
             options,
             slots: Vec::new(),
-            indicators: HashMap::new(),
+            indicator_ids: HashMap::new(),
+            indicator_keys: Vec::new(),
+            seen: Vec::new(),
+            rule_ids: HashMap::new(),
+            rule_names: Vec::new(),
+            more_rules: HashMap::new(),
             problems: Vec::new(),
             problems_not_listed: 0,
             problem_counts: BTreeMap::new(),
@@ -346,11 +438,53 @@ impl FleetBuilder {
     /// Add one server's digest.
     pub fn add(&mut self, mut digest: HostDigest) {
         let slot = self.slots.len() as u32;
-        for (key, s) in std::mem::take(&mut digest.indicators) {
-            self.indicators.entry(key).or_default().push((slot, s));
+        for ((kind, value), s) in std::mem::take(&mut digest.indicators) {
+            let key = (kind, value.into_boxed_str());
+            let id = match self.indicator_ids.get(&key) {
+                Some(&id) => id,
+                None => {
+                    let id = self.indicator_keys.len() as u32;
+                    self.indicator_keys.push(key.clone());
+                    self.indicator_ids.insert(key, id);
+                    self.seen.push(Vec::new());
+                    id
+                }
+            };
+            let mut rules = [NO_RULE; 6];
+            for (k, r) in s.rules.iter().enumerate() {
+                let rid = self.rule_id(r);
+                if k < rules.len() {
+                    rules[k] = rid;
+                } else {
+                    self.more_rules.entry((id, slot)).or_default().push(rid);
+                }
+            }
+            self.seen[id as usize].push(Seen {
+                slot,
+                first: pack(s.first),
+                last: pack(s.last),
+                file_first: pack(s.file_first),
+                file_last: pack(s.file_last),
+                rules,
+            });
         }
         let order = self.slots.len();
-        self.slots.push(Slot { digest, order });
+        self.slots.push(Slot {
+            digest: Stored::from(digest),
+            order,
+        });
+    }
+
+    fn rule_id(&mut self, name: &str) -> u16 {
+        if let Some(&id) = self.rule_ids.get(name) {
+            return id;
+        }
+        let id = self.rule_names.len().min(NO_RULE as usize - 1) as u16;
+        if (id as usize) == self.rule_names.len() {
+            self.rule_names.push(name.into());
+            self.rule_ids.insert(name.into(), id);
+        }
+        id
     }
 
     /// Number of server digests so far.
@@ -368,7 +502,12 @@ impl FleetBuilder {
         let FleetBuilder {
             options,
             slots,
-            indicators: raw_indicators,
+            indicator_ids: _,
+            indicator_keys,
+            seen,
+            rule_ids: _,
+            rule_names,
+            more_rules,
             problems,
             problems_not_listed,
             problem_counts,
@@ -424,11 +563,8 @@ impl FleetBuilder {
         let mut ex = Exclusions::default();
         for (i, s) in slots.iter().enumerate().filter(|(i, _)| kept[*i]) {
             let _ = i;
-            for (a, u) in &s.digest.addresses {
-                if u.ordinary && !u.weighty {
-                    ex.ordinary_user_addresses.insert(a.clone());
-                }
-            }
+            ex.ordinary_user_addresses
+                .extend(s.digest.ordinary_addresses.iter().cloned());
             ex.own_addresses
                 .extend(s.digest.own_addresses.iter().cloned());
             ex.private_addresses
@@ -464,7 +600,8 @@ impl FleetBuilder {
         let mut excluded_ips = BTreeSet::new();
         let mut excluded_agents = BTreeSet::new();
         let mut pending: Vec<Pending> = Vec::new();
-        for ((kind, value), sightings) in raw_indicators {
+        for (id, ((kind, value), sightings)) in indicator_keys.into_iter().zip(seen).enumerate() {
+            let value = String::from(value);
             if kind == IndicatorType::Ip
                 && (ex.ordinary_user_addresses.contains(&value)
                     || ex.own_addresses.contains(&value))
@@ -486,21 +623,25 @@ impl FleetBuilder {
                 file_last: None,
                 rules: BTreeSet::new(),
             };
-            for (slot, s) in sightings {
-                if !kept[slot as usize] {
+            // A server adds each of its indicators once: no slot repeats here.
+            for s in sightings {
+                if !kept[s.slot as usize] {
                     continue;
                 }
-                if !p.slots.contains(&slot) {
-                    p.slots.push(slot);
-                }
-                widen(&mut p.first, &mut p.last, s.first, s.last);
+                p.slots.push(s.slot);
+                widen(&mut p.first, &mut p.last, unpack(s.first), unpack(s.last));
                 widen(
                     &mut p.file_first,
                     &mut p.file_last,
-                    s.file_first,
-                    s.file_last,
+                    unpack(s.file_first),
+                    unpack(s.file_last),
                 );
-                p.rules.extend(s.rules);
+                let more = more_rules.get(&(id as u32, s.slot));
+                for r in s.rules.iter().chain(more.into_iter().flatten()) {
+                    if *r != NO_RULE {
+                        p.rules.insert(rule_names[*r as usize].to_string());
+                    }
+                }
             }
             if p.first.is_none() {
                 p.first = p.file_first;
@@ -526,6 +667,7 @@ impl FleetBuilder {
             }
         }
         let mut hosts: Vec<(u32, FleetHost)> = Vec::new();
+        let mut build_cache: HashMap<String, std::sync::Arc<BuildFacts>> = HashMap::new();
         for (i, s) in slots.into_iter().enumerate() {
             if !kept[i] {
                 continue;
@@ -535,7 +677,8 @@ impl FleetBuilder {
             let host_indicators = mine
                 .iter()
                 .map(|&pi| (pending[pi].kind, pending[pi].value.as_str()));
-            let moments_now = d.moments();
+            let moments_now = d.moments;
+            let tags: BTreeSet<String> = d.tags.iter().cloned().collect();
             let activity = moments_now
                 .first_attempt
                 .into_iter()
@@ -543,18 +686,23 @@ impl FleetBuilder {
                 .chain(moments_now.first_compromise)
                 .min()
                 .zip(moments_now.last_activity);
-            let matches = campaigns.matches(host_indicators, &d.tags, activity);
+            let matches = campaigns.matches(host_indicators, &tags, activity);
             let mut attacker_ips: Vec<String> = mine
                 .iter()
                 .filter(|&&pi| pending[pi].kind == IndicatorType::Ip)
                 .map(|&pi| pending[pi].value.clone())
                 .collect();
             attacker_ips.sort();
-            let build = d.build.as_deref().map(BuildFacts::of);
-            let moments = d.moments();
+            let build = d.build.as_deref().map(|b| {
+                build_cache
+                    .entry(b.to_string())
+                    .or_insert_with(|| std::sync::Arc::new(BuildFacts::of(b)))
+                    .clone()
+            });
+            let moments = d.moments;
             let (verdict, reason, coverage, missing, origin, scanned, issues) = match &d.facts {
                 Some(f) => {
-                    let (v, r) = refine(f.verdict, &f.reason, f, build.as_ref());
+                    let (v, r) = refine(f.verdict, &f.reason, f, build.as_deref());
                     (
                         v,
                         r,
@@ -585,7 +733,7 @@ impl FleetBuilder {
                     )
                 }
             };
-            let mut rules: Vec<(String, RuleStat)> = d.rules.into_iter().collect();
+            let mut rules: Vec<(String, RuleStat)> = d.rules.into_vec();
             rules.sort_by(|a, b| {
                 b.1.severity
                     .cmp(&a.1.severity)
@@ -602,13 +750,13 @@ impl FleetBuilder {
                     reason,
                     moments,
                     findings: d.findings,
-                    by_severity: d.by_severity,
-                    by_stage: d.by_stage,
+                    by_severity: d.by_severity.iter().copied().collect(),
+                    by_stage: d.by_stage.iter().copied().collect(),
                     coverage,
                     missing_sources: missing,
                     log_span,
                     build,
-                    web_shells: d.web_shells.into_iter().collect(),
+                    web_shells: d.web_shells.into_vec(),
                     attacker_ips,
                     rules,
                     campaigns: matches,
@@ -617,7 +765,7 @@ impl FleetBuilder {
                     scanned,
                     scan_issues: issues,
                     detailed: options.keep_examples,
-                    activity: d.activity,
+                    activity: d.activity.iter().copied().collect(),
                 },
             ));
         }
