@@ -104,7 +104,15 @@ fn runs() -> &'static Runs {
             let p = dir.path().join(format!("{org}-{host}.jsonl"));
             let root = format!("collections/{org}/{host}");
             let (c, _, e) = exhunt(
-                &["scan", &root, "--org", org, "--jsonl", p.to_str().unwrap(), "-q"],
+                &[
+                    "scan",
+                    &root,
+                    "--org",
+                    org,
+                    "--jsonl",
+                    p.to_str().unwrap(),
+                    "-q",
+                ],
                 &demo(),
             );
             assert!(c <= 1, "{host}: {e}");
@@ -145,13 +153,19 @@ fn fleet_verdicts_are_the_single_root_verdicts() {
         let single = lines(&r.singles[name].1);
         let summary = single.last().unwrap();
         assert_eq!(summary["kind"], "summary");
-        assert_eq!(summary["hosts"][0]["verdict"], verdict, "single scan of {name}");
+        assert_eq!(
+            summary["hosts"][0]["verdict"], verdict,
+            "single scan of {name}"
+        );
         assert_eq!(summary["hosts"][0]["name"], name);
         assert_eq!(h["reason"], summary["hosts"][0]["reason"], "{name}");
     }
     let b2 = host(&r.fleet, "EX-B2");
     let why = b2["reason"].as_str().unwrap();
-    assert!(why.contains("ProxyLogon") && why.contains("2021-03-05"), "{why}");
+    assert!(
+        why.contains("ProxyLogon") && why.contains("2021-03-05"),
+        "{why}"
+    );
     // Exit status as for a scan: 1 when any server shows findings.
     assert_eq!(r.fleet_code, 1);
     let s = kind(&r.fleet, "fleet_summary");
@@ -165,7 +179,10 @@ fn fleet_verdicts_are_the_single_root_verdicts() {
     assert_eq!(beta["earliest_compromise_host"], "EX-B1");
     // The console shows the organisation table, then servers worst first.
     let out = &r.fleet_stdout;
-    let (orgs_at, servers_at) = (out.find("Organisations").unwrap(), out.find("Servers, worst first").unwrap());
+    let (orgs_at, servers_at) = (
+        out.find("Organisations").unwrap(),
+        out.find("Servers, worst first").unwrap(),
+    );
     assert!(orgs_at < servers_at);
     assert!(out.find("alpha/EX-A1").unwrap() < out.find("beta/EX-B2").unwrap());
 }
@@ -198,7 +215,11 @@ fn indicators_have_their_spread_and_exclude_private_and_user_addresses() {
     assert_eq!(ip["org_count"], 2);
     assert_eq!(ip["orgs"], serde_json::json!(["alpha", "beta"]));
     assert_eq!(ip["first_seen"], "2021-03-03T02:41:27Z");
-    assert!(ip["rules"].as_array().unwrap().iter().any(|r| r == "EXH-WS-001"));
+    assert!(ip["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r == "EXH-WS-001"));
     // Sorted by spread: the widest first.
     assert_eq!(ind[0]["host_count"], 2);
     let shared_hash = ind
@@ -210,10 +231,18 @@ fn indicators_have_their_spread_and_exclude_private_and_user_addresses() {
     // The penetration tester's private address and the user's script address are not indicators.
     assert!(find("ip", "10.20.0.5").is_none());
     assert!(find("ip", "192.0.2.80").is_none());
-    assert!(ind.iter().all(|i| !i["value"].as_str().unwrap().starts_with("10.")));
+    assert!(ind
+        .iter()
+        .all(|i| !i["value"].as_str().unwrap().starts_with("10.")));
     let s = kind(&r.fleet, "fleet_summary")[0];
-    assert_eq!(s["excluded"]["private_addresses"], serde_json::json!(["10.20.0.5"]));
-    assert_eq!(s["excluded"]["ordinary_user_addresses"], serde_json::json!(["192.0.2.80"]));
+    assert_eq!(
+        s["excluded"]["private_addresses"],
+        serde_json::json!(["10.20.0.5"])
+    );
+    assert_eq!(
+        s["excluded"]["ordinary_user_addresses"],
+        serde_json::json!(["192.0.2.80"])
+    );
     // One cluster: the two servers hit by the same infrastructure, in two organisations.
     let clusters = kind(&r.fleet, "cluster");
     assert_eq!(clusters.len(), 1);
@@ -225,7 +254,10 @@ fn indicators_have_their_spread_and_exclude_private_and_user_addresses() {
         .collect();
     assert_eq!(hosts, ["EX-A1", "EX-B1"]);
     let wording = clusters[0]["campaigns"][0]["wording"].as_str().unwrap();
-    assert!(wording.starts_with("matches published indicators of HAFNIUM"), "{wording}");
+    assert!(
+        wording.starts_with("matches published indicators of HAFNIUM"),
+        "{wording}"
+    );
     // The other campaign: ProxyShell, on its own server.
     let g1 = host(&r.fleet, "EX-G1");
     assert_eq!(g1["campaigns"][0]["id"], "proxyshell-2021");
@@ -290,10 +322,16 @@ fn a_cut_result_file_is_reported_with_its_line_and_the_rest_is_merged() {
     let bad = at("malformed-line");
     assert_eq!(bad["path"], garbage.display().to_string());
     assert_eq!(bad["line"], 1);
-    assert!(at("no-summary")["message"].as_str().unwrap().contains("EX-A1"));
+    assert!(at("no-summary")["message"]
+        .as_str()
+        .unwrap()
+        .contains("EX-A1"));
     // The cut server is still there (its verdict from the findings read), and so are the rest.
     let a1 = host(&m, "EX-A1");
-    assert!(a1["reason"].as_str().unwrap().contains("summary line"), "{a1}");
+    assert!(
+        a1["reason"].as_str().unwrap().contains("summary line"),
+        "{a1}"
+    );
     assert_eq!(host(&m, "EX-A2")["verdict"], "no evidence found");
     assert_eq!(host(&m, "EX-B1")["verdict"], "compromised");
 }
@@ -304,7 +342,10 @@ fn the_same_server_twice_is_reported_and_the_newer_scan_wins() {
     let dir = tempfile::tempdir().unwrap();
     // An older scan of EX-B2 that (wrongly) found nothing to worry about.
     let text = std::fs::read_to_string(&r.singles["EX-B2"].1).unwrap();
-    let mut v: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let mut v: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     let older = dir.path().join("old-EX-B2.jsonl");
     let s = v.last_mut().unwrap();
     s["finished"] = "2021-03-11T00:00:00Z".into();
@@ -329,11 +370,17 @@ fn the_same_server_twice_is_reported_and_the_newer_scan_wins() {
     let m = lines(&out);
     assert_eq!(kind(&m, "host").len(), 1, "{err}");
     let h = host(&m, "EX-B2");
-    assert!(h["reason"].as_str().unwrap().contains("ProxyLogon"), "the newer scan: {h}");
+    assert!(
+        h["reason"].as_str().unwrap().contains("ProxyLogon"),
+        "the newer scan: {h}"
+    );
     let d = &m.last().unwrap()["duplicates"];
     assert_eq!(d.as_array().unwrap().len(), 1, "{d}");
     assert_eq!(d[0]["host"], "EX-B2");
-    assert!(d[0]["dropped"][0].as_str().unwrap().contains("old-EX-B2.jsonl"));
+    assert!(d[0]["dropped"][0]
+        .as_str()
+        .unwrap()
+        .contains("old-EX-B2.jsonl"));
 }
 
 fn zip_dir(src: &Path, zip_path: &Path) {
@@ -347,7 +394,11 @@ fn zip_dir(src: &Path, zip_path: &Path) {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                let rel = p.strip_prefix(src).unwrap().to_string_lossy().replace('\\', "/");
+                let rel = p
+                    .strip_prefix(src)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 z.start_file(rel, opts).unwrap();
                 z.write_all(&std::fs::read(&p).unwrap()).unwrap();
             }
@@ -388,9 +439,18 @@ fn a_corrupt_zip_among_good_roots_is_a_problem_of_that_root_only() {
     for name in ["EX-B9", "EX-B8"] {
         let h = host(&m, name);
         assert_eq!(h["verdict"], "not assessable");
-        assert!(h["reason"].as_str().unwrap().starts_with("the evidence could not be read"), "{h}");
+        assert!(
+            h["reason"]
+                .as_str()
+                .unwrap()
+                .starts_with("the evidence could not be read"),
+            "{h}"
+        );
     }
-    let issues: Vec<&Value> = kind(&m, "issue").into_iter().filter(|i| i["issue"] == "bad-root").collect();
+    let issues: Vec<&Value> = kind(&m, "issue")
+        .into_iter()
+        .filter(|i| i["issue"] == "bad-root")
+        .collect();
     assert_eq!(issues.len(), 2, "{issues:?}");
     assert!(issues.iter().any(|i| i["path"] == bad.display().to_string()
         && i["message"].as_str().unwrap().contains("zip")));
@@ -408,7 +468,10 @@ fn velociraptor_hunt_results_merge_by_client_fqdn() {
         for mut v in lines(&r.singles[*name].1) {
             if let Value::Object(m) = &mut v {
                 m.insert("ClientId".into(), format!("C.{i:016x}").into());
-                m.insert("Fqdn".into(), format!("{}.corp.example", name.to_lowercase()).into());
+                m.insert(
+                    "Fqdn".into(),
+                    format!("{}.corp.example", name.to_lowercase()).into(),
+                );
                 m.insert("FlowId".into(), format!("F.FLOW{i}").into());
             }
             rows.push_str(&v.to_string());
@@ -425,32 +488,63 @@ fn velociraptor_hunt_results_merge_by_client_fqdn() {
         let o = zip::write::SimpleFileOptions::default();
         z.start_file("hunt_info.json", o).unwrap();
         z.write_all(b"{}").unwrap();
-        z.start_file("results/All Custom.Exchange.Exhunt%2FResults.json", o).unwrap();
+        z.start_file("results/All Custom.Exchange.Exhunt%2FResults.json", o)
+            .unwrap();
         z.write_all(rows.as_bytes()).unwrap();
         // A per-client copy of the same rows, which must not be counted twice.
-        z.start_file("ex-a1-C.0/results/Custom.Exchange.Exhunt%2FResults.json", o).unwrap();
+        z.start_file("ex-a1-C.0/results/Custom.Exchange.Exhunt%2FResults.json", o)
+            .unwrap();
         z.write_all(rows.as_bytes()).unwrap();
         z.finish().unwrap();
     }
-    for input in [&jsonl, &zip_path] {
+    // The same rows as one JSON array (a JSON download of the rows).
+    let array = dir.path().join("hunt-array.json");
+    let items: Vec<&str> = rows.lines().collect();
+    std::fs::write(&array, format!("[\n{}\n]\n", items.join(",\n"))).unwrap();
+    for input in [&jsonl, &zip_path, &array] {
         let out = dir.path().join("m.jsonl");
         let (code, _, err) = exhunt(
-            &["merge", input.to_str().unwrap(), "--org", "hunt", "--jsonl", out.to_str().unwrap(), "-q"],
+            &[
+                "merge",
+                input.to_str().unwrap(),
+                "--org",
+                "hunt",
+                "--jsonl",
+                out.to_str().unwrap(),
+                "-q",
+            ],
             &demo(),
         );
         assert_eq!(code, 1, "{err}");
         let m = lines(&out);
         let hosts: Vec<String> = kind(&m, "host")
             .iter()
-            .map(|h| format!("{}/{}", h["org"].as_str().unwrap(), h["host"].as_str().unwrap()))
+            .map(|h| {
+                format!(
+                    "{}/{}",
+                    h["org"].as_str().unwrap(),
+                    h["host"].as_str().unwrap()
+                )
+            })
             .collect();
         assert_eq!(hosts.len(), 3, "{hosts:?}");
         // The hosts are named by their Velociraptor FQDN; their own org label wins over --org.
-        assert!(hosts.contains(&"alpha/ex-a1.corp.example".to_string()), "{hosts:?}");
+        assert!(
+            hosts.contains(&"alpha/ex-a1.corp.example".to_string()),
+            "{hosts:?}"
+        );
         assert_eq!(host(&m, "ex-a1.corp.example")["verdict"], "compromised");
         assert_eq!(host(&m, "ex-b1.corp.example")["verdict"], "compromised");
-        assert_eq!(m.last().unwrap()["input_problems"]["listed"], 0, "{}", m.last().unwrap());
-        assert!(m.last().unwrap()["duplicates"].as_array().unwrap().is_empty());
+        assert_eq!(
+            m.last().unwrap()["input_problems"]["listed"],
+            0,
+            "{}",
+            m.last().unwrap()
+        );
+        assert!(m.last().unwrap()["duplicates"]
+            .as_array()
+            .unwrap()
+            .is_empty());
     }
 }
 
@@ -463,7 +557,11 @@ fn fleet_jsonl_follows_the_shared_contract_checker() {
     }
     let r = runs();
     let path = r.dir.path().join("fleet.jsonl");
-    let out = Command::new("python3").arg(&checker).arg(&path).output().unwrap();
+    let out = Command::new("python3")
+        .arg(&checker)
+        .arg(&path)
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -479,5 +577,8 @@ fn the_fleet_page_is_written_and_self_contained() {
     assert!(html.contains("id=\"activity\""));
     assert!(html.contains("matches published indicators of HAFNIUM"));
     assert!(html.contains("href=\"#srv-0\""));
-    assert!(!html.contains("src=\"http"), "nothing is loaded from the network");
+    assert!(
+        !html.contains("src=\"http"),
+        "nothing is loaded from the network"
+    );
 }

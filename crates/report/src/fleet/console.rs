@@ -10,7 +10,7 @@ use exhunt_fleet::fleet::FleetHost;
 use exhunt_fleet::Fleet;
 
 use super::{org_label, FleetWriter};
-use crate::console::one_line;
+use crate::console::{one_line, paint, verdict_color};
 
 /// Writes the fleet view for people.
 pub struct FleetConsoleWriter<W: Write> {
@@ -34,21 +34,14 @@ impl<W: Write> FleetConsoleWriter<W> {
     }
 
     fn paint(&self, code: &str, text: &str) -> String {
-        if self.color {
-            format!("{code}{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
+        paint(self.color, code, text)
     }
 
     fn verdict(&self, v: VerdictLevel) -> String {
-        let code = match v {
-            VerdictLevel::Compromised => "\x1b[1;97;41m",
-            VerdictLevel::ExploitationAttempted => "\x1b[1;30;43m",
-            VerdictLevel::NoEvidence => "\x1b[1;30;42m",
-            VerdictLevel::NotAssessable => "\x1b[1;97;100m",
-        };
-        self.paint(code, &format!("{:<22}", v.as_str().to_uppercase()))
+        self.paint(
+            verdict_color(v),
+            &format!("{:<22}", v.as_str().to_uppercase()),
+        )
     }
 
     fn server(&mut self, f: &Fleet, h: &FleetHost) -> std::io::Result<()> {
