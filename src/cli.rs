@@ -1,5 +1,5 @@
 //! The command-line definition and its dispatch: each subcommand's arguments and glue live in
-//! its own file under `commands/` (`scan`, `rules`), or in its crate (`probe`, `builds`).
+//! its own file under `commands/` (`scan`, `merge`, `rules`), or in its crate (`probe`, `builds`).
 
 use std::fs::File;
 use std::io::{self, BufWriter};
@@ -7,12 +7,12 @@ use std::path::Path;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
-use crate::commands::{rules, scan};
+use crate::commands::{merge, rules, scan};
 
 const EXIT_HELP: &str = "\
 Exit status:
   0  nothing found (no finding of severity low or above)
-  1  findings were reported
+  1  findings were reported (on any server, for a fleet)
   2  usage error or fatal error (unreadable root, output file not writable)
 
 Input problems (malformed lines, truncated or unreadable files, UTF-16, binary junk) never stop
@@ -31,6 +31,9 @@ enum Command {
     /// Hunt an evidence tree (mounted drive, triage collection, folder of logs) for compromise.
     #[command(after_help = EXIT_HELP)]
     Scan(Box<scan::ScanArgs>),
+    /// Merge result files of earlier scans (JSONL, Velociraptor hunt exports) into one fleet view.
+    #[command(after_help = EXIT_HELP)]
+    Merge(Box<merge::MergeArgs>),
     /// Check Exchange servers remotely for missing fixes, with passive requests only.
     Probe(exhunt_probe::ProbeArgs),
     /// Show what the build table knows about Exchange version numbers.
@@ -75,6 +78,7 @@ pub fn main() -> i32 {
     };
     let result = match cli.command {
         Command::Scan(a) => scan::run(*a),
+        Command::Merge(a) => merge::run(*a),
         Command::Probe(a) => exhunt_probe::run(a),
         Command::Builds(a) => exhunt_builds::run(a),
         Command::Rules(a) => rules::run(a),

@@ -31,25 +31,47 @@ impl Default for PipelineOptions {
 }
 
 /// Run every hunter over `config.root`. The hunters (and their rule packs: YARA, Sigma) are
-/// built while the evidence is being discovered.
+/// built while the evidence is being discovered. Host verdicts get the "not assessable" rule
+/// (`exhunt_fleet::assess`), so one server's scan and the fleet view agree.
 pub fn scan(
     config: &ScanConfig,
     rules: &RuleSet,
     options: &PipelineOptions,
 ) -> Result<ScanReport, ScanError> {
-    scan_building(config, rules, || -> BuiltHunters<'_> {
-        let events = EventHunter::new(rules, options.events.clone());
-        // Sigma `webserver` rules load with the event rules but run on IIS logs.
-        let logs = LogHunter::with_extra(
-            rules,
-            events.web_rules().to_vec(),
-            config.log_options.clone(),
-        );
-        let files = FileHunter::new(rules, options.files.clone());
-        let mut hunters: BuiltHunters<'_> = vec![Box::new(logs), Box::new(events), Box::new(files)];
-        if options.exposure {
-            hunters.push(Box::new(ExposureHunter));
-        }
-        hunters
-    })
+    let mut report = scan_building(config, rules, || hunters(config, rules, options))?;
+    exhunt_fleet::from_report::refine_report(&mut report);
+    Ok(report)
+}
+
+/// Build every hunter once (a scan of many roots shares them).
+pub fn hunters<'a>(
+    config: &ScanConfig,
+    rules: &'a RuleSet,
+    options: &PipelineOptions,
+) -> BuiltHunters<'a> {
+    let events = EventHunter::new(rules, options.events.clone());
+    // Sigma `webserver` rules load with the event rules but run on IIS logs.
+    let logs = LogHunter::with_extra(
+        rules,
+        events.web_rules().to_vec(),
+        config.log_options.clone(),
+    );
+    let files = FileHunter::new(rules, options.files.clone());
+    let mut hunters: BuiltHunters<'a> = vec![Box::new(logs), Box::new(events), Box::new(files)];
+    if options.exposure {
+        hunters.push(Box::new(ExposureHunter));
+    }
+    hunters
+}
+
+/// Scan one root with hunters built once, in the calling thread's pool (see
+/// [`exhunt_core::scan::scan_in_current_pool`]); the "not assessable" rule is applied.
+pub fn scan_root(
+    config: &ScanConfig,
+    rules: &RuleSet,
+    hunters: &[&dyn exhunt_core::scan::Hunter],
+) -> Result<ScanReport, ScanError> {
+    let mut report = exhunt_core::scan::scan_in_current_pool(config, rules, hunters)?;
+    exhunt_fleet::from_report::refine_report(&mut report);
+    Ok(report)
 }

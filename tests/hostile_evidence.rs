@@ -479,3 +479,53 @@ fn second_interrupt_quits_at_once() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+#[cfg(target_os = "linux")]
+fn interrupted_multi_root_scan_judges_no_unread_root_clean() {
+    let d = tempfile::tempdir().unwrap();
+    for host in ["EX01", "EX02", "EX03"] {
+        big_log_tree(&d.path().join(host), 12, 8);
+    }
+    let jsonl = d.path().join("fleet.jsonl");
+    let mut child = exhunt()
+        .arg("scan")
+        .args([
+            d.path().join("EX01"),
+            d.path().join("EX02"),
+            d.path().join("EX03"),
+        ])
+        .args([
+            "-j",
+            "1",
+            "--parallel-roots",
+            "1",
+            "--no-file-scan",
+            "--quiet",
+        ])
+        .args(["--jsonl", path(&jsonl)])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until_reading(&mut child);
+    send(child.id(), "-INT");
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    let lines = read_jsonl(&jsonl);
+    assert_eq!(lines.last().unwrap()["kind"], "fleet_summary");
+    let hosts: Vec<&Value> = lines.iter().filter(|v| v["kind"] == "host").collect();
+    assert_eq!(hosts.len(), 3, "every root has its server line");
+    // The roots never started are not assessable, with the reason; none is "no evidence".
+    let unread: Vec<&&Value> = hosts
+        .iter()
+        .filter(|h| h["reason"].as_str().unwrap().contains("interrupted"))
+        .collect();
+    assert!(unread.len() >= 2, "{hosts:?}");
+    for h in &unread {
+        assert_eq!(h["verdict"], "not assessable", "{h}");
+    }
+    assert!(hosts.iter().all(|h| h["verdict"] != "no evidence found"));
+}

@@ -11,6 +11,10 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
+            // Campaign definitions are data of the fleet view (exhunt-fleet), not detection rules.
+            if p.file_name().is_some_and(|n| n == "campaigns") {
+                continue;
+            }
             collect(&p, out);
         } else if matches!(
             p.extension().and_then(|e| e.to_str()),

@@ -18,14 +18,36 @@ use exhunt_report::{
 use crate::cli::{create, ColorChoice, Format};
 use crate::collection;
 use crate::commands::rules::RuleArgs;
+use crate::fleet_output::{write_fleet, ConsoleChoice, FleetFiles, FleetOutputArgs};
+use crate::multi::{rename_host, scan_roots, MultiOptions, RootSinks};
 use crate::pipeline;
 use crate::progress::ProgressBar;
+use crate::roots::{read_roots_file, OrgRule, RootSpec};
+use exhunt_fleet::{FleetBuilder, FleetOptions, InputProblem};
 
 #[derive(Debug, Args)]
 /// Arguments of `exhunt scan`.
 pub struct ScanArgs {
-    /// Evidence root: `/mnt/c`, a KAPE/Velociraptor collection (folder or zip), a folder of logs, or `C:\`.
-    root: PathBuf,
+    /// Evidence roots: `/mnt/c`, KAPE/Velociraptor collections (folders or zips), folders of logs, or `C:\`. Several roots give a fleet view.
+    #[arg(value_name = "ROOT", required_unless_present = "roots_from")]
+    roots: Vec<PathBuf>,
+    /// Read roots from FILE: a CSV with a header (`path`, optional `host`, `org`), or one path per line.
+    #[arg(long, value_name = "FILE")]
+    roots_from: Option<PathBuf>,
+    /// Organisation label of the roots (a roots file's `org` column wins).
+    #[arg(long, value_name = "NAME")]
+    org: Option<String>,
+    /// Take each root's organisation from the folder holding it (an `ORG/HOST…` layout).
+    #[arg(long)]
+    org_from_parent: bool,
+    /// Host name of a root that holds one server (default: from the evidence layout).
+    #[arg(long, value_name = "NAME")]
+    host: Option<String>,
+    /// Roots scanned at the same time in a scan of several roots (default: threads, at most 4).
+    #[arg(long, value_name = "N")]
+    parallel_roots: Option<usize>,
+    #[command(flatten)]
+    fleet: FleetOutputArgs,
     /// Write findings and the summary as JSON Lines to FILE (`-` for standard output).
     #[arg(long, value_name = "FILE")]
     jsonl: Option<PathBuf>,
@@ -106,20 +128,169 @@ fn parse_time_end(s: &str) -> Result<DateTime<Utc>, String> {
 
 /// Run `exhunt scan`; the exit status is 1 when findings were reported.
 pub fn run(a: ScanArgs) -> anyhow::Result<i32> {
+    let rule = OrgRule {
+        org: a.org.clone(),
+        from_parent: a.org_from_parent,
+    };
+    let mut roots: Vec<RootSpec> = a
+        .roots
+        .iter()
+        .map(|p| RootSpec {
+            path: p.clone(),
+            host: a.host.clone(),
+            org: rule.org_for(p),
+        })
+        .collect();
+    let mut problems = Vec::new();
+    if let Some(f) = &a.roots_from {
+        let (more, bad) = read_roots_file(f, &rule)?;
+        roots.extend(more);
+        problems = bad;
+    }
+    if a.host.is_some() && roots.len() > 1 {
+        anyhow::bail!("--host names the server of one root; give host names of several roots in a --roots-from file");
+    }
+    if roots.len() == 1 && a.roots_from.is_none() && !a.fleet.wants_fleet() {
+        let spec = roots.remove(0);
+        return run_single(a, spec);
+    }
+    run_fleet(a, roots, problems)
+}
+
+fn log_options(a: &ScanArgs) -> LogScanOptions {
+    LogScanOptions {
+        max_findings_per_rule: a.max_findings_per_rule,
+        ..Default::default()
+    }
+}
+
+fn pipeline_options(a: &ScanArgs) -> pipeline::PipelineOptions {
+    let mut events = a.events.options();
+    events.max_findings_per_rule = a.max_findings_per_rule;
+    pipeline::PipelineOptions {
+        exposure: !a.no_exposure,
+        events,
+        files: a.files.to_options(),
+    }
+}
+
+fn html_options(a: &ScanArgs) -> HtmlOptions {
+    let mut options = HtmlOptions::default();
+    if let Some(t) = &a.title {
+        options.title = t.clone();
+    }
+    options.classification = tlp(&a.tlp);
+    options
+}
+
+fn tlp(label: &str) -> Option<String> {
+    (!label.eq_ignore_ascii_case("none")).then(|| label.to_string())
+}
+
+/// Several roots (or a fleet output asked for): one fleet view.
+fn run_fleet(
+    a: ScanArgs,
+    roots: Vec<RootSpec>,
+    problems: Vec<InputProblem>,
+) -> anyhow::Result<i32> {
+    if roots.is_empty() {
+        for p in &problems {
+            eprintln!("exhunt: {p}");
+        }
+        anyhow::bail!("no root to scan");
+    }
+    let rules = a.rules.load();
+    let json_console = matches!(a.format, Format::Json);
+    let jsonl_to_stdout = json_console || a.jsonl.as_deref().is_some_and(|p| p.as_os_str() == "-");
+    let jsonl: Option<Box<dyn std::io::Write + Send>> = if jsonl_to_stdout {
+        Some(Box::new(std::io::BufWriter::new(io::stdout())))
+    } else {
+        match &a.jsonl {
+            Some(p) => Some(Box::new(create(p)?)),
+            None => None,
+        }
+    };
+    let files = FleetFiles::open(a.html.as_deref(), &a.fleet)?;
+    let timeline = a
+        .timeline
+        .as_deref()
+        .map(create)
+        .transpose()?
+        .map(|f| TimelineCsvWriter::new(Box::new(f) as Box<dyn std::io::Write + Send>));
+    let mut builder = FleetBuilder::new(FleetOptions {
+        keep_examples: a.html.is_some(),
+        campaigns: a.fleet.campaigns(),
+        ..Default::default()
+    });
+    for p in problems {
+        builder.problem(p);
+    }
+    let cancel = crate::interrupt::install();
+    let mut config = ScanConfig::new(".");
+    config.cancel = cancel;
+    config.log_options = log_options(&a);
+    config.threads = a.threads;
+    config.time_filter = TimeFilter {
+        since: a.since,
+        until: a.until,
+    };
+    let threads = a
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let options = MultiOptions {
+        config,
+        rules: &rules,
+        pipeline: pipeline_options(&a),
+        parallel: a.parallel_roots.unwrap_or(threads.min(4)).max(1),
+        unpack_dir: a.unpack_dir.clone(),
+        max_unpacked: a.max_unpacked_gb.saturating_mul(1 << 30),
+        progress: !a.quiet,
+    };
+    let total = roots.len();
+    let sinks = RootSinks { jsonl, timeline };
+    let (mut sinks, failed) = scan_roots(&roots, &options, &mut builder, sinks)?;
+    let fleet = builder.finish();
+    if let Some(t) = sinks.timeline.take() {
+        t.into_inner()?.flush()?;
+    }
+    write_fleet(
+        &fleet,
+        sinks
+            .jsonl
+            .as_deref_mut()
+            .map(|w| w as &mut dyn std::io::Write),
+        files,
+        html_options(&a),
+        &a.fleet,
+        tlp(&a.tlp),
+        ConsoleChoice {
+            show: !a.quiet && !jsonl_to_stdout,
+            color: a.color,
+        },
+    )?;
+    if crate::interrupt::received() {
+        return Ok(crate::interrupt::EXIT_INTERRUPTED);
+    }
+    if failed == total {
+        eprintln!("exhunt: none of the {total} root(s) could be scanned");
+        return Ok(2);
+    }
+    Ok(if fleet.has_findings() { 1 } else { 0 })
+}
+
+/// One root: the single-server report, as always.
+fn run_single(a: ScanArgs, spec: RootSpec) -> anyhow::Result<i32> {
     let rules = a.rules.load();
     let cancel = crate::interrupt::install();
     let prepared = collection::prepare_until(
-        &a.root,
+        &spec.path,
         a.unpack_dir.as_deref(),
         a.max_unpacked_gb.saturating_mul(1 << 30),
         &cancel,
     )?;
     let mut config = ScanConfig::new(prepared.path.clone());
     config.cancel = cancel;
-    config.log_options = LogScanOptions {
-        max_findings_per_rule: a.max_findings_per_rule,
-        ..Default::default()
-    };
+    config.log_options = log_options(&a);
     config.threads = a.threads;
     config.time_filter = TimeFilter {
         since: a.since,
@@ -138,16 +309,19 @@ pub fn run(a: ScanArgs) -> anyhow::Result<i32> {
     if let Some(b) = &bar {
         config.progress = Some(Arc::clone(b) as Arc<dyn Progress>);
     }
-    let mut events = a.events.options();
-    events.max_findings_per_rule = a.max_findings_per_rule;
-    let options = pipeline::PipelineOptions {
-        exposure: !a.no_exposure,
-        events,
-        files: a.files.to_options(),
-    };
+    let options = pipeline_options(&a);
     let mut report = pipeline::scan(&config, &rules, &options)?;
+    report.org = spec.org.clone();
+    if let Some(h) = &spec.host {
+        if !rename_host(&mut report, h) {
+            eprintln!(
+                "exhunt: --host {h} not applied: the root holds {} servers, which keep their own names",
+                report.hosts.len()
+            );
+        }
+    }
     if prepared.unpacked() {
-        report.root = a.root.display().to_string();
+        report.root = spec.path.display().to_string();
         for (entry, why) in &prepared.problems {
             report.issues.push(exhunt_core::ScanIssue {
                 kind: "zip-entry".into(),
@@ -164,12 +338,7 @@ pub fn run(a: ScanArgs) -> anyhow::Result<i32> {
         JsonlWriter::new(out).write_report(&report)?;
     }
     if let Some(out) = html_file {
-        let mut options = HtmlOptions::default();
-        if let Some(t) = &a.title {
-            options.title = t.clone();
-        }
-        options.classification = (!a.tlp.eq_ignore_ascii_case("none")).then(|| a.tlp.clone());
-        HtmlWriter::with_options(out, options).write_report(&report)?;
+        HtmlWriter::with_options(out, html_options(&a)).write_report(&report)?;
     }
     if let Some(out) = timeline_file {
         TimelineCsvWriter::new(out).write_report(&report)?;

@@ -25,11 +25,23 @@ pub struct Fix {
     pub cves: &'static [&'static str],
     /// True when the CVE is known to be exploited in the wild.
     pub exploited: bool,
+    /// For exploited fixes: the earliest date (`YYYY-MM-DD`) public reporting puts exploitation
+    /// in the wild at (empty when not exploited). A server lacking the fix was exposed from this
+    /// date (or from its build's release, if later): the "not assessable" rule checks that the
+    /// logs reach back that far.
+    pub exploited_since: &'static str,
     /// Caveat, e.g. that configuration steps are needed and cannot be seen from the build.
     pub caveat: &'static str,
 }
 
 /// Every tracked fix, oldest first.
+///
+/// `exploited_since` sources (public reporting): ProxyLogon — Volexity saw the attacks "as
+/// early as" 6 January 2021; ProxyShell — internet-wide scanning began in the first week of
+/// August 2021, right after the Black Hat talk of 5 August (mass exploitation from 20 August);
+/// CVE-2021-42321 — Microsoft reported limited targeted attacks when the fix came out
+/// (9 November 2021); ProxyNotShell — GTSC noticed the attacks in early August 2022 (OWASSRF,
+/// fixed by the same update, was used from late 2022).
 pub const FIXES: &[Fix] = &[
     Fix {
         id: "proxylogon",
@@ -47,6 +59,7 @@ pub const FIXES: &[Fix] = &[
             "CVE-2021-26854",
         ],
         exploited: true,
+        exploited_since: "2021-01-06",
         caveat: "the special March 2021 SUs for out-of-support CUs fix only this set",
     },
     Fix {
@@ -57,6 +70,7 @@ pub const FIXES: &[Fix] = &[
         kb: "KB5001779",
         cves: &["CVE-2021-34473", "CVE-2021-34523"],
         exploited: true,
+        exploited_since: "2021-08-06",
         caveat: "fixed in April 2021 but disclosed July 2021; a fully patched server needs the May 2021 SU as well",
     },
     Fix {
@@ -67,6 +81,7 @@ pub const FIXES: &[Fix] = &[
         kb: "KB5003435",
         cves: &["CVE-2021-31207"],
         exploited: true,
+        exploited_since: "2021-08-06",
         caveat: "",
     },
     Fix {
@@ -77,6 +92,7 @@ pub const FIXES: &[Fix] = &[
         kb: "KB5007409",
         cves: &["CVE-2021-42321"],
         exploited: true,
+        exploited_since: "2021-11-09",
         caveat: "",
     },
     Fix {
@@ -87,6 +103,7 @@ pub const FIXES: &[Fix] = &[
         kb: "KB5010324",
         cves: &["CVE-2022-23277"],
         exploited: false,
+        exploited_since: "",
         caveat: "",
     },
     Fix {
@@ -104,6 +121,7 @@ pub const FIXES: &[Fix] = &[
             "CVE-2022-41123",
         ],
         exploited: true,
+        exploited_since: "2022-08-01",
         caveat: "Sep-Nov 2022 builds relied on URL-rewrite/EEMS mitigation M1, which the build number does not show; CVE-2022-41123 applies to 2016/2019 only",
     },
     Fix {
@@ -114,6 +132,7 @@ pub const FIXES: &[Fix] = &[
         kb: "",
         cves: &["CVE-2023-21529", "CVE-2023-21706", "CVE-2023-21707"],
         exploited: false,
+        exploited_since: "",
         caveat: "",
     },
     Fix {
@@ -124,6 +143,7 @@ pub const FIXES: &[Fix] = &[
         kb: "",
         cves: &["CVE-2023-36744", "CVE-2023-36745", "CVE-2023-36756", "CVE-2023-36757", "CVE-2023-36777"],
         exploited: false,
+        exploited_since: "",
         caveat: "",
     },
     Fix {
@@ -134,6 +154,7 @@ pub const FIXES: &[Fix] = &[
         kb: "",
         cves: &["CVE-2023-36778"],
         exploited: false,
+        exploited_since: "",
         caveat: "",
     },
     Fix {
@@ -144,6 +165,7 @@ pub const FIXES: &[Fix] = &[
         kb: "",
         cves: &["CVE-2024-26198"],
         exploited: false,
+        exploited_since: "",
         caveat: "",
     },
     Fix {
@@ -154,6 +176,7 @@ pub const FIXES: &[Fix] = &[
         kb: "",
         cves: &["CVE-2024-49040"],
         exploited: false,
+        exploited_since: "",
         caveat: "a setting override also needs checking (not visible in the build)",
     },
     Fix {
@@ -164,6 +187,7 @@ pub const FIXES: &[Fix] = &[
         kb: "",
         cves: &["CVE-2025-53786"],
         exploited: false,
+        exploited_since: "",
         caveat: "hybrid configuration steps are also needed (not visible in the build)",
     },
     Fix {
@@ -174,6 +198,7 @@ pub const FIXES: &[Fix] = &[
         kb: "",
         cves: &["CVE-2025-25005", "CVE-2025-25006", "CVE-2025-25007", "CVE-2025-33051"],
         exploited: false,
+        exploited_since: "",
         caveat: "overrides also need checking (not visible in the build)",
     },
     Fix {
@@ -184,6 +209,7 @@ pub const FIXES: &[Fix] = &[
         kb: "",
         cves: &["CVE-2025-59249", "CVE-2025-53782", "CVE-2025-59248"],
         exploited: false,
+        exploited_since: "",
         caveat: "CVE-2025-53782/59248 also need overrides (not visible in the build)",
     },
     Fix {
@@ -194,6 +220,7 @@ pub const FIXES: &[Fix] = &[
         kb: "",
         cves: &["CVE-2025-64666", "CVE-2025-64667"],
         exploited: false,
+        exploited_since: "",
         caveat: "",
     },
     Fix {
@@ -204,6 +231,7 @@ pub const FIXES: &[Fix] = &[
         kb: "",
         cves: &["CVE-2026-21527"],
         exploited: false,
+        exploited_since: "",
         caveat: "",
     },
 ];

@@ -244,19 +244,30 @@ fn summarise(id: usize, members: &[usize], findings: &[Finding]) -> Story {
 
 /// Does this finding prove a break-in?
 pub fn proves_compromise(f: &Finding) -> bool {
-    if f.outcome == Outcome::Failure {
+    proves_compromise_by(f.rule.stage, f.severity, f.outcome)
+}
+
+/// [`proves_compromise`] on a finding's stage, severity and outcome alone (for consumers that
+/// hold a light view of findings, such as the fleet view).
+pub fn proves_compromise_by(stage: Stage, severity: Severity, outcome: Outcome) -> bool {
+    if outcome == Outcome::Failure {
         return false;
     }
-    (f.rule.stage.is_after_intrusion() && f.severity >= Severity::High)
-        || f.severity == Severity::Critical
-        || (f.rule.stage == Stage::Exploitation
-            && f.outcome == Outcome::Success
-            && f.severity >= Severity::High)
+    (stage.is_after_intrusion() && severity >= Severity::High)
+        || severity == Severity::Critical
+        || (stage == Stage::Exploitation
+            && outcome == Outcome::Success
+            && severity >= Severity::High)
 }
 
 /// Does this finding show an exploitation attempt (or other weighty activity)?
 pub fn shows_attempt(f: &Finding) -> bool {
-    f.rule.stage != Stage::Exposure && f.severity >= Severity::Medium
+    shows_attempt_by(f.rule.stage, f.severity)
+}
+
+/// [`shows_attempt`] on a finding's stage and severity alone.
+pub fn shows_attempt_by(stage: Stage, severity: Severity) -> bool {
+    stage != Stage::Exposure && severity >= Severity::Medium
 }
 
 /// The verdict for one host's findings, with the reason in words.

@@ -373,6 +373,11 @@ pub enum VerdictLevel {
     /// Nothing of weight in the evidence that was looked at.
     #[serde(rename = "no evidence found")]
     NoEvidence,
+    /// Nothing of weight found, but the evidence cannot support "no evidence found": no logs
+    /// at all, or logs that do not reach back over the time the installed build was exposed
+    /// to CVEs exploited in the wild (the rule is documented in the README, "Not assessable").
+    #[serde(rename = "not assessable")]
+    NotAssessable,
     /// Exploitation was tried (or partly worked) but no proof of a foothold.
     #[serde(rename = "exploitation attempted")]
     ExploitationAttempted,
@@ -386,9 +391,25 @@ impl VerdictLevel {
     pub fn as_str(self) -> &'static str {
         match self {
             VerdictLevel::NoEvidence => "no evidence found",
+            VerdictLevel::NotAssessable => "not assessable",
             VerdictLevel::ExploitationAttempted => "exploitation attempted",
             VerdictLevel::Compromised => "compromised",
         }
+    }
+}
+
+impl std::str::FromStr for VerdictLevel {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [
+            VerdictLevel::NoEvidence,
+            VerdictLevel::NotAssessable,
+            VerdictLevel::ExploitationAttempted,
+            VerdictLevel::Compromised,
+        ]
+        .into_iter()
+        .find(|v| v.as_str().eq_ignore_ascii_case(s.trim()))
+        .ok_or_else(|| format!("unknown verdict '{s}'"))
     }
 }
 

@@ -242,6 +242,8 @@ pub struct HostReport {
 pub struct ScanReport {
     /// The root as given.
     pub root: String,
+    /// The organisation the root belongs to (`--org`, a roots file, or its parent folder).
+    pub org: Option<String>,
     /// exhunt version.
     pub version: &'static str,
     /// Start time.
@@ -366,22 +368,63 @@ where
         .num_threads(config.threads.unwrap_or(0))
         .build()
         .map_err(|e| ScanError::Threads(e.to_string()))?;
-    let (inventory, all) = pool.install(|| {
+    let (inventory, (all, progress)) = pool.install(|| {
         let (inventory, hunters) =
             rayon::join(|| discover_until(&config.root, &config.cancel), build);
-        let mut all = Contribution::default();
-        let mut progress = Vec::new();
-        for h in &hunters {
-            let c = h.hunt(&inventory, config);
-            progress.push(HunterProgress {
-                hunter: h.name().to_string(),
-                work: c.work,
-            });
-            all.absorb(c);
-        }
-        (inventory, (all, progress))
+        let work = run_hunters(&inventory, hunters.iter().map(|h| &**h), config);
+        (inventory, work)
     });
-    let (all, progress) = all;
+    Ok(finish(config, rules, inventory, all, progress, started))
+}
+
+/// Run a scan with hunters built once by the caller, in the calling thread's thread pool
+/// (`config.threads` is not used): a scan of many roots shares one pool and one set of
+/// compiled hunters instead of building both per root.
+pub fn scan_in_current_pool(
+    config: &ScanConfig,
+    rules: &RuleSet,
+    hunters: &[&dyn Hunter],
+) -> Result<ScanReport, ScanError> {
+    let started = Utc::now();
+    std::fs::metadata(&config.root).map_err(|e| ScanError::Root {
+        path: config.root.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    let inventory = discover_until(&config.root, &config.cancel);
+    let (all, progress) = run_hunters(&inventory, hunters.iter().copied(), config);
+    Ok(finish(config, rules, inventory, all, progress, started))
+}
+
+/// Every hunter over the inventory, one after the other (each parallel inside), with how far
+/// each got.
+fn run_hunters<'h>(
+    inventory: &Inventory,
+    hunters: impl Iterator<Item = &'h (dyn Hunter + 'h)>,
+    config: &ScanConfig,
+) -> (Contribution, Vec<HunterProgress>) {
+    let mut all = Contribution::default();
+    let mut progress = Vec::new();
+    for h in hunters {
+        let c = h.hunt(inventory, config);
+        progress.push(HunterProgress {
+            hunter: h.name().to_string(),
+            work: c.work,
+        });
+        all.absorb(c);
+    }
+    (all, progress)
+}
+
+/// The report of the hunters' work: assembled, with the access-time warning, the hunters'
+/// progress and the interruption, if any.
+fn finish(
+    config: &ScanConfig,
+    rules: &RuleSet,
+    inventory: Inventory,
+    all: Contribution,
+    progress: Vec<HunterProgress>,
+    started: DateTime<Utc>,
+) -> ScanReport {
     let mut report = assemble(config, rules, inventory, all, started);
     if crate::read::open::noatime_refused() {
         report.issues.push(ScanIssue {
@@ -401,7 +444,7 @@ where
                 .to_string(),
         );
     }
-    Ok(report)
+    report
 }
 
 /// Raise findings whose rule asks for it when their host shows an intrusion from other rules.
@@ -527,6 +570,7 @@ fn assemble(
     rule_diagnostics.extend(all.rule_diagnostics);
     ScanReport {
         root: config.root.display().to_string(),
+        org: None,
         version: env!("CARGO_PKG_VERSION"),
         started,
         finished: Utc::now(),

@@ -45,11 +45,7 @@ impl<W: Write> ConsoleWriter<W> {
     }
 
     fn paint(&self, code: &str, text: &str) -> String {
-        if self.color {
-            format!("{code}{text}{RESET}")
-        } else {
-            text.to_string()
-        }
+        paint(self.color, code, text)
     }
 
     fn sev(&self, s: Severity) -> String {
@@ -64,12 +60,10 @@ impl<W: Write> ConsoleWriter<W> {
     }
 
     fn verdict(&self, v: VerdictLevel) -> String {
-        let code = match v {
-            VerdictLevel::Compromised => "\x1b[1;97;41m",
-            VerdictLevel::ExploitationAttempted => "\x1b[1;30;43m",
-            VerdictLevel::NoEvidence => "\x1b[1;30;42m",
-        };
-        self.paint(code, &format!(" {} ", v.as_str().to_uppercase()))
+        self.paint(
+            verdict_color(v),
+            &format!(" {} ", v.as_str().to_uppercase()),
+        )
     }
 
     fn host(&mut self, r: &ScanReport, h: &HostReport) -> std::io::Result<()> {
@@ -266,6 +260,25 @@ impl<W: Write> ConsoleWriter<W> {
             one_line(&f0.rule.remediation, 220)
         )?;
         Ok(())
+    }
+}
+
+/// `text` in an ANSI colour when `color`.
+pub(crate) fn paint(color: bool, code: &str, text: &str) -> String {
+    if color {
+        format!("{code}{text}{RESET}")
+    } else {
+        text.to_string()
+    }
+}
+
+/// The ANSI colour of a verdict.
+pub(crate) fn verdict_color(v: VerdictLevel) -> &'static str {
+    match v {
+        VerdictLevel::Compromised => "\x1b[1;97;41m",
+        VerdictLevel::ExploitationAttempted => "\x1b[1;30;43m",
+        VerdictLevel::NoEvidence => "\x1b[1;30;42m",
+        VerdictLevel::NotAssessable => "\x1b[1;97;100m",
     }
 }
 

@@ -25,6 +25,19 @@ impl<W: Write> JsonlWriter<W> {
         JsonlWriter { out }
     }
 
+    /// Hand back the inner writer.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+
+    /// The finding, story, input-problem and rule-problem lines of one scan, without its
+    /// summary: a scan of several roots writes these for each root as it finishes (input
+    /// problems then name their root), and the fleet lines at the end.
+    pub fn write_root(&mut self, r: &ScanReport) -> std::io::Result<()> {
+        self.body(r, true)?;
+        self.out.flush()
+    }
+
     fn line(&mut self, v: &Value) -> std::io::Result<()> {
         serde_json::to_writer(&mut self.out, v)?;
         self.out.write_all(b"\n")
@@ -84,15 +97,20 @@ fn coverage_json(c: &SourceCoverage) -> Value {
     })
 }
 
-impl<W: Write> ReportWriter for JsonlWriter<W> {
-    fn write_report(&mut self, r: &ScanReport) -> std::io::Result<()> {
+impl<W: Write> JsonlWriter<W> {
+    fn body(&mut self, r: &ScanReport, name_root: bool) -> std::io::Result<()> {
         for f in &r.findings {
-            self.line(&finding_json(f))?;
+            let mut v = finding_json(f);
+            if let Value::Object(m) = &mut v {
+                m.insert("org".into(), r.org.clone().into());
+            }
+            self.line(&v)?;
         }
         for s in &r.stories {
             let mut v = serde_json::to_value(s).unwrap_or(Value::Null);
             if let Value::Object(m) = &mut v {
                 m.insert("kind".into(), "story".into());
+                m.insert("org".into(), r.org.clone().into());
                 m.insert("first".into(), s.first.as_ref().map(rfc3339).into());
                 m.insert("last".into(), s.last.as_ref().map(rfc3339).into());
             }
@@ -103,6 +121,10 @@ impl<W: Write> ReportWriter for JsonlWriter<W> {
             if let Value::Object(m) = &mut v {
                 m.insert("issue".into(), m["kind"].clone());
                 m.insert("kind".into(), "issue".into());
+                if name_root {
+                    m.insert("root".into(), r.root.clone().into());
+                    m.insert("org".into(), r.org.clone().into());
+                }
             }
             self.line(&v)?;
         }
@@ -113,12 +135,20 @@ impl<W: Write> ReportWriter for JsonlWriter<W> {
             }
             self.line(&v)?;
         }
+        Ok(())
+    }
+}
+
+impl<W: Write> ReportWriter for JsonlWriter<W> {
+    fn write_report(&mut self, r: &ScanReport) -> std::io::Result<()> {
+        self.body(r, false)?;
         let hosts: Vec<Value> = r
             .hosts
             .iter()
             .map(|h| {
                 json!({
                     "name": h.name,
+                    "org": r.org,
                     "verdict": h.verdict,
                     "reason": h.reason,
                     "coverage": h.coverage.iter().map(|(k, c)| (k.as_str().to_string(), coverage_json(c))).collect::<serde_json::Map<_, _>>(),
@@ -161,6 +191,7 @@ impl<W: Write> ReportWriter for JsonlWriter<W> {
             "rules_loaded": r.rules_loaded,
             "rule_errors": r.rule_diagnostics.iter().filter(|d| d.level == exhunt_core::rules::DiagnosticLevel::Error).count(),
             "root": r.root,
+            "org": r.org,
             "version": r.version,
             "started": rfc3339(&r.started),
             "finished": rfc3339(&r.finished),

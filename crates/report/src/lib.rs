@@ -10,11 +10,15 @@
 //! * [`HtmlWriter`]: one self-contained HTML incident report per scan — verdict, coverage, a
 //!   timeline chart, the attack stories, every finding with its evidence and a remediation
 //!   checklist — that works offline and treats every attacker-controlled string as data.
+//! * [`fleet`]: the fleet view (many servers and organisations, from a multi-root scan or
+//!   `exhunt merge`) in every format: console, JSONL fleet lines, an HTML fleet page, the
+//!   indicator CSV and a STIX 2.1 bundle.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod console;
+pub mod fleet;
 pub mod html;
 pub mod jsonl;
 mod moments;
@@ -23,6 +27,10 @@ pub mod timeline;
 pub mod writer;
 
 pub use console::{ConsoleStyle, ConsoleWriter};
+pub use fleet::{
+    FleetConsoleWriter, FleetHtmlWriter, FleetJsonlWriter, FleetWriter, IndicatorCsvWriter,
+    StixOptions, StixWriter,
+};
 pub use html::{HtmlOptions, HtmlWriter};
 pub use jsonl::JsonlWriter;
 pub use timeline::TimelineCsvWriter;

@@ -237,6 +237,7 @@ pub(crate) fn plan(host: &HostReport, findings: &[&Finding], stories: &[&Story])
             "Keep IIS and Exchange logs for at least 90 days, forward them to central logging, and re-run the scan after each new Exchange security advisory.",
             match host.verdict {
                 VerdictLevel::NoEvidence => "no evidence of compromise was found in what was read".into(),
+                VerdictLevel::NotAssessable => "the evidence read cannot rule out a compromise (see the verdict's reason)".into(),
                 _ => "attempts were seen without proof of success".into(),
             },
             vec![],

@@ -56,6 +56,7 @@ pub const UNTIMED_DESC: &str = "Scan Time (no time in evidence)";
 /// Writes the findings of a report as a Timesketch CSV timeline.
 pub struct TimelineCsvWriter<W: Write> {
     out: csv::Writer<W>,
+    header_written: bool,
 }
 
 impl<W: Write> TimelineCsvWriter<W> {
@@ -65,6 +66,7 @@ impl<W: Write> TimelineCsvWriter<W> {
             out: csv::WriterBuilder::new()
                 .quote_style(csv::QuoteStyle::Necessary)
                 .from_writer(out),
+            header_written: false,
         }
     }
 
@@ -84,7 +86,7 @@ fn timestamp_desc(f: &Finding) -> &'static str {
 }
 
 /// Prefix cells a spreadsheet would evaluate.
-fn neutral(s: &str) -> String {
+pub(crate) fn neutral(s: &str) -> String {
     match s.as_bytes().first() {
         Some(b'=' | b'+' | b'@' | b'\t' | b'\r') => format!("'{s}"),
         Some(b'-') if s.len() > 1 && s.parse::<f64>().is_err() => format!("'{s}"),
@@ -134,8 +136,13 @@ pub(crate) fn order(findings: &[Finding]) -> Vec<usize> {
 }
 
 impl<W: Write> ReportWriter for TimelineCsvWriter<W> {
+    /// Writes the header once, then the report's rows: a scan of several roots calls this
+    /// once per root and gets one timeline.
     fn write_report(&mut self, r: &ScanReport) -> std::io::Result<()> {
-        self.out.write_record(COLUMNS)?;
+        if !self.header_written {
+            self.out.write_record(COLUMNS)?;
+            self.header_written = true;
+        }
         let moments = moments::per_host(&r.findings);
         for i in order(&r.findings) {
             let f = &r.findings[i];

@@ -122,6 +122,35 @@ fn assert_own_code_ran(dom: &str) {
     );
 }
 
+/// No injected script ran (the title is the page's own) and no injected element is in the DOM.
+fn assert_nothing_injected(dom: &str) {
+    let title = &dom[dom.find("<title>").unwrap()..dom.find("</title>").unwrap()];
+    assert!(
+        !title.contains("PWNED"),
+        "an injected script set the title: {title}"
+    );
+    assert!(title.contains("Exchange compromise assessment"));
+    for injected in [
+        "id=\"pwned1\"",
+        "id=\"pwned2\"",
+        "<blink",
+        "<iframe",
+        "<img",
+        "<base",
+        "<link",
+    ] {
+        assert!(
+            !dom.contains(injected),
+            "injected element {injected} is in the DOM"
+        );
+    }
+    assert_eq!(
+        dom.matches("<script").count(),
+        1,
+        "only the page's own script"
+    );
+}
+
 #[test]
 fn demo_report_renders_in_chromium() {
     let Some(browser) = chromium() else { return };
@@ -164,31 +193,7 @@ fn hostile_evidence_runs_nothing_in_chromium() {
     let page = write_html(&hostile_report(), "report-hostile.html");
     let dom = dump_dom(&browser, &page);
     assert_own_code_ran(&dom);
-    let title = &dom[dom.find("<title>").unwrap()..dom.find("</title>").unwrap()];
-    assert!(
-        !title.contains("PWNED"),
-        "an injected script set the title: {title}"
-    );
-    assert!(title.contains("Exchange compromise assessment"));
-    for injected in [
-        "id=\"pwned1\"",
-        "id=\"pwned2\"",
-        "<blink",
-        "<iframe",
-        "<img",
-        "<base",
-        "<link",
-    ] {
-        assert!(
-            !dom.contains(injected),
-            "injected element {injected} is in the DOM"
-        );
-    }
-    assert_eq!(
-        dom.matches("<script").count(),
-        1,
-        "only the page's own script"
-    );
+    assert_nothing_injected(&dom);
     // The payloads are on the page as text, and the page still renders its parts.
     assert!(dom.contains("&lt;script&gt;document.title='PWNED-1'"));
     assert!(dom.contains("class=\"verdict v-compromised\""));
@@ -404,4 +409,48 @@ fn chart_reads_when_file_times_are_years_after_the_logs() {
     );
     assert!(std::fs::read(&shot).unwrap().starts_with(b"\x89PNG"));
     eprintln!("screenshot: {}", shot.display());
+}
+
+#[test]
+fn hostile_fleet_page_runs_nothing_in_chromium() {
+    use exhunt_report::{FleetHtmlWriter, FleetWriter, HtmlOptions};
+    let fleet = hostile_fleet();
+    assert_eq!(
+        fleet.clusters.len(),
+        1,
+        "the shared indicators tie the two servers"
+    );
+    assert!(fleet.indicators.iter().any(|i| i.value.contains("<script")));
+    let dir = target_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    let page = dir.join("fleet-hostile.html");
+    FleetHtmlWriter::new(
+        std::fs::File::create(&page).unwrap(),
+        HtmlOptions::default(),
+    )
+    .write_fleet(&fleet)
+    .unwrap();
+    let page = page.canonicalize().unwrap();
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("Content-Security-Policy"));
+    assert!(html.contains("&lt;script&gt;document.title=&#39;PWNED-O&#39;"));
+    let Some(browser) = chromium() else { return };
+    let dom = dump_dom(&browser, &page);
+    assert_own_code_ran(&dom);
+    assert_nothing_injected(&dom);
+    // The page renders its parts, with the payloads shown as text.
+    assert!(dom.contains("class=\"verdict v-compromised\""));
+    assert!(dom.contains("id=\"activity\""));
+    assert!(dom.contains("<svg"));
+    assert!(dom.contains("Cluster 1: 2 server(s) in 2 organisation(s)"));
+    assert!(dom.contains("&lt;script&gt;document.title='PWNED-O'&lt;/script&gt;"));
+    let shot = target_dir().join("fleet-hostile-screenshot.png");
+    run(
+        &browser,
+        &[
+            format!("--screenshot={}", shot.display()),
+            "--window-size=1280,2000".to_string(),
+        ],
+        &page,
+    );
 }

@@ -641,6 +641,7 @@ const CONTEXT_FIELDS: &[&str] = &[
     "cs-uri-query",
     "sc-status",
     "cs-username",
+    "s-ip",
     "cs(user-agent)",
     "method",
     "urlstem",

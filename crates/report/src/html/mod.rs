@@ -12,7 +12,7 @@ pub mod escape;
 mod findings;
 mod page;
 mod stories;
-mod util;
+pub(crate) mod util;
 
 use std::io::Write;
 

@@ -8,7 +8,9 @@ use exhunt_core::scan::HostReport;
 use exhunt_core::{Finding, ScanReport, Severity, SourceKind, Stage, VerdictLevel};
 
 use super::escape::{cap, esc};
-use super::util::{bytes, count, moment_class, time, time_opt, tok, verdict_class};
+use super::util::{
+    bytes, count, moment_class, time, time_opt, tok, verdict_badge_class, verdict_class,
+};
 use super::{chart, findings, stories, HtmlOptions, SCRIPT, STYLE};
 use crate::moments::KeyMoments;
 use crate::remediation;
@@ -115,12 +117,16 @@ fn summary(s: &mut String, r: &ScanReport) {
     let n = |v: VerdictLevel| r.hosts.iter().filter(|h| h.verdict == v).count();
     let _ = write!(
         s,
-        "<p>exhunt read the evidence of <b>{}</b> server(s): <b>{}</b> compromised, <b>{}</b> with exploitation attempts, <b>{}</b> without evidence of compromise in what was read. \
+        "<p>exhunt read the evidence of <b>{}</b> server(s): <b>{}</b> compromised, <b>{}</b> with exploitation attempts, <b>{}</b> without evidence of compromise in what was read{}. \
 {} finding(s) form {} attack stor(y/ies).</p>",
         r.hosts.len(),
         n(VerdictLevel::Compromised),
         n(VerdictLevel::ExploitationAttempted),
         n(VerdictLevel::NoEvidence),
+        match n(VerdictLevel::NotAssessable) {
+            0 => String::new(),
+            k => format!(", <b>{k}</b> not assessable (the evidence cannot rule out a compromise)"),
+        },
         count(r.findings.len() as u64),
         r.stories.len()
     );
@@ -135,11 +141,7 @@ fn summary(s: &mut String, r: &ScanReport) {
             "<tr><td><a href=\"#host-{}\">{}</a></td><td><span class=\"sev {}\">{}</span></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"nowrap\">{}</td><td class=\"nowrap\">{}</td></tr>",
             i + 1,
             esc(&h.name),
-            match h.verdict {
-                VerdictLevel::Compromised => "sev-critical",
-                VerdictLevel::ExploitationAttempted => "sev-medium",
-                VerdictLevel::NoEvidence => "sev-ok",
-            },
+            verdict_badge_class(h.verdict),
             esc(h.verdict.as_str()),
             c(Severity::Critical),
             c(Severity::High),

@@ -74,6 +74,17 @@ pub(crate) fn verdict_class(v: VerdictLevel) -> &'static str {
         VerdictLevel::Compromised => "v-compromised",
         VerdictLevel::ExploitationAttempted => "v-attempted",
         VerdictLevel::NoEvidence => "v-clean",
+        VerdictLevel::NotAssessable => "v-unknown",
+    }
+}
+
+/// The CSS class of a verdict badge in tables.
+pub(crate) fn verdict_badge_class(v: VerdictLevel) -> &'static str {
+    match v {
+        VerdictLevel::Compromised => "sev-critical",
+        VerdictLevel::ExploitationAttempted => "sev-medium",
+        VerdictLevel::NoEvidence => "sev-ok",
+        VerdictLevel::NotAssessable => "sev-na",
     }
 }
 

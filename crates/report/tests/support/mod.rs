@@ -137,6 +137,7 @@ pub fn report_of(mut findings: Vec<Finding>) -> ScanReport {
         })
         .collect();
     ScanReport {
+        org: None,
         root: "/evidence/test".into(),
         version: "test",
         started: t("2021-04-01T10:00:00Z"),
@@ -387,4 +388,39 @@ pub fn far_file_times_report() -> ScanReport {
     ]);
     h.missing_sources = vec![SourceKind::Ecp, SourceKind::Oab];
     r
+}
+
+/// A fleet of two servers in two organisations whose names, addresses, user agents, paths and
+/// evidence are hostile payloads, tied by shared hostile indicators into a cluster.
+pub fn hostile_fleet() -> exhunt_fleet::Fleet {
+    use exhunt_fleet::{FleetBuilder, FleetOptions};
+    let mut b = FleetBuilder::new(FleetOptions {
+        keep_examples: true,
+        ..Default::default()
+    });
+    for (org, host) in [
+        (
+            "<script>document.title='PWNED-O'</script>",
+            "EX01\"><img src=x onerror=alert(1)>",
+        ),
+        (
+            "org'><svg onload=document.title='PWNED-P'>",
+            "EX02<iframe src=javascript:alert(2)>",
+        ),
+    ] {
+        let mut r = hostile_report();
+        r.org = Some(org.to_string());
+        for f in &mut r.findings {
+            f.host = host.to_string();
+            f.client_ip = Some("203.0.113.66".into());
+        }
+        for s in &mut r.stories {
+            s.host = host.to_string();
+        }
+        r.hosts[0].name = host.to_string();
+        for d in exhunt_fleet::from_report::digests(&r, true) {
+            b.add(d);
+        }
+    }
+    b.finish()
 }

@@ -1,0 +1,258 @@
+//! A scan of many roots: the hunters (and their YARA and Sigma packs) are built once and share
+//! one thread pool; a few roots are in flight at a time (`--parallel-roots`), so memory and
+//! unpacked-zip disk use are bounded as for that many single scans. As each root finishes, its
+//! findings go to the JSONL and timeline outputs and its servers into the fleet view, and its
+//! report is dropped. A root that cannot be read (missing, unreadable, a corrupt zip) is an
+//! input problem of that root and a "not assessable" server; the run goes on.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use exhunt_core::rules::RuleSet;
+use exhunt_core::scan::Hunter;
+use exhunt_core::{ScanConfig, ScanIssue, ScanReport, VerdictLevel};
+use exhunt_fleet::digest::HostDigest;
+use exhunt_fleet::view::HostFacts;
+use exhunt_fleet::{FleetBuilder, InputProblem};
+use exhunt_report::{JsonlWriter, ReportWriter, TimelineCsvWriter};
+
+use crate::collection;
+use crate::pipeline::{self, PipelineOptions};
+use crate::roots::RootSpec;
+
+/// Where per-root output goes.
+pub struct RootSinks {
+    /// JSONL: finding, story and issue lines of each root.
+    pub jsonl: Option<Box<dyn Write + Send>>,
+    /// The Timesketch timeline.
+    pub timeline: Option<TimelineCsvWriter<Box<dyn Write + Send>>>,
+}
+
+/// How to run the roots.
+pub struct MultiOptions<'a> {
+    /// Per-root configuration (its root is replaced).
+    pub config: ScanConfig,
+    /// Rules.
+    pub rules: &'a RuleSet,
+    /// Hunters to build.
+    pub pipeline: PipelineOptions,
+    /// Roots in flight at a time.
+    pub parallel: usize,
+    /// Where zips are unpacked.
+    pub unpack_dir: Option<PathBuf>,
+    /// Cap on a zip's unpacked size.
+    pub max_unpacked: u64,
+    /// Show a progress bar (roots done / total).
+    pub progress: bool,
+}
+
+/// Rename the only host of a report (`--host`, a roots file's `host` column).
+pub fn rename_host(report: &mut ScanReport, name: &str) -> bool {
+    if report.hosts.len() != 1 {
+        return false;
+    }
+    let old = std::mem::replace(&mut report.hosts[0].name, name.to_string());
+    for f in &mut report.findings {
+        if f.host == old {
+            f.host = name.to_string();
+        }
+    }
+    for s in &mut report.stories {
+        if s.host == old {
+            s.host = name.to_string();
+        }
+    }
+    true
+}
+
+/// The name a root's server gets when the root cannot be read.
+fn fallback_host(spec: &RootSpec) -> String {
+    spec.host.clone().unwrap_or_else(|| {
+        let p = spec.path.as_path();
+        p.file_stem()
+            .or(p.file_name())
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| p.display().to_string())
+    })
+}
+
+/// Scan one root (unpacking a zip), with the org and host labels applied.
+fn scan_one(
+    spec: &RootSpec,
+    o: &MultiOptions<'_>,
+    pool: &rayon::ThreadPool,
+    hunters: &[&dyn Hunter],
+) -> Result<(ScanReport, Vec<InputProblem>), String> {
+    let prepared = collection::prepare_until(
+        &spec.path,
+        o.unpack_dir.as_deref(),
+        o.max_unpacked,
+        &o.config.cancel,
+    )
+    .map_err(|e| format!("{e:#}"))?;
+    let mut config = o.config.clone();
+    config.root = prepared.path.clone();
+    let mut report = pool
+        .install(|| pipeline::scan_root(&config, o.rules, hunters))
+        .map_err(|e| e.to_string())?;
+    report.root = spec.path.display().to_string();
+    report.org = spec.org.clone();
+    for (entry, why) in &prepared.problems {
+        report.issues.push(ScanIssue {
+            kind: "zip-entry".into(),
+            path: entry.clone(),
+            line: None,
+            message: why.clone(),
+        });
+    }
+    let mut problems = Vec::new();
+    if let Some(h) = &spec.host {
+        if !rename_host(&mut report, h) {
+            problems.push(InputProblem {
+                file: spec.path.display().to_string(),
+                line: None,
+                kind: "host-name".into(),
+                message: format!(
+                    "the host name '{h}' was not applied: the root holds {} servers, which keep their own names",
+                    report.hosts.len()
+                ),
+            });
+        }
+    }
+    Ok((report, problems))
+}
+
+fn bar(total: usize) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(total as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} roots  ETA {eta}  {msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+/// Scan every root into `builder` and the sinks. Returns the sinks and the number of roots
+/// that could not be read.
+pub fn scan_roots(
+    roots: &[RootSpec],
+    o: &MultiOptions<'_>,
+    builder: &mut FleetBuilder,
+    sinks: RootSinks,
+) -> anyhow::Result<(RootSinks, usize)> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(o.config.threads.unwrap_or(0))
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot start worker threads: {e}"))?;
+    let built = pool.install(|| pipeline::hunters(&o.config, o.rules, &o.pipeline));
+    let hunters: Vec<&dyn Hunter> = built.iter().map(|h| h.as_ref()).collect();
+    let keep = builder.keeps_examples();
+    let progress = (o.progress && std::io::stderr().is_terminal()).then(|| bar(roots.len()));
+    struct State<'b> {
+        builder: &'b mut FleetBuilder,
+        sinks: RootSinks,
+        failed: usize,
+        error: Option<std::io::Error>,
+    }
+    let state = Mutex::new(State {
+        builder,
+        sinks,
+        failed: 0,
+        error: None,
+    });
+    let next = AtomicUsize::new(0);
+    let workers = o.parallel.clamp(1, roots.len().max(1));
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(spec) = roots.get(i) else { break };
+                let result = if o.config.cancel.is_cancelled() {
+                    Err("the scan was interrupted before this root was read".to_string())
+                } else {
+                    scan_one(spec, o, &pool, &hunters)
+                };
+                let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+                st.builder.input_done();
+                match result {
+                    Ok((report, problems)) => {
+                        for p in problems {
+                            st.builder.problem(p);
+                        }
+                        let written = write_root(&mut st.sinks, &report);
+                        if let Err(e) = written {
+                            st.error.get_or_insert(e);
+                        }
+                        for d in exhunt_fleet::from_report::digests(&report, keep) {
+                            st.builder.add(d);
+                        }
+                    }
+                    Err(why) => {
+                        st.failed += 1;
+                        st.builder.problem(InputProblem {
+                            file: spec.path.display().to_string(),
+                            line: None,
+                            kind: "bad-root".into(),
+                            message: format!("cannot scan this root: {why}"),
+                        });
+                        st.builder.add(unreadable(spec, &why, keep));
+                    }
+                }
+                drop(st);
+                if let Some(b) = &progress {
+                    b.inc(1);
+                    b.set_message(display_name(&spec.path));
+                }
+            });
+        }
+    });
+    if let Some(b) = &progress {
+        b.finish_and_clear();
+    }
+    let st = state.into_inner().unwrap_or_else(|e| e.into_inner());
+    if let Some(e) = st.error {
+        return Err(e.into());
+    }
+    Ok((st.sinks, st.failed))
+}
+
+fn display_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| p.display().to_string())
+}
+
+fn write_root(sinks: &mut RootSinks, report: &ScanReport) -> std::io::Result<()> {
+    if let Some(out) = sinks.jsonl.as_mut() {
+        let mut w = JsonlWriter::new(out);
+        w.write_root(report)?;
+    }
+    if let Some(t) = sinks.timeline.as_mut() {
+        t.write_report(report)?;
+    }
+    Ok(())
+}
+
+/// The server of a root that could not be read: not assessable, with the reason.
+fn unreadable(spec: &RootSpec, why: &str, keep: bool) -> HostDigest {
+    let host = fallback_host(spec);
+    let mut d = HostDigest::new(spec.org.clone(), host.clone(), keep);
+    d.facts = Some(HostFacts {
+        org: spec.org.clone(),
+        host,
+        verdict: VerdictLevel::NotAssessable,
+        reason: format!("the evidence could not be read: {why}"),
+        coverage: Default::default(),
+        missing_sources: Vec::new(),
+        scanned: Some(chrono::Utc::now()),
+        origin: spec.path.display().to_string(),
+        scan_issues: 1,
+        read_error: Some(why.to_string()),
+    });
+    d
+}
