@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::access::{AccessMappings, AccessReport};
 use crate::correlate::{build_stories, shows_attempt, verdict, Story};
 use crate::detect::{LogEngine, LogScanOptions};
 use crate::discover::{discover, Inventory};
@@ -139,7 +140,17 @@ impl LogHunter {
     }
 
     /// Compile the log rules of `rules` plus rules from another language (Sigma `webserver`).
-    pub fn with_extra(rules: &RuleSet, extra: Vec<LogRule>, options: LogScanOptions) -> LogHunter {
+    pub fn with_extra(
+        rules: &RuleSet,
+        extra: Vec<LogRule>,
+        mut options: LogScanOptions,
+    ) -> LogHunter {
+        // Keep the columns the access analysis reads (bytes, anchors) on every finding.
+        for f in crate::access::AccessMappings::kept_fields(&rules.mappings) {
+            if !options.keep_fields.contains(&f) {
+                options.keep_fields.push(f);
+            }
+        }
         let mut all = rules.log_rules.clone();
         all.extend(extra);
         LogHunter {
@@ -242,6 +253,8 @@ pub struct ScanReport {
     pub rules_loaded: usize,
     /// Findings left out by the time filter.
     pub filtered_out: u64,
+    /// Mail the intruders reached and who used each web shell.
+    pub access: AccessReport,
 }
 
 impl ScanReport {
@@ -321,15 +334,15 @@ where
         .num_threads(config.threads.unwrap_or(0))
         .build()
         .map_err(|e| ScanError::Threads(e.to_string()))?;
-    let (inventory, all) = pool.install(|| {
+    let report = pool.install(|| {
         let (inventory, hunters) = rayon::join(|| discover(&config.root), build);
         let mut all = Contribution::default();
         for h in &hunters {
             all.absorb(h.hunt(&inventory, config));
         }
-        (inventory, all)
+        assemble(config, rules, inventory, all, started)
     });
-    Ok(assemble(config, rules, inventory, all, started))
+    Ok(report)
 }
 
 /// Raise findings whose rule asks for it when their host shows an intrusion from other rules.
@@ -388,7 +401,29 @@ fn assemble(
     });
     issues.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     suppressed.sort_by(|a, b| (&a.path, &a.rule_id).cmp(&(&b.path, &b.rule_id)));
-    let stories = build_stories(&mut findings);
+    let mut stories = build_stories(&mut findings);
+    // What the intruders reached and who used each backdoor; its findings (backdoor reuse,
+    // mass probing) join the correlation.
+    let (maps, map_diagnostics) = AccessMappings::compile(&rules.mappings);
+    let (mut access, raised) =
+        crate::access::analyse(&inventory, &findings, &maps, &config.time_filter);
+    if !raised.is_empty() {
+        findings.extend(raised);
+        findings.sort_by(|a, b| {
+            (&a.host, a.timestamp, &a.path, a.line()).cmp(&(
+                &b.host,
+                b.timestamp,
+                &b.path,
+                b.line(),
+            ))
+        });
+        for f in &mut findings {
+            f.story = None;
+        }
+        stories = build_stories(&mut findings);
+    }
+    access.assign_stories(&findings, &mut stories);
+    issues.append(&mut access.issues);
     let mut names: Vec<String> = inventory.hosts.iter().map(|h| h.name.clone()).collect();
     for h in coverage.keys().chain(findings.iter().map(|f| &f.host)) {
         if !names.contains(h) {
@@ -436,6 +471,7 @@ fn assemble(
     }
     let mut rule_diagnostics = rules.diagnostics.clone();
     rule_diagnostics.extend(all.rule_diagnostics);
+    rule_diagnostics.extend(map_diagnostics);
     ScanReport {
         root: config.root.display().to_string(),
         version: env!("CARGO_PKG_VERSION"),
@@ -450,5 +486,6 @@ fn assemble(
         rule_diagnostics,
         rules_loaded: all.rules_run,
         filtered_out,
+        access,
     }
 }
