@@ -150,6 +150,7 @@ pub fn report_of(mut findings: Vec<Finding>) -> ScanReport {
         rule_diagnostics: vec![],
         rules_loaded: 3,
         filtered_out: 0,
+        access: Default::default(),
     }
 }
 
