@@ -89,6 +89,7 @@ pub fn data_access_json(d: &DataAccess) -> Value {
         "first": d.first.as_ref().map(rfc3339),
         "last": d.last.as_ref().map(rfc3339),
         "requests": d.requests,
+        "unit": d.unit,
         "bytes": d.bytes,
         "size_on_disk": d.size_on_disk,
         "client_ips": d.client_ips,

@@ -328,6 +328,7 @@ fn norm_dest(d: &Option<String>) -> Option<String> {
 
 #[derive(Default)]
 struct Acc {
+    unit: &'static str,
     first: Option<DateTime<Utc>>,
     last: Option<DateTime<Utc>>,
     requests: u64,
@@ -403,6 +404,7 @@ fn build(c: Collected, findings: &[Finding], maps: &AccessMappings) -> Vec<DataA
         let a = acc
             .entry((h.host.clone(), mailbox, scope, sig.method.clone()))
             .or_default();
+        a.unit = "requests";
         a.time(h.time);
         a.requests += 1;
         if let Some(b) = h.bytes {
@@ -427,6 +429,7 @@ fn build(c: Collected, findings: &[Finding], maps: &AccessMappings) -> Vec<DataA
                 c0.method.clone(),
             ))
             .or_default();
+        a.unit = "calls";
         a.requests += 1;
         for call in g {
             a.time(call.time);
@@ -447,6 +450,7 @@ fn build(c: Collected, findings: &[Finding], maps: &AccessMappings) -> Vec<DataA
         let a = acc
             .entry((f.host.clone(), mailbox, scope, f.method.clone()))
             .or_default();
+        a.unit = "files";
         if !a.refs.iter().any(|(_, r)| r.path == f.rel) {
             a.requests += 1;
             if let Some(s) = f.size {
@@ -470,6 +474,7 @@ fn build(c: Collected, findings: &[Finding], maps: &AccessMappings) -> Vec<DataA
                     method.clone(),
                 ))
                 .or_default();
+            a.unit = "requests and commands";
             let mut seen = BTreeSet::new();
             for &i in idx {
                 let f = &findings[i];
@@ -521,6 +526,7 @@ fn build(c: Collected, findings: &[Finding], maps: &AccessMappings) -> Vec<DataA
             (x, y) => x.or(y),
         };
         t.requests += a.requests;
+        t.unit = a.unit;
         t.bytes = match (t.bytes, a.bytes) {
             (Some(x), Some(y)) => Some(x + y),
             (x, y) => x.or(y),
@@ -548,6 +554,7 @@ fn build(c: Collected, findings: &[Finding], maps: &AccessMappings) -> Vec<DataA
                 first: a.first,
                 last: a.last,
                 requests: a.requests,
+                unit: a.unit.to_string(),
                 bytes: a.bytes,
                 size_on_disk: a.size,
                 client_ips: a.ips.into_iter().collect(),

@@ -117,8 +117,10 @@ pub struct DataAccess {
     pub first: Option<DateTime<Utc>>,
     /// Latest evidence.
     pub last: Option<DateTime<Utc>>,
-    /// Requests (or cmdlet calls, or files).
+    /// How many: requests, cmdlet calls or files (see `unit`).
     pub requests: u64,
+    /// What `requests` counts: `requests`, `calls`, `files` or `requests and commands`.
+    pub unit: String,
     /// Bytes sent to the client, where the log has them (HttpProxy ResponseBytes, IIS sc-bytes).
     pub bytes: Option<u64>,
     /// Size on disk of export files.
