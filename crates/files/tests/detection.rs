@@ -154,7 +154,10 @@ fn proxyshell_pst_and_certificate_request_pages() {
     assert_eq!(ids_for(&r, "inetpub/wwwroot/app/c.aspx"), ["EXH-FY-007"]);
     // A real PST is no web page (EXH-FY-006 stays quiet); in a web folder it is a mailbox export
     // to report by name and place.
-    assert_eq!(ids_for(&r, "inetpub/wwwroot/app/backup.pst"), ["EXH-FN-040"]);
+    assert_eq!(
+        ids_for(&r, "inetpub/wwwroot/app/backup.pst"),
+        ["EXH-FN-040"]
+    );
 }
 
 #[test]

@@ -177,7 +177,7 @@ fn leading_time(line: &[u8]) -> Option<DateTime<Utc>> {
 /// The first and last record times of a UTF-8 file, from its two ends.
 fn time_span(f: &mut File, size: u64) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
     let mut head = vec![0u8; SPAN_PROBE.min(size) as usize];
-    if f.read_exact(&mut head).is_err() {
+    if f.seek(SeekFrom::Start(0)).is_err() || f.read_exact(&mut head).is_err() {
         return (None, None);
     }
     let first = head.split(|b| *b == b'\n').find_map(leading_time);
