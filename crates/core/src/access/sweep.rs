@@ -190,6 +190,82 @@ fn time_span(f: &mut File, size: u64) -> (Option<DateTime<Utc>>, Option<DateTime
     (first, last)
 }
 
+/// Records may be a little out of order (IIS writes a line when the request ends): reading
+/// starts and stops this far outside the windows.
+const ORDER_SLACK_SECS: i64 = 600;
+
+/// The offset of a line start at or before the first record at `t` or later, by bisecting on
+/// the times lines start with (logs are written in time order).
+fn offset_at(f: &mut File, size: u64, t: DateTime<Utc>) -> u64 {
+    let probe = |f: &mut File, off: u64| -> Option<DateTime<Utc>> {
+        let mut buf = vec![0u8; 16 * 1024];
+        f.seek(SeekFrom::Start(off)).ok()?;
+        let n = f.read(&mut buf).ok()?;
+        let buf = &buf[..n];
+        let from = memchr::memchr(b'\n', buf)? + 1;
+        buf[from..].split(|b| *b == b'\n').find_map(leading_time)
+    };
+    let (mut lo, mut hi) = (0u64, size);
+    while hi - lo > 256 * 1024 {
+        let mid = lo + (hi - lo) / 2;
+        match probe(f, mid) {
+            Some(x) if x < t => lo = mid,
+            _ => hi = mid,
+        }
+    }
+    if lo == 0 {
+        return 0;
+    }
+    // Move to the start of the next line.
+    let mut buf = vec![0u8; 64 * 1024];
+    let n = f
+        .seek(SeekFrom::Start(lo))
+        .and_then(|_| f.read(&mut buf))
+        .unwrap_or(0);
+    match memchr::memchr(b'\n', &buf[..n]) {
+        Some(i) => lo + i as u64 + 1,
+        None => 0,
+    }
+}
+
+/// Newlines before `end` (the line number base of a read that starts there).
+fn lines_before(path: &std::path::Path, end: u64) -> u64 {
+    let Ok(f) = File::open(path) else { return 0 };
+    let mut r = f.take(end);
+    let mut buf = vec![0u8; 1 << 20];
+    let mut n = 0u64;
+    while let Ok(k) = r.read(&mut buf) {
+        if k == 0 {
+            break;
+        }
+        n += memchr::memchr_iter(b'\n', &buf[..k]).count() as u64;
+    }
+    n
+}
+
+/// The columns declared at the head of a file (for a read that starts further on).
+fn head_schema(f: &mut File, kind: SourceKind) -> Schema {
+    let mut head = vec![0u8; SPAN_PROBE as usize];
+    let n = f
+        .seek(SeekFrom::Start(0))
+        .and_then(|_| f.read(&mut head))
+        .unwrap_or(0);
+    let mut schema = Schema::default();
+    for line in head[..n].split(|b| *b == b'\n').map(trim_line) {
+        let line = line.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(line);
+        if line.first() == Some(&b'#') {
+            directive(line, kind, &mut schema);
+        } else if !line.is_empty() {
+            if schema.is_empty() && !kind.is_w3c() && leading_time(line).is_none() {
+                schema = Schema::new(parse_csv(&String::from_utf8_lossy(line)), false);
+            } else {
+                break;
+            }
+        }
+    }
+    schema
+}
+
 fn sweep_file(
     file: &LogFile,
     windows: &[(String, DateTime<Utc>, DateTime<Utc>)],
@@ -204,44 +280,62 @@ fn sweep_file(
     let mut head = [0u8; 4];
     let n = f.read(&mut head).unwrap_or(0);
     let encoding = sniff_encoding(&head[..n]);
+    let mut start_off = 0u64;
+    let mut stop_after: Option<DateTime<Utc>> = None;
+    let mut schema = Schema::default();
     if encoding == TextEncoding::Utf8 {
         let (first, last) = time_span(&mut f, file.size);
         out.bytes += SPAN_PROBE.min(file.size) * 2;
-        let overlaps = windows
+        let live: Vec<_> = windows
             .iter()
-            .any(|(_, a, b)| first.is_none_or(|x| x <= *b) && last.is_none_or(|y| y >= *a));
-        if !overlaps {
+            .filter(|(_, a, b)| first.is_none_or(|x| x <= *b) && last.is_none_or(|y| y >= *a))
+            .collect();
+        if live.is_empty() {
             return out;
         }
+        // Read only the part of the file inside the windows.
+        let slack = chrono::Duration::seconds(ORDER_SLACK_SECS);
+        let lo = live.iter().map(|w| w.1).min().expect("not empty") - slack;
+        let hi = live.iter().map(|w| w.2).max().expect("not empty") + slack;
+        if first.is_some_and(|x| x < lo) {
+            start_off = offset_at(&mut f, file.size, lo);
+        }
+        if last.is_some_and(|y| y > hi) {
+            stop_after = Some(hi);
+        }
+        if start_off > 0 {
+            schema = head_schema(&mut f, file.kind);
+        }
     }
-    if f.seek(SeekFrom::Start(0)).is_err() {
+    if f.seek(SeekFrom::Start(start_off)).is_err() {
         return out;
     }
     out.read = true;
-    let mut patterns: Vec<&str> = windows.iter().map(|(ip, _, _)| ip.as_str()).collect();
-    patterns.push("\n#");
-    let directive_pid = patterns.len() - 1;
+    let patterns: Vec<&str> = windows.iter().map(|(ip, _, _)| ip.as_str()).collect();
     let Ok(ac) = AhoCorasick::builder()
         .match_kind(MatchKind::LeftmostFirst)
         .build(&patterns)
     else {
         return out;
     };
+    let directive_finder = memchr::memmem::Finder::new(b"\n#");
     let reader = utf8_reader(f, encoding);
     let mut chunks = ChunkReader::new(
         reader,
         crate::read::chunks::DEFAULT_CHUNK,
         crate::read::chunks::DEFAULT_MAX_LINE,
     );
-    let mut schema = Schema::default();
-    let mut seen_data = false;
+    let mut seen_data = start_off > 0;
+    // Line numbers count from where reading started; the lines before are counted only if a
+    // line is reported.
+    let mut line_base: Option<u64> = (start_off == 0).then_some(0);
     while let Ok(Some(region)) = chunks.next_region() {
         let bytes = region.bytes;
         let mut pos = 0usize;
         let mut line_no = region.first_line;
         let mut counted_to = 0usize;
-        // Header lines at the start of the file (and a directive right at a region start).
-        while pos < bytes.len() && (!seen_data || bytes[pos] == b'#') {
+        // Header lines at the start of the file.
+        while pos < bytes.len() && !seen_data {
             let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
             let line = trim_line(&bytes[pos..end]);
             if line.first() == Some(&b'#') {
@@ -258,23 +352,37 @@ fn sweep_file(
             line_no += 1;
             counted_to = pos.min(bytes.len());
         }
+        // Directive lines further on (an IIS restart changes the columns).
+        let mut directives: Vec<usize> = directive_finder
+            .find_iter(&bytes[pos.min(bytes.len())..])
+            .map(|i| pos + i + 1)
+            .collect();
+        if pos < bytes.len() && bytes[pos] == b'#' {
+            directives.insert(0, pos);
+        }
+        let mut next_directive = 0usize;
+        let apply_until = |limit: usize, next: &mut usize, schema: &mut Schema| {
+            while *next < directives.len() && directives[*next] < limit {
+                let d = directives[*next];
+                let end = memchr::memchr(b'\n', &bytes[d..]).map_or(bytes.len(), |i| d + i);
+                directive(trim_line(&bytes[d..end]), file.kind, schema);
+                *next += 1;
+            }
+        };
         while pos < bytes.len() {
             let Some(m) = ac.find(Input::new(bytes).span(pos..bytes.len())) else {
                 break;
             };
-            let start = if m.pattern().as_usize() == directive_pid {
-                m.start() + 1
-            } else {
-                memchr::memrchr(b'\n', &bytes[..m.start()]).map_or(0, |i| i + 1)
-            };
-            let start = start.max(pos);
+            let start = memchr::memrchr(b'\n', &bytes[..m.start()])
+                .map_or(0, |i| i + 1)
+                .max(pos);
+            apply_until(start, &mut next_directive, &mut schema);
             line_no += memchr::memchr_iter(b'\n', &bytes[counted_to..start]).count() as u64;
             counted_to = start;
             let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
             let line = trim_line(&bytes[start..end]);
             pos = end + 1;
             if line.first() == Some(&b'#') {
-                directive(line, file.kind, &mut schema);
                 continue;
             }
             let text = String::from_utf8_lossy(line);
@@ -289,6 +397,7 @@ fn sweep_file(
             }
             out.lines += 1;
             if let Some(c) = classify(&rec, file.kind, maps) {
+                let base = *line_base.get_or_insert_with(|| lines_before(&file.path, start_off));
                 out.hits.push(Hit {
                     host: file.host.clone(),
                     sig: c.sig,
@@ -300,7 +409,7 @@ fn sweep_file(
                     url_path: rec.url_path().map(str::to_string),
                     evidence: EvidenceRef {
                         path: file.rel.clone(),
-                        line: Some(line_no),
+                        line: Some(base + line_no),
                         record_id: None,
                         rule_id: None,
                     },
@@ -308,8 +417,16 @@ fn sweep_file(
                 });
             }
         }
+        apply_until(bytes.len(), &mut next_directive, &mut schema);
+        if let Some(hi) = stop_after {
+            let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+            let last = &body[memchr::memrchr(b'\n', body).map_or(0, |i| i + 1)..];
+            if leading_time(last).is_some_and(|t| t > hi) {
+                break;
+            }
+        }
     }
-    out.bytes = out.bytes.max(chunks.bytes_read);
+    out.bytes += chunks.bytes_read;
     out
 }
 
