@@ -20,6 +20,7 @@ fn rules() -> RuleSet {
 }
 
 /// A W3C line: `time` is `YYYY-MM-DD HH:MM:SS`.
+#[allow(clippy::too_many_arguments)]
 fn line(
     time: &str,
     method: &str,

@@ -30,13 +30,16 @@ use crate::scan::TimeFilter;
 /// Bytes read at each end of a file to find its time span.
 const SPAN_PROBE: u64 = 64 * 1024;
 
+/// An intruder address and the time window to search it in (UTC).
+pub type Window = (String, DateTime<Utc>, DateTime<Utc>);
+
 /// What to read on one server.
 #[derive(Debug, Clone)]
 pub struct HostPlan {
     /// The server.
     pub host: String,
     /// Intruder addresses and the time window to search for each.
-    pub windows: Vec<(String, DateTime<Utc>, DateTime<Utc>)>,
+    pub windows: Vec<Window>,
     /// The server's logs that carry client addresses.
     pub files: Vec<LogFile>,
 }
@@ -57,7 +60,8 @@ pub fn plan(inventory: &Inventory, findings: &[Finding], maps: &AccessMappings) 
         .filter(|f| f.story.is_some_and(|s| foothold.contains(&s)) && landed(f))
         .filter_map(|f| f.client_ip.as_deref().map(|ip| (f.host.as_str(), ip)))
         .collect();
-    let mut spans: BTreeMap<(&str, &str), (DateTime<Utc>, DateTime<Utc>)> = BTreeMap::new();
+    type Span = (DateTime<Utc>, DateTime<Utc>);
+    let mut spans: BTreeMap<(&str, &str), Span> = BTreeMap::new();
     for f in findings
         .iter()
         .filter(|f| SourceKind::TEXT_LOGS.contains(&f.source))
@@ -72,7 +76,7 @@ pub fn plan(inventory: &Inventory, findings: &[Finding], maps: &AccessMappings) 
         e.0 = e.0.min(t);
         e.1 = e.1.max(t);
     }
-    let mut per_host: BTreeMap<&str, Vec<(String, DateTime<Utc>, DateTime<Utc>)>> = BTreeMap::new();
+    let mut per_host: BTreeMap<&str, Vec<Window>> = BTreeMap::new();
     for ((host, ip), (a, b)) in spans {
         per_host.entry(host).or_default().push((
             ip.to_string(),
@@ -268,7 +272,7 @@ fn head_schema(f: &mut File, kind: SourceKind) -> Schema {
 
 fn sweep_file(
     file: &LogFile,
-    windows: &[(String, DateTime<Utc>, DateTime<Utc>)],
+    windows: &[Window],
     maps: &AccessMappings,
     filter: &TimeFilter,
 ) -> FileResult {
