@@ -218,7 +218,7 @@ class Req:
     def __init__(self, t, method, stem, query="", *, port=443, user=None,
                  cip="", ua=None, referer=None, status=200, sub=0, win32=0,
                  taken=15, host=EXT_HOST, proto=None, backend=None, hp=None,
-                 tag=None, reqid=None, cafe=True):
+                 tag=None, reqid=None, cafe=True, own_rng=False):
         Req._seq += 1
         self.seq = Req._seq
         self.t, self.method, self.stem, self.query = t, method, stem, query
@@ -230,6 +230,9 @@ class Req:
         self.tag = tag              # dict(id, kind, what) or None
         self.reqid = reqid
         self.cafe = cafe and proto is not None
+        # HttpProxy columns drawn from a stream of this request's own (seeded by its id), so
+        # that adding it does not move the random columns of every later row
+        self.own_rng = own_rng
 
 
 # --------------------------------------------------------------------------
@@ -800,6 +803,74 @@ def gen_attack_ex01(c):
                       RoutingHint="AnchorMailboxHeader-SMTP", AuthenticationType="Negotiate"),
               tag=T("edge", "E2", "benign IIS line whose user agent contains a comma and a double quote")))
 
+    # --- 8. mail theft by 203.0.113.77: two mailboxes read through the SSRF, a third exported
+    #        into a web folder through the SSRF's ECP session and fetched, then read again through
+    #        a hijacked OWA session. Drawn after everything above (attack stream) and with
+    #        own_rng, so that no earlier line or random column moves. ---
+    def ssrf(t, target, nbytes, aid, what):
+        return c.add(Req(t, "POST", "/ecp/y.js", cip=H1, ua=UA_PYREQ, taken=rng.randint(180, 2400),
+                         proto="Ecp", host=EXT_HOST, reqid=mkguid(rng), own_rng=True,
+                         hp=dict(IsAuthenticated="false", AuthenticatedUser="", AuthenticationType="",
+                                 AnchorMailbox="ServerInfo~a]@%s:444/%s" % (fq, target),
+                                 RoutingHint="X-BEResource-Cookie", ProxyAction="Proxy",
+                                 TargetServer=fq, TargetServerVersion="Version 15.1 (Build 2176.2)",
+                                 ResponseBytes=nbytes),
+                         tag=T("attack", aid, what)))
+    reads = [
+        (ts(3, 2, 51, 12, 334), "ceo", "FindItem&EP=1&ID=-2&AC=1", 24576),
+        (ts(3, 2, 51, 40, 102), "ceo", "GetItem&EP=1&ID=-5&AC=1", 387210),
+        (ts(3, 2, 52, 5, 877), "ceo", "GetItem&EP=1&ID=-6&AC=1", 1204337),
+        (ts(3, 2, 53, 18, 510), "cfo", "FindItem&EP=1&ID=-2&AC=1", 19980),
+        (ts(3, 2, 53, 44, 291), "cfo", "GetItem&EP=1&ID=-4&AC=1", 842133),
+    ]
+    for i, (t, who, action, nbytes) in enumerate(reads, 1):
+        ssrf(t, "owa/%s@contoso.local/service.svc?action=%s#" % (who, action), nbytes, "A8.%d" % i,
+             "SSRF read of %s@contoso.local through OWA explicit logon (X-BEResource cookie), %d bytes"
+             % (who, nbytes))
+    ssrf(ts(3, 2, 55, 9, 640), "EWS/Exchange.asmx?a=~%s#" % SERVER_ANCHOR_VER, 523288, "A8.6",
+         "SSRF to EWS (the mailbox is only in the SOAP body: not logged), 523288 bytes")
+    export_req = ssrf(
+        ts(3, 2, 57, 21, 418),
+        "ecp/DDI/DDIService.svc/NewObject?msExchEcpCanary=%s&schema=MailboxExportRequest#" % cn, 1822,
+        "A10.1", "SSRF to ECP: new mailbox export request")
+    pst_path = "\\\\EX01\\C$\\inetpub\\wwwroot\\aspnet_client\\system_web\\carol.pst"
+    c.ecp_events.append((export_req.t + timedelta(milliseconds=912), "Request",
+                         "S:CMD=New-MailboxExportRequest.Mailbox='carol'.FilePath='%s';"
+                         "S:URL=/ecp/DDI/DDIService.svc/NewObject?msExchEcpCanary=%s&schema=MailboxExportRequest;"
+                         "S:REQID=%s" % (pst_path, cn, export_req.reqid),
+                         T("attack", "A10.2", "New-MailboxExportRequest of carol into aspnet_client\\system_web\\carol.pst")))
+    c.add(Req(ts(3, 5, 31, 2, 557), "GET", "/aspnet_client/system_web/carol.pst", cip=H1, ua=UA_PYREQ,
+              taken=2210, host=EXT_HOST, reqid=mkguid(rng),
+              tag=T("attack", "A10.3", "carol.pst (98304 bytes on disk) downloaded from the web folder")))
+    carol = next(u for u in c.users if u["name"] == "carol")
+    anon = dict(IsAuthenticated="false")
+    as_carol = lambda action, nbytes: dict(ok_hp(srv, carol, "smtp", action), AuthenticationType="Basic",
+                                           ProxyAction="Proxy", ResponseBytes=nbytes)
+    ref_owa = "https://%s/owa/" % EXT_HOST
+    hijack = [
+        (ts(4, 2, 31, 5, 212), "GET", "/owa/", "", None, 302, anon, "A9.1"),
+        (ts(4, 2, 31, 5, 640), "GET", "/owa/auth/logon.aspx",
+         "url=https%3a%2f%2fmail.contoso.com%2fowa%2f&reason=0", None, 200, anon, "A9.2"),
+        (ts(4, 2, 31, 19, 83), "POST", "/owa/auth.owa", "", carol["dom"], 302, as_carol("", 0), "A9.3"),
+        (ts(4, 2, 31, 20, 411), "GET", "/owa/", "", carol["dom"], 200, as_carol("", 48211), "A9.4"),
+        (ts(4, 2, 31, 27, 930), "POST", "/owa/service.svc", "action=FindConversation&EP=1&ID=-3&AC=1",
+         carol["dom"], 200, as_carol("FindConversation", 15833), "A9.5"),
+        (ts(4, 2, 31, 45, 602), "POST", "/owa/service.svc", "action=GetConversationItems&EP=1&ID=-4&AC=1",
+         carol["dom"], 200, as_carol("GetConversationItems", 96310), "A9.6"),
+        (ts(4, 2, 32, 10, 377), "POST", "/owa/service.svc", "action=GetItem&EP=1&ID=-5&AC=1",
+         carol["dom"], 200, as_carol("GetItem", 402557), "A9.7"),
+        (ts(4, 2, 33, 2, 118), "POST", "/owa/service.svc", "action=GetItem&EP=1&ID=-6&AC=1",
+         carol["dom"], 200, as_carol("GetItem", 288904), "A9.8"),
+        (ts(4, 2, 34, 40, 905), "GET", "/owa/service.svc/s/GetFileAttachment",
+         "id=AAMkADk0ZjE2%3D&X-OWA-CANARY=" + hexid(rng, 32), carol["dom"], 200,
+         as_carol("GetFileAttachment", 2310455), "A9.9"),
+    ]
+    for (t, meth, stem, q, user, st, hp, aid) in hijack:
+        c.add(Req(t, meth, stem, q, user=user, cip=H1, ua=UA_CHROME, status=st, referer=ref_owa,
+                  taken=rng.randint(20, 900), proto="Owa", host=EXT_HOST, reqid=mkguid(rng), own_rng=True,
+                  hp=hp, tag=T("attack", aid, "hijacked OWA session: %s %s as carol from 203.0.113.77 (stolen credentials)"
+                                % (meth, stem))))
+
 
 def gen_nmap_ex02(c):
     rng = random.Random(8888)
@@ -956,7 +1027,7 @@ def write_httpproxy(out, srv, reqs, extra_hours, truncate_last=None, ecp_bare_he
                       "#Fields: " + ",".join(HP_FIELDS)]
             tags += [None] * 5
             for r in rows:
-                row = hp_row(srv, r, rng)
+                row = hp_row(srv, r, random.Random(r.reqid) if r.own_rng else rng)
                 lines.append(csv_line([row[f] for f in HP_FIELDS]))
                 tags.append(r.tag)
             final_eol = True
@@ -1047,6 +1118,7 @@ Synthetic files, written by `python3 examples/generate_files.py` (also run at th
 | both | `ProgramData/McAfee/Common Framework/Update/catalog.zip` | an antivirus update archive (what made Test-ProxyLogon cry wolf) | nothing |
 | EX01 | `inetpub/wwwroot/aspnet_client/system_web/KZsqDfnb.aspx` | China Chopper one-liner written through the OAB file write | web shell (critical) |
 | EX01 | `…/FrontEnd/HttpProxy/owa/auth/errorEE.aspx` | a mailbox export written as a page: `!BDN` PST header with a JScript `eval` in a draft (Exchange Management #15) | web shell / PST-as-aspx (critical) |
+| EX01 | `inetpub/wwwroot/aspnet_client/system_web/carol.pst` | carol's mailbox exported into the web folder (`!BDN` PST header, 98,304 bytes; ECP server log 2021-03-03 02:57) and fetched (W3SVC1 05:31) | mailbox export in a web folder (high) |
 | EX01 | `Windows/Temp/lsass.dmp` | LSASS minidump (`MDMP`) made with comsvcs.dll (Sysmon #16) | credential dump (critical) |
 | EX01 | `ProgramData/pst/it.zip` | 7-Zip staging of `alice.pst`, `bob.pst` (Sysmon #29) | staging archive with mailbox data (high) |
 | EX01 | `Users/Public/Documents/budget-2021.xlsx.CRYPT`, `readme.txt` | a file encrypted by DearCry (`DEARCRY!` marker) and its note, after the `msupdate` service (System #44) | ransomware (critical) |
@@ -1262,8 +1334,12 @@ def write_readme(results, scale):
 | 2021-03-03 02:44:16 - 02:44:17 | (via ECP) | OAB virtual directory reset: `Remove-OabVirtualDirectory`, `New-OabVirtualDirectory` (writes `owa\auth\RedirSuiteServerProxy.aspx`) | ECP/Server/ECPServer2021030300-1.LOG |
 | 2021-03-03 02:45:06 | (OAB generator) | CVE-2021-26858: `Download failed and temporary file 'C:\inetpub\wwwroot\aspnet_client\system_web\KZsqDfnb.aspx' needs to be removed` (path outside `ClientAccess\OAB`) | OABGeneratorLog/OABGenerator_2021030300-1.LOG |
 | 2021-03-03 02:47:10 - 07:55:02, 2021-03-05 14:05:31 - 14:07:02 | 203.0.113.77 (`antSword/v2.1`) | 12 x `POST /aspnet_client/system_web/KZsqDfnb.aspx` 200 | W3SVC1 u_ex210303.log, u_ex210305.log (after the restart, cs-host layout) |
+| 2021-03-03 02:51:12 - 02:55:09 | 203.0.113.77 (`python-requests/2.25.1`) | mail read through the SSRF: 3 x `POST /ecp/y.js` whose AnchorMailbox is `ServerInfo~a]@ex01.contoso.local:444/owa/ceo@contoso.local/service.svc?action=...` (ResponseBytes 1,616,123 in all), 2 for `cfo@contoso.local` (862,113), 1 to `EWS/Exchange.asmx` whose mailbox is only in the (unlogged) SOAP body (523,288) | W3SVC1 u_ex210303.log; HttpProxy/Ecp/HttpProxy_2021030302-1.LOG |
+| 2021-03-03 02:57:21 | 203.0.113.77, through the SSRF's ECP session | `New-MailboxExportRequest` of `carol` to `\\EX01\C$\inetpub\wwwroot\aspnet_client\system_web\carol.pst` (the file is on disk, 98,304 bytes) | ECP/Server/ECPServer2021030300-1.LOG; W3SVC1 u_ex210303.log; HttpProxy/Ecp 2021030302 |
 | 2021-03-03 02:58:44, 03:40:15 | 203.0.113.77 (`antSword/v2.1`) | `POST /owa/auth/RedirSuiteServerProxy.aspx` 200 | W3SVC1 u_ex210303.log; HttpProxy/Owa 2021030302, 2021030303 |
 | 2021-03-03 05:12:33, 05:13:02, 2021-03-04 02:20:41 | 203.0.113.77 (Firefox UA) | `POST /owa/auth/Current/themes/resources/logon.css` 200 (Volexity pattern) | W3SVC1 u_ex210303.log, u_ex210304.log; HttpProxy/Owa 2021030305, 2021030402 |
+| 2021-03-03 05:31:02 | 203.0.113.77 (`python-requests/2.25.1`) | `GET /aspnet_client/system_web/carol.pst` 200: the export fetched | W3SVC1 u_ex210303.log |
+| 2021-03-04 02:31:05 - 02:34:40 | 203.0.113.77 (Chrome UA) | hijacked OWA session: forms logon as `CONTOSO\carol` (credentials from the LSASS dump), `/owa/`, 4 x `service.svc` and an attachment download, ResponseBytes 3,162,270 in all. No rule flags these lines: only a second look at the intruder's address finds them | W3SVC1 u_ex210304.log; HttpProxy/Owa/HttpProxy_2021030402-1.LOG |
 | 2021-03-04 09:12:07 - 09:17:55 | 198.51.100.23 (spoofed Googlebot UA) | second group reuses the shell: 4 x `POST /aspnet_client/system_web/KZsqDfnb.aspx` | W3SVC1 u_ex210304.log |
 | 2021-03-04 09:25:13 | 198.51.100.23 | `GET /owa/auth/errorEE.aspx` 200 (new shell) | W3SVC1 u_ex210304.log; HttpProxy/Owa 2021030409 |
 | 2021-03-05 13:20:04 | - | IIS restart on EX01 (log header repeated, `cs-host` added) | W3SVC1 u_ex210305.log |
@@ -1281,6 +1357,19 @@ def write_readme(results, scale):
   different source groups, and an anomalous RPS client.  The 2021-03-02 scan
   (autodiscover-only anchor, HTTP 500) is at most a *failed attempt* on its
   own.
+* **EX01, mail the intruders reached:** `ceo@contoso.local` (SSRF to OWA, 3 requests,
+  1,616,123 bytes; exported to `ProgramData\pst` by the first group), `cfo@contoso.local`
+  (SSRF, 2 requests, 862,113 bytes; exported likewise), `carol@contoso.local` (hijacked OWA
+  session, 6 requests, 3,162,270 bytes; exported into `aspnet_client`, 98,304 bytes on disk,
+  and downloaded), `legal` (exported), `Administrator` (the second group's export written as
+  `errorEE.aspx`, 818 bytes); with no mailbox recorded: the SSRF to EWS (523,288 bytes), the
+  SSRF to MAPI of the chain, the `it.zip` archive of PSTs; and, since code ran as SYSTEM
+  through the web shells, all mailboxes on the server were reachable.  Benign users reading
+  their own mail from their own addresses never count.
+* **EX01, who used the backdoor:** `KZsqDfnb.aspx` by two actors: 203.0.113.77 with
+  AntSword (`antSword/v2.1`, 12 POSTs, 2021-03-03 02:47 to 03-05 14:07) and, from the next
+  day, 198.51.100.23 with a spoofed Googlebot user agent (10 POSTs, 2021-03-04 09:12 to
+  03-09 21:41): the backdoor was reused by another actor.
 * **EX02: no evidence of compromise found.**  The only hit is the admin's own
   Microsoft nmap check (`/owa/auth/x.js`, AnchorMailbox
   `ServerInfo~localhost/ecp/default.flt?`, HTTP 500, from 10.10.5.5 on

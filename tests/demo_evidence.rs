@@ -840,3 +840,213 @@ fn time_and_severity_filters() {
     assert!(rows.iter().all(|r| r.contains("critical")), "{text}");
     assert!(text.contains("# compromised-ex2016: compromised"));
 }
+
+/// Mail the intruders reached on EX01: the exact list of mailboxes, how, how often and how
+/// much (examples/README.md, "What a correct tool should conclude").
+#[test]
+fn mail_the_intruders_reached_is_listed_exactly() {
+    let run = run_scan("compromised-ex2016", &[]);
+    let reached: Vec<&Value> = run
+        .lines
+        .iter()
+        .filter(|v| v["kind"] == "data_access")
+        .collect();
+    let mut rows: Vec<String> = reached
+        .iter()
+        .map(|d| {
+            format!(
+                "{} | {} | {} {} | bytes {} | disk {}",
+                d["mailbox"].as_str().unwrap(),
+                d["method"].as_str().unwrap(),
+                d["requests"],
+                d["unit"].as_str().unwrap(),
+                d["bytes"],
+                d["size_on_disk"],
+            )
+        })
+        .collect();
+    rows.sort();
+    let expected = [
+        "administrator | mailbox export file on disk (PST) | 1 files | bytes null | disk 818",
+        "administrator | mailbox exported to a PST (New-MailboxExportRequest) | 1 calls | bytes null | disk null",
+        "all mailboxes on this server were reachable | code ran with the server's rights (web shell, SYSTEM) | 53 requests and commands | bytes null | disk null",
+        "carol@contoso.local | OWA session | 6 requests | bytes 3162270 | disk null",
+        "carol@contoso.local | export file downloaded over the web | 1 requests | bytes null | disk null",
+        "carol@contoso.local | mailbox export file on disk (PST) | 1 files | bytes null | disk 98304",
+        "carol@contoso.local | mailbox exported to a PST (New-MailboxExportRequest) | 1 calls | bytes null | disk null",
+        "ceo@contoso.local | SSRF to OWA (mailbox in the target path) | 3 requests | bytes 1616123 | disk null",
+        "ceo@contoso.local | mailbox exported to a PST (New-MailboxExportRequest) | 1 calls | bytes null | disk null",
+        "cfo@contoso.local | SSRF to OWA (mailbox in the target path) | 2 requests | bytes 862113 | disk null",
+        "cfo@contoso.local | mailbox exported to a PST (New-MailboxExportRequest) | 1 calls | bytes null | disk null",
+        "legal | mailbox exported to a PST (New-MailboxExportRequest) | 1 calls | bytes null | disk null",
+        "mailbox not recorded | SSRF to EWS | 1 requests | bytes 523288 | disk null",
+        "mailbox not recorded | SSRF to MAPI | 1 requests | bytes 1154 | disk null",
+        "mailbox not recorded | archive holding mailbox exports | 1 files | bytes null | disk 387",
+    ];
+    assert_eq!(rows, expected, "{rows:#?}");
+    // The named mailboxes: two read through the SSRF, one through the hijacked OWA session
+    // (and exported into a web folder), and the exports of the event logs.
+    let named: std::collections::BTreeSet<&str> = reached
+        .iter()
+        .filter(|d| d["mailbox_known"] == true)
+        .map(|d| d["mailbox"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        named.into_iter().collect::<Vec<_>>(),
+        [
+            "administrator",
+            "carol@contoso.local",
+            "ceo@contoso.local",
+            "cfo@contoso.local",
+            "legal"
+        ]
+    );
+    // Every record belongs to the intruders' story and names only intruder addresses: carol's
+    // own traffic from her usual addresses (W3SVC1 and HttpProxy on every day) never counts.
+    let intruders = ["203.0.113.77", "198.51.100.23"];
+    for d in &reached {
+        assert!(d["story"].as_u64().is_some(), "{d}");
+        for ip in d["client_ips"].as_array().unwrap() {
+            assert!(intruders.contains(&ip.as_str().unwrap()), "{d}");
+        }
+        assert!(!d["evidence"].as_array().unwrap().is_empty(), "{d}");
+    }
+    let owa = reached
+        .iter()
+        .find(|d| d["method"] == "OWA session")
+        .unwrap();
+    assert_eq!(owa["client_ips"], serde_json::json!(["203.0.113.77"]));
+    assert_eq!(owa["first"], "2021-03-04T02:31:20.411Z");
+    assert_eq!(owa["last"], "2021-03-04T02:34:40.905Z");
+    // Its evidence is the HttpProxy lines (they name the mailbox and the bytes), found by the
+    // second read: no rule flags them.
+    for e in owa["evidence"].as_array().unwrap() {
+        assert!(
+            e["path"].as_str().unwrap().contains("HttpProxy/Owa/"),
+            "{e}"
+        );
+        assert!(e.get("rule_id").is_none(), "{e}");
+    }
+    let export = reached
+        .iter()
+        .find(|d| d["mailbox"] == "carol@contoso.local" && d["unit"] == "calls")
+        .unwrap();
+    assert_eq!(
+        export["details"],
+        serde_json::json!([r"to \\EX01\C$\inetpub\wwwroot\aspnet_client\system_web\carol.pst"])
+    );
+    assert_eq!(export["also_logged_as"], serde_json::json!(["carol"]));
+    // The order is by volume: the hijacked session first.
+    assert_eq!(reached[0]["method"], "OWA session");
+    let summary = run.lines.last().unwrap();
+    let sweep = &summary["access_sweeps"][0];
+    assert_eq!(sweep["windows"].as_array().unwrap().len(), 2, "{sweep}");
+    // The console and the HTML say the same.
+    assert!(
+        run.stdout.contains("MAIL THE INTRUDERS REACHED"),
+        "{}",
+        run.stdout
+    );
+    assert!(run
+        .stdout
+        .contains("carol@contoso.local — OWA session: 6 requests, 3.2 MB sent"));
+    assert!(run
+        .stdout
+        .contains("all mailboxes on this server were reachable"));
+}
+
+/// Who used the backdoor on EX01: KZsqDfnb.aspx by two actors, a day apart, with different
+/// clients, and the finding that says the backdoor was reused.
+#[test]
+fn the_two_actors_of_the_web_shell_are_told_apart() {
+    let run = run_scan("compromised-ex2016", &[]);
+    let actors: Vec<&Value> = run
+        .lines
+        .iter()
+        .filter(|v| {
+            v["kind"] == "shell_use" && v["shell"] == "/aspnet_client/system_web/KZsqDfnb.aspx"
+        })
+        .collect();
+    assert_eq!(actors.len(), 2, "{actors:#?}");
+    let brief = |a: &Value| {
+        format!(
+            "{} {} {} {} {} {} {}",
+            a["actor"],
+            a["role"].as_str().unwrap(),
+            a["client_ips"],
+            a["clients"],
+            a["requests"],
+            a["first"].as_str().unwrap(),
+            a["last"].as_str().unwrap()
+        )
+    };
+    assert_eq!(
+        brief(actors[0]),
+        r#"1 use ["203.0.113.77"] ["AntSword (antSword/v2.x user agent)"] 12 2021-03-03T02:47:10Z 2021-03-05T14:07:02Z"#
+    );
+    assert_eq!(
+        brief(actors[1]),
+        r#"2 use ["198.51.100.23"] ["spoofed search-engine crawler (POST with a crawler user agent)"] 10 2021-03-04T09:12:07Z 2021-03-09T21:41:07Z"#
+    );
+    assert_eq!(actors[0]["story"], actors[1]["story"]);
+    // One shell, one actor each: errorEE.aspx (the second group's, checked with a GET, then
+    // used), RedirSuiteServerProxy.aspx (the first group's).
+    let others: Vec<String> = run
+        .lines
+        .iter()
+        .filter(|v| {
+            v["kind"] == "shell_use" && v["shell"] != "/aspnet_client/system_web/KZsqDfnb.aspx"
+        })
+        .map(|a| {
+            format!(
+                "{} {} {}",
+                a["shell"].as_str().unwrap(),
+                a["actor"],
+                a["client_ips"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        others,
+        [
+            r#"/owa/auth/errorEE.aspx 1 ["198.51.100.23"]"#,
+            r#"/owa/auth/RedirSuiteServerProxy.aspx 1 ["203.0.113.77"]"#
+        ]
+    );
+    let reuse: Vec<&Value> = findings(&run)
+        .into_iter()
+        .filter(|f| f["rule_id"] == "EXH-AC-001")
+        .collect();
+    assert_eq!(reuse.len(), 1);
+    assert_eq!(reuse[0]["client_ip"], "198.51.100.23");
+    assert_eq!(reuse[0]["timestamp"], "2021-03-04T09:12:07Z");
+    assert_eq!(
+        reuse[0]["url_path"],
+        "/aspnet_client/system_web/KZsqDfnb.aspx"
+    );
+    assert_eq!(reuse[0]["notes"].as_array().unwrap().len(), 2);
+    // The story lists its actors.
+    let story = run
+        .lines
+        .iter()
+        .find(|v| v["kind"] == "story" && v["id"] == actors[0]["story"])
+        .unwrap();
+    assert_eq!(story["actors"].as_array().unwrap().len(), 4, "{story}");
+    assert!(run.stdout.contains("WHO USED EACH WEB SHELL"));
+}
+
+/// A clean server yields no data-access or shell-use line, and no second read.
+#[test]
+fn a_clean_server_has_no_data_access() {
+    let run = run_scan("clean-ex2016", &[]);
+    assert!(
+        !run.lines
+            .iter()
+            .any(|v| v["kind"] == "data_access" || v["kind"] == "shell_use"),
+        "clean server listed access"
+    );
+    let summary = run.lines.last().unwrap();
+    assert_eq!(summary["data_access"], 0);
+    assert_eq!(summary["access_sweeps"], serde_json::json!([]));
+    assert!(!run.stdout.contains("MAIL THE INTRUDERS REACHED"));
+}

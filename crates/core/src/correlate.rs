@@ -43,6 +43,9 @@ pub struct Story {
     pub findings: usize,
     /// Highest severity.
     pub max_severity: Severity,
+    /// The web-shell actors of this story, one line each (set by the access analysis).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub actors: Vec<String>,
 }
 
 struct UnionFind(Vec<usize>);
@@ -239,6 +242,7 @@ fn summarise(id: usize, members: &[usize], findings: &[Finding]) -> Story {
         web_shells: shells.into_values().collect(),
         findings: members.len(),
         max_severity,
+        actors: Vec::new(),
     }
 }
 

@@ -3,12 +3,14 @@
 //! a verdict per host. The result is a [`ScanReport`]; the writers that turn it into console,
 //! JSONL, CSV and HTML output live in `exhunt-report` and only read it.
 //!
-//! The flow is one-way: [`discover`] → [`read`] → [`detect`] → [`correlate`];
+//! The flow is one-way: [`discover`] → [`read`] → [`detect`] → [`correlate`] → [`access`]
+//! (what the intruders reached, who used each backdoor);
 //! [`scan::scan`] wires it.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod cancel;
 pub mod correlate;
 pub mod detect;

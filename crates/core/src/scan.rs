@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::access::{AccessMappings, AccessReport};
 use crate::cancel::{Cancel, Work};
 use crate::correlate::{build_stories, shows_attempt, verdict, Story};
 use crate::detect::{LogEngine, LogScanOptions};
@@ -147,7 +148,17 @@ impl LogHunter {
     }
 
     /// Compile the log rules of `rules` plus rules from another language (Sigma `webserver`).
-    pub fn with_extra(rules: &RuleSet, extra: Vec<LogRule>, options: LogScanOptions) -> LogHunter {
+    pub fn with_extra(
+        rules: &RuleSet,
+        extra: Vec<LogRule>,
+        mut options: LogScanOptions,
+    ) -> LogHunter {
+        // Keep the columns the access analysis reads (bytes, anchors) on every finding.
+        for f in crate::access::AccessMappings::kept_fields(&rules.mappings) {
+            if !options.keep_fields.contains(&f) {
+                options.keep_fields.push(f);
+            }
+        }
         let mut all = rules.log_rules.clone();
         all.extend(extra);
         LogHunter {
@@ -268,6 +279,8 @@ pub struct ScanReport {
     pub rules_loaded: usize,
     /// Findings left out by the time filter.
     pub filtered_out: u64,
+    /// Mail the intruders reached and who used each web shell.
+    pub access: AccessReport,
     /// Why the scan stopped before reading everything (Ctrl-C, SIGTERM); `None` for a
     /// complete scan. An interrupted report holds what was found until then.
     pub interrupted: Option<String>,
@@ -520,7 +533,34 @@ fn assemble(
         a.path == b.path && a.line == b.line && a.kind == b.kind && a.message == b.message
     });
     suppressed.sort_by(|a, b| (&a.path, &a.rule_id).cmp(&(&b.path, &b.rule_id)));
-    let stories = build_stories(&mut findings);
+    let mut stories = build_stories(&mut findings);
+    // What the intruders reached and who used each backdoor; its findings (backdoor reuse,
+    // mass probing) join the correlation.
+    let (maps, map_diagnostics) = AccessMappings::compile(&rules.mappings);
+    let (mut access, raised) = crate::access::analyse(
+        &inventory,
+        &findings,
+        &maps,
+        &config.time_filter,
+        &config.cancel,
+    );
+    if !raised.is_empty() {
+        findings.extend(raised);
+        findings.sort_by(|a, b| {
+            (&a.host, a.timestamp, &a.path, a.line()).cmp(&(
+                &b.host,
+                b.timestamp,
+                &b.path,
+                b.line(),
+            ))
+        });
+        for f in &mut findings {
+            f.story = None;
+        }
+        stories = build_stories(&mut findings);
+    }
+    access.assign_stories(&findings, &mut stories);
+    issues.append(&mut access.issues);
     let mut names: Vec<String> = inventory.hosts.iter().map(|h| h.name.clone()).collect();
     for h in coverage.keys().chain(findings.iter().map(|f| &f.host)) {
         if !names.contains(h) {
@@ -568,6 +608,7 @@ fn assemble(
     }
     let mut rule_diagnostics = rules.diagnostics.clone();
     rule_diagnostics.extend(all.rule_diagnostics);
+    rule_diagnostics.extend(map_diagnostics);
     ScanReport {
         root: config.root.display().to_string(),
         org: None,
@@ -585,5 +626,6 @@ fn assemble(
         filtered_out,
         interrupted: None,
         progress: Vec::new(),
+        access,
     }
 }

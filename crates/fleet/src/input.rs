@@ -304,6 +304,8 @@ impl<'o> Reader<'o> {
             "{\"kind\":\"rule_diagnostic\"",
             "{\"kind\":\"indicator\"",
             "{\"kind\":\"cluster\"",
+            "{\"kind\":\"shell_use\"",
+            "{\"kind\":\"data_access\"",
         ] {
             if raw.starts_with(skip) {
                 return;

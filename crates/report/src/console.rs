@@ -209,6 +209,118 @@ impl<W: Write> ConsoleWriter<W> {
                         s.web_shells.join(", ")
                     )?;
                 }
+                for a in &s.actors {
+                    writeln!(self.out, "          {}", one_line(a, 160))?;
+                }
+            }
+        }
+        self.mail(r, h)?;
+        self.shell_use(r, h)
+    }
+
+    /// "Mail the intruders reached": one line per mailbox and method, by volume.
+    fn mail(&mut self, r: &ScanReport, h: &HostReport) -> std::io::Result<()> {
+        let list: Vec<_> = r
+            .access
+            .data_access
+            .iter()
+            .filter(|d| d.host == h.name)
+            .collect();
+        if list.is_empty() {
+            return Ok(());
+        }
+        writeln!(self.out)?;
+        writeln!(
+            self.out,
+            "  {}",
+            self.paint("\x1b[1m", "MAIL THE INTRUDERS REACHED (by volume)")
+        )?;
+        for d in list {
+            let volume = match (d.bytes, d.size_on_disk) {
+                (Some(b), _) => format!(", {} sent", human_bytes(b)),
+                (None, Some(s)) => format!(", {} on disk", human_bytes(s)),
+                _ => String::new(),
+            };
+            let when = match (d.first, d.last) {
+                (Some(a), Some(b)) if a == b => format!(", {}", a.format("%Y-%m-%d %H:%M:%S")),
+                (Some(a), Some(b)) => format!(
+                    ", {} → {}",
+                    a.format("%Y-%m-%d %H:%M:%S"),
+                    b.format("%Y-%m-%d %H:%M:%S")
+                ),
+                _ => String::new(),
+            };
+            let label = if d.scope == exhunt_core::access::MailboxScope::Named {
+                d.label().to_string()
+            } else {
+                self.paint("\x1b[33m", d.label())
+            };
+            writeln!(
+                self.out,
+                "    {label} — {}: {} {}{volume}{when}",
+                d.method, d.requests, d.unit
+            )?;
+            let mut facts = Vec::new();
+            if !d.client_ips.is_empty() {
+                facts.push(format!("from {}", d.client_ips.join(", ")));
+            }
+            if !d.also_logged_as.is_empty() {
+                facts.push(format!("also logged as {}", d.also_logged_as.join(", ")));
+            }
+            if let Some(st) = d.story {
+                facts.push(format!("story #{st}"));
+            }
+            if let Some(e) = d.evidence.first() {
+                let more = d.evidence_total.saturating_sub(1);
+                facts.push(if more > 0 {
+                    format!("e.g. {} (+{more})", e.display())
+                } else {
+                    e.display()
+                });
+            }
+            writeln!(self.out, "          {}", one_line(&facts.join("; "), 200))?;
+            for detail in d.details.iter().take(3) {
+                writeln!(self.out, "          {}", one_line(detail, 200))?;
+            }
+        }
+        for sw in r.access.sweeps.iter().filter(|s| s.host == h.name) {
+            writeln!(
+                self.out,
+                "    (sessions from {} intruder address(es) looked for in {} log file(s), {}, during their active time; {} line(s) from them)",
+                sw.windows.len(),
+                sw.files_read,
+                human_bytes(sw.bytes_read),
+                sw.lines_found
+            )?;
+        }
+        Ok(())
+    }
+
+    /// "Who used each web shell": the actors per shell.
+    fn shell_use(&mut self, r: &ScanReport, h: &HostReport) -> std::io::Result<()> {
+        let list: Vec<_> = r
+            .access
+            .shell_use
+            .iter()
+            .filter(|a| a.host == h.name)
+            .collect();
+        if list.is_empty() {
+            return Ok(());
+        }
+        writeln!(self.out)?;
+        writeln!(
+            self.out,
+            "  {}",
+            self.paint("\x1b[1m", "WHO USED EACH WEB SHELL")
+        )?;
+        for a in list {
+            writeln!(self.out, "    {}", one_line(&a.summary(), 200))?;
+            if !a.user_agents.is_empty() {
+                writeln!(
+                    self.out,
+                    "          user agent(s): {}",
+                    one_line(&a.user_agents.join(" | "), 180)
+                )?;
             }
         }
         Ok(())

@@ -3,12 +3,15 @@
 //! The contract (stable; fields may be added): finding lines carry `kind:"finding"`, `rule_id`,
 //! `title`, `severity`, `stage`, `cves`, `path` (root-relative, `/`), `line` (1-based or null),
 //! `timestamp` (RFC 3339 UTC or null), `evidence`; the last line is `kind:"summary"` with the
-//! `verdict` and the coverage.
+//! `verdict` and the coverage. `kind:"data_access"` lines list the mail intruder activity
+//! reached (`host`, `mailbox`, `method`, `first`, `last`, `requests`, `bytes`, `client_ips`,
+//! `story`, `evidence`); `kind:"shell_use"` lines, one per actor of each web shell.
 
 use std::io::Write;
 
 use serde_json::{json, Value};
 
+use exhunt_core::access::{DataAccess, MailboxScope, ShellActor};
 use exhunt_core::model::{Finding, Location, SourceCoverage};
 use exhunt_core::scan::ScanReport;
 
@@ -86,6 +89,52 @@ pub fn finding_json(f: &Finding) -> Value {
     v
 }
 
+/// The JSON object of one `data_access` record: mail that intruder activity reached.
+pub fn data_access_json(d: &DataAccess) -> Value {
+    json!({
+        "kind": "data_access",
+        "host": d.host,
+        "mailbox": d.label(),
+        "mailbox_known": d.scope == MailboxScope::Named,
+        "scope": d.scope,
+        "also_logged_as": d.also_logged_as,
+        "method": d.method,
+        "first": d.first.as_ref().map(rfc3339),
+        "last": d.last.as_ref().map(rfc3339),
+        "requests": d.requests,
+        "unit": d.unit,
+        "bytes": d.bytes,
+        "size_on_disk": d.size_on_disk,
+        "client_ips": d.client_ips,
+        "story": d.story,
+        "evidence": d.evidence,
+        "evidence_total": d.evidence_total,
+        "details": d.details,
+    })
+}
+
+/// The JSON object of one `shell_use` record: one actor's requests to one web shell.
+pub fn shell_use_json(a: &ShellActor) -> Value {
+    json!({
+        "kind": "shell_use",
+        "host": a.host,
+        "shell": a.shell,
+        "actor": a.actor,
+        "role": a.role,
+        "client_ips": a.client_ips,
+        "user_agents": a.user_agents,
+        "clients": a.clients,
+        "methods": a.methods,
+        "statuses": a.statuses,
+        "first": a.first.as_ref().map(rfc3339),
+        "last": a.last.as_ref().map(rfc3339),
+        "requests": a.requests,
+        "story": a.story,
+        "evidence": a.evidence,
+        "evidence_total": a.evidence_total,
+    })
+}
+
 fn coverage_json(c: &SourceCoverage) -> Value {
     json!({
         "files": c.files,
@@ -115,6 +164,12 @@ impl<W: Write> JsonlWriter<W> {
                 m.insert("last".into(), s.last.as_ref().map(rfc3339).into());
             }
             self.line(&v)?;
+        }
+        for d in &r.access.data_access {
+            self.line(&data_access_json(d))?;
+        }
+        for a in &r.access.shell_use {
+            self.line(&shell_use_json(a))?;
         }
         for i in &r.issues {
             let mut v = serde_json::to_value(i).unwrap_or(Value::Null);
@@ -178,6 +233,9 @@ impl<W: Write> ReportWriter for JsonlWriter<W> {
             "coverage": total.iter().map(|(k, c)| (k.clone(), coverage_json(c))).collect::<serde_json::Map<_, _>>(),
             "findings": r.findings.len(),
             "stories": r.stories.len(),
+            "data_access": r.access.data_access.len(),
+            "shell_use": r.access.shell_use.len(),
+            "access_sweeps": r.access.sweeps,
             "scan_issues": {
                 "listed": r.issues.len(),
                 "not_listed": r.issues_not_listed,

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use exhunt_core::access::{DataAccess, MailboxScope};
 use exhunt_core::correlate::Story;
 use exhunt_core::scan::HostReport;
 use exhunt_core::{Finding, Severity, SourceKind, Stage, VerdictLevel};
@@ -72,8 +73,73 @@ fn disk_hint(url: &str) -> Option<&'static str> {
     }
 }
 
+/// The notification step: which mailboxes the intruders reached, for the people who must tell
+/// their owners and the authorities.
+fn notification(reached: &[&DataAccess], compromised: bool) -> Option<Action> {
+    if reached.is_empty() && !compromised {
+        return None;
+    }
+    let mut named: Vec<(String, Vec<&str>)> = Vec::new();
+    for d in reached.iter().filter(|d| d.scope == MailboxScope::Named) {
+        let label = d.label().to_string();
+        match named.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, how)) => {
+                if !how.contains(&d.method.as_str()) {
+                    how.push(&d.method)
+                }
+            }
+            None => named.push((label, vec![&d.method])),
+        }
+    }
+    named.sort();
+    let mut items: Vec<String> = named
+        .iter()
+        .map(|(m, how)| format!("{m} — {}", how.join("; ")))
+        .collect();
+    let unknown: BTreeSet<&str> = reached
+        .iter()
+        .filter(|d| d.scope == MailboxScope::NotRecorded)
+        .map(|d| d.method.as_str())
+        .collect();
+    if !unknown.is_empty() {
+        items.push(format!(
+            "mailbox not recorded — {}",
+            unknown.into_iter().collect::<Vec<_>>().join("; ")
+        ));
+    }
+    let all = reached
+        .iter()
+        .any(|d| d.scope == MailboxScope::AllMailboxes);
+    if all {
+        items.push(
+            "all mailboxes on this server were reachable (code ran with the server's rights)"
+                .into(),
+        );
+    }
+    Some(action(
+        if named.is_empty() { Priority::Then } else { Priority::Next },
+        "Notify: assess reporting duties for the mail that was reached",
+        "Tell the owners of the mailboxes listed and check the notification duties that apply (data-protection authority — often within 72 hours —, national CERT, sector regulator, affected partners). Where the evidence names no mailbox, or code ran as SYSTEM, every mailbox on the server must be assumed read.",
+        if reached.is_empty() {
+            "verdict: compromised (an intruder with SYSTEM rights on Exchange could read every mailbox)".into()
+        } else {
+            format!(
+                "{} mailbox(es) named in the evidence of intruder activity{}",
+                named.len(),
+                if all { "; code ran with the server's rights" } else { "" }
+            )
+        },
+        items,
+    ))
+}
+
 /// The checklist for one host.
-pub(crate) fn plan(host: &HostReport, findings: &[&Finding], stories: &[&Story]) -> Vec<Action> {
+pub(crate) fn plan(
+    host: &HostReport,
+    findings: &[&Finding],
+    stories: &[&Story],
+    reached: &[&DataAccess],
+) -> Vec<Action> {
     let mut out = Vec::new();
     let compromised = host.verdict == VerdictLevel::Compromised;
     let attempted = host.verdict == VerdictLevel::ExploitationAttempted;
@@ -193,14 +259,8 @@ pub(crate) fn plan(host: &HostReport, findings: &[&Finding], stories: &[&Story])
             "verdict: compromised".into(),
             vec![],
         ));
-        out.push(action(
-            Priority::Then,
-            "Assess reporting duties",
-            "An intruder with SYSTEM rights on Exchange could read every mailbox: check the notification duties that apply (data-protection authority, national CERT, sector regulator, affected partners).",
-            "verdict: compromised".into(),
-            vec![],
-        ));
     }
+    out.extend(notification(reached, compromised));
     if stages.contains(&Stage::PostExploitation) {
         out.push(action(
             Priority::Next,

@@ -199,7 +199,10 @@ fn hostile_evidence_is_only_text() {
             "unescaped {bad}"
         );
     }
-    // The payloads are shown, escaped.
+    // The payloads are shown, escaped (also in the mail and web-shell sections).
+    assert!(h.contains("Mail the intruders reached"));
+    assert!(h.contains("victim0@contoso.com&lt;script&gt;"));
+    assert!(h.contains("Who used each web shell"));
     assert!(h.contains("&lt;script&gt;document.title=&#39;PWNED-1&#39;"));
     assert!(h.contains("&quot;&gt;&lt;img src=x onerror=&quot;document.title=&#39;PWNED-2&#39;"));
     // Links: only in-page anchors and the rule's https reference; never javascript:.

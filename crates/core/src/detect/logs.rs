@@ -34,6 +34,9 @@ pub struct LogScanOptions {
     pub max_findings_per_rule: u64,
     /// Detailed issues kept per file; further ones are counted.
     pub max_issues_per_file: usize,
+    /// Further columns (lower-cased) kept on every finding when the line has them, for the
+    /// analyses that read findings (e.g. the byte counts and anchors of the mail-access mapping).
+    pub keep_fields: Vec<String>,
 }
 
 impl Default for LogScanOptions {
@@ -43,6 +46,7 @@ impl Default for LogScanOptions {
             max_line: crate::read::chunks::DEFAULT_MAX_LINE,
             max_findings_per_rule: 1000,
             max_issues_per_file: 20,
+            keep_fields: Vec::new(),
         }
     }
 }
@@ -710,6 +714,7 @@ fn evaluate(
         .iter()
         .map(String::as_str)
         .chain(CONTEXT_FIELDS.iter().copied())
+        .chain(engine.options.keep_fields.iter().map(String::as_str))
     {
         if let Some(v) = rec.lookup(f) {
             let name = schema

@@ -186,6 +186,15 @@ const ROLES: &[(&str, &[&str])] = &[
     ("_client", &["c-ip", "clientipaddress"]),
 ];
 
+/// The columns a source-neutral role name (`_stem`, `_method`, `_status`, `_user`, `_ua`,
+/// `_client`) stands for, in order of preference; `None` for other names.
+pub fn role_columns(role: &str) -> Option<&'static [&'static str]> {
+    ROLES
+        .iter()
+        .find(|(r, _)| *r == role)
+        .map(|(_, cols)| *cols)
+}
+
 impl FieldLookup for LineRecord<'_> {
     fn lookup(&self, name: &str) -> Option<&str> {
         match name {

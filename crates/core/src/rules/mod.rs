@@ -86,6 +86,19 @@ pub struct PendingRule {
     pub logic: serde_yaml_ng::Value,
 }
 
+/// A mapping document (a YAML document with a top-level `mapping:` key instead of a rule `id:`):
+/// data that an analysis reads, such as the log fields that name a mailbox or the request
+/// shapes of web-shell clients. Compiled by the analysis that owns the mapping kind.
+#[derive(Debug, Clone)]
+pub struct PendingMapping {
+    /// The mapping kind (the value of `mapping:`), e.g. `mail-access`.
+    pub kind: String,
+    /// The file it came from (`embedded:<name>` or a path).
+    pub origin: String,
+    /// The whole document.
+    pub doc: serde_yaml_ng::Value,
+}
+
 /// How serious a rule-loading problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -131,6 +144,8 @@ pub struct RuleSet {
     pub event_rules: Vec<PendingRule>,
     /// File rules (`file:` blocks), for the file hunter to compile.
     pub file_rules: Vec<PendingRule>,
+    /// Mapping documents (`mapping:` documents), for the analyses that read them.
+    pub mappings: Vec<PendingMapping>,
     /// Problems met while loading.
     pub diagnostics: Vec<RuleDiagnostic>,
     /// The rule files read.
@@ -266,6 +281,17 @@ impl RuleSet {
                 continue;
             }
             docs += 1;
+            if let Some(kind) = value.get("mapping") {
+                match kind.as_str() {
+                    Some(k) if !k.trim().is_empty() => self.mappings.push(PendingMapping {
+                        kind: k.trim().to_string(),
+                        origin: origin.to_string(),
+                        doc: value.clone(),
+                    }),
+                    _ => self.error(origin, None, "`mapping:` must name the mapping kind".into()),
+                }
+                continue;
+            }
             let id_hint = value.get("id").and_then(|v| v.as_str()).map(str::to_string);
             let spec: RuleSpec = match serde_yaml_ng::from_value(value) {
                 Ok(s) => s,

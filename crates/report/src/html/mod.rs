@@ -6,6 +6,7 @@
 //! crate's own style and script (by their SHA-256, computed at build time), so even a missed
 //! escape could not run a script or fetch anything.
 
+mod access;
 mod axis;
 mod chart;
 pub mod escape;

@@ -248,7 +248,13 @@ fn host_section(
     s.push_str("<div class=\"legend\">Upper band: the time span each kind of evidence covers (red: expected but not found; amber: found but not readable). Lower band: findings per attack stage over time; taller bars mean more findings. Dashed lines mark the key moments. Grey side columns, past a break in the axis, hold what lies far outside the activity (file times a copy or a checkout reset, old event-log records), with its date, instead of stretching the axis. Hover a bar for details.</div></div>");
 
     // Checklist.
-    let plan = remediation::plan(h, &findings, &host_stories);
+    let reached: Vec<&exhunt_core::access::DataAccess> = r
+        .access
+        .data_access
+        .iter()
+        .filter(|d| d.host == h.name)
+        .collect();
+    let plan = remediation::plan(h, &findings, &host_stories, &reached);
     s.push_str("<h3>What to do</h3><ul class=\"checklist\">");
     for a in &plan {
         let _ = write!(
@@ -275,6 +281,8 @@ fn host_section(
     s.push_str("</ul>");
 
     coverage(s, h);
+    super::access::mail_section(s, r, h);
+    super::access::shell_section(s, r, h);
     stories::section(s, r, &host_stories, o);
     s.push_str("</section>");
 }

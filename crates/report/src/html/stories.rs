@@ -158,6 +158,17 @@ pub(crate) fn section(s: &mut String, r: &ScanReport, stories: &[&Story], o: &Ht
                 esc(&st.web_shells.join("  ·  "))
             );
         }
+        if !st.actors.is_empty() {
+            let list: String = st
+                .actors
+                .iter()
+                .map(|a| format!("<div>{}</div>", esc(&cap(a, 400))))
+                .collect();
+            let _ = write!(
+                s,
+                "<tr><th>Who used the shells</th><td colspan=\"3\" class=\"small\">{list}</td></tr>"
+            );
+        }
         let _ = write!(
             s,
             "<tr><th>Rules</th><td colspan=\"3\" class=\"mono\">{}</td></tr></tbody></table>",

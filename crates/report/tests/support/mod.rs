@@ -153,6 +153,7 @@ pub fn report_of(mut findings: Vec<Finding>) -> ScanReport {
         filtered_out: 0,
         interrupted: None,
         progress: vec![],
+        access: Default::default(),
     }
 }
 
@@ -229,6 +230,51 @@ pub fn hostile_report() -> ScanReport {
         .reason
         .push_str(" <script>document.title='PWNED-R'</script>");
     r.root = "/evidence/<img src=x onerror=alert(1)>".into();
+    // Mail access and shell actors carry logged text too: mailbox names, user agents, paths.
+    let host = r.hosts[0].name.clone();
+    for (i, p) in HOSTILE.iter().enumerate() {
+        r.access.data_access.push(exhunt_core::access::DataAccess {
+            host: host.clone(),
+            mailbox: Some(format!("victim{i}@contoso.com{p}")),
+            scope: exhunt_core::access::MailboxScope::Named,
+            also_logged_as: vec![format!("CONTOSO\\v{i}{p}")],
+            method: "OWA session".into(),
+            first: Some(base),
+            last: Some(base + Duration::minutes(5)),
+            requests: 3,
+            unit: "requests".into(),
+            bytes: Some(1000 + i as u64),
+            size_on_disk: None,
+            client_ips: vec![format!("203.0.113.{i}{p}")],
+            story: Some(1),
+            evidence: vec![exhunt_core::access::EvidenceRef {
+                path: format!("C/u_ex210303{p}.log"),
+                line: Some(3),
+                record_id: None,
+                rule_id: None,
+            }],
+            evidence_total: 1,
+            details: vec![format!("to \\\\EX01\\C$\\{p}.pst")],
+        });
+        r.access.shell_use.push(exhunt_core::access::ShellActor {
+            host: host.clone(),
+            shell: format!("/aspnet_client/{p}.aspx"),
+            actor: 1,
+            role: exhunt_core::access::ActorRole::Use,
+            client_ips: vec![format!("198.51.100.{i}{p}")],
+            user_agents: vec![p.to_string()],
+            clients: vec!["unidentified client".into()],
+            methods: BTreeMap::from([("POST".to_string(), 2)]),
+            statuses: BTreeMap::from([(format!("200{p}"), 2)]),
+            first: Some(base),
+            last: Some(base),
+            requests: 2,
+            story: Some(1),
+            evidence: vec![],
+            evidence_total: 2,
+        });
+    }
+    r.stories[0].actors.push(format!("actor {}", HOSTILE[0]));
     r
 }
 

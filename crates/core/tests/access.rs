@@ -1,0 +1,376 @@
+//! The access analysis on real-format IIS and HttpProxy files: who used a web shell (actors by
+//! client shape and address), mass probing of shell names, sessions from intruder addresses
+//! found by the second read only inside the intruder's time window, and no second read at all
+//! on a server without a foothold.
+
+use std::path::Path;
+
+use exhunt_core::access::{ActorRole, MailboxScope};
+use exhunt_core::{scan, RuleSet, RuleSources, ScanConfig, ScanReport};
+
+const IIS_HEADER: &str = "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n#Date: 2021-03-03 00:00:00\n#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\n";
+
+fn rules() -> RuleSet {
+    let set = RuleSet::load(&RuleSources {
+        embedded: true,
+        user_paths: vec![],
+    });
+    assert!(!set.has_errors());
+    set
+}
+
+/// A W3C line: `time` is `YYYY-MM-DD HH:MM:SS`.
+#[allow(clippy::too_many_arguments)]
+fn line(
+    time: &str,
+    method: &str,
+    stem: &str,
+    query: &str,
+    user: &str,
+    ip: &str,
+    ua: &str,
+    status: u16,
+) -> String {
+    format!("{time} 10.0.0.5 {method} {stem} {query} 443 {user} {ip} {ua} - {status} 0 0 120\n")
+}
+
+fn write_iis(dir: &Path, name: &str, lines: &[String]) {
+    let folder = dir.join("inetpub/logs/LogFiles/W3SVC1");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join(name), format!("{IIS_HEADER}{}", lines.concat())).unwrap();
+}
+
+fn run(dir: &Path) -> ScanReport {
+    scan(&ScanConfig::new(dir), &rules()).unwrap()
+}
+
+const SHELL: &str = "/aspnet_client/system_web/Xq7fdkpa.aspx";
+
+#[test]
+fn a_shell_used_by_two_clients_has_two_actors_and_a_reuse_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    write_iis(
+        dir.path(),
+        "u_ex210303.log",
+        &[
+            // The first actor checks the page with a browser, then drives it with AntSword.
+            line(
+                "2021-03-03 02:47:10",
+                "GET",
+                SHELL,
+                "-",
+                "-",
+                "203.0.113.77",
+                "Mozilla/5.0+(Windows+NT+10.0)",
+                200,
+            ),
+            line(
+                "2021-03-03 02:48:10",
+                "POST",
+                SHELL,
+                "-",
+                "-",
+                "203.0.113.77",
+                "antSword/v2.1",
+                200,
+            ),
+            line(
+                "2021-03-03 02:49:10",
+                "POST",
+                SHELL,
+                "-",
+                "-",
+                "203.0.113.77",
+                "antSword/v2.1",
+                200,
+            ),
+            // Benign traffic in between.
+            line(
+                "2021-03-03 09:00:00",
+                "GET",
+                "/owa/",
+                "-",
+                "CONTOSO\\alice",
+                "10.10.3.20",
+                "Mozilla/5.0+(Windows+NT+10.0)",
+                200,
+            ),
+        ],
+    );
+    write_iis(
+        dir.path(),
+        "u_ex210306.log",
+        &[
+            // Three days later another address tunnels through it with reGeorg.
+            line(
+                "2021-03-06 11:00:00",
+                "GET",
+                SHELL,
+                "cmd=connect&target=10.10.1.5&port=3389",
+                "-",
+                "198.51.100.9",
+                "-",
+                200,
+            ),
+            line(
+                "2021-03-06 11:00:01",
+                "POST",
+                SHELL,
+                "cmd=read",
+                "-",
+                "198.51.100.9",
+                "-",
+                200,
+            ),
+            line(
+                "2021-03-06 11:00:02",
+                "POST",
+                SHELL,
+                "cmd=forward",
+                "-",
+                "198.51.100.9",
+                "-",
+                200,
+            ),
+        ],
+    );
+    let r = run(dir.path());
+    let actors: Vec<_> = r
+        .access
+        .shell_use
+        .iter()
+        .filter(|a| a.shell == SHELL)
+        .collect();
+    assert_eq!(actors.len(), 2, "{actors:#?}");
+    assert_eq!(actors[0].client_ips, ["203.0.113.77"]);
+    assert_eq!(
+        actors[0].requests, 3,
+        "the browser check and the AntSword use are one actor"
+    );
+    assert!(actors[0].clients.iter().any(|c| c.starts_with("AntSword")));
+    assert_eq!(actors[1].client_ips, ["198.51.100.9"]);
+    assert_eq!(actors[1].clients, ["reGeorg tunnel (cmd= in the query)"]);
+    assert!(actors.iter().all(|a| a.role == ActorRole::Use));
+    let reuse: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule.id == "EXH-AC-001")
+        .collect();
+    assert_eq!(reuse.len(), 1);
+    assert_eq!(reuse[0].client_ip.as_deref(), Some("198.51.100.9"));
+    assert_eq!(reuse[0].line(), Some(5));
+    // The actors are in the stories.
+    let story = r
+        .stories
+        .iter()
+        .find(|s| Some(s.id) == actors[0].story)
+        .unwrap();
+    assert!(!story.actors.is_empty());
+}
+
+#[test]
+fn one_address_with_one_tool_is_one_actor_and_no_reuse() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines: Vec<String> = (0..5)
+        .map(|i| {
+            line(
+                &format!("2021-03-0{} 02:47:10", 3 + i),
+                "POST",
+                SHELL,
+                "-",
+                "-",
+                "203.0.113.77",
+                "antSword/v2.1",
+                200,
+            )
+        })
+        .collect();
+    write_iis(dir.path(), "u_ex210303.log", &lines);
+    let r = run(dir.path());
+    assert_eq!(r.access.shell_use.len(), 1);
+    assert_eq!(r.access.shell_use[0].requests, 5);
+    assert!(!r.findings.iter().any(|f| f.rule.id == "EXH-AC-001"));
+}
+
+#[test]
+fn mass_probing_of_shell_names_is_one_finding_and_no_actor() {
+    let dir = tempfile::tempdir().unwrap();
+    let names = [
+        "errorFS.aspx",
+        "OutlookEN.aspx",
+        "zntwv.aspx",
+        "fexppw.aspx",
+        "Err0r.aspx",
+        "getpp.aspx",
+    ];
+    let mut lines = Vec::new();
+    for (k, ip) in ["198.51.100.61", "198.51.100.62", "198.51.100.63"]
+        .iter()
+        .enumerate()
+    {
+        for (i, n) in names.iter().enumerate() {
+            lines.push(line(
+                &format!("2021-03-0{} 17:27:{:02}", 5 + k, 10 + i),
+                "GET",
+                &format!("/owa/auth/{n}"),
+                "-",
+                "-",
+                ip,
+                "Mozilla/5.0+(Windows+NT+10.0)",
+                404,
+            ));
+        }
+    }
+    write_iis(dir.path(), "u_ex210305.log", &lines);
+    let r = run(dir.path());
+    let probes: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule.id == "EXH-AC-002")
+        .collect();
+    assert_eq!(probes.len(), 1, "one finding per server");
+    assert!(probes[0].notes[0].starts_with("3 address(es) requested 6 web-shell path(s) that were not there (6 of them published shell names), 18 request(s)"), "{:?}", probes[0].notes);
+    // Probes answered 404 make no shell and no actor; nothing was reached.
+    assert!(r.access.shell_use.is_empty());
+    assert!(r.access.data_access.is_empty());
+    // Two addresses trying two names each stay below the thresholds.
+    let dir = tempfile::tempdir().unwrap();
+    write_iis(dir.path(), "u_ex210305.log", &lines[..2]);
+    assert!(!run(dir.path())
+        .findings
+        .iter()
+        .any(|f| f.rule.id == "EXH-AC-002"));
+}
+
+#[test]
+fn sessions_from_intruder_addresses_are_found_only_in_their_window() {
+    let dir = tempfile::tempdir().unwrap();
+    write_iis(
+        dir.path(),
+        "u_ex210303.log",
+        &[
+            line(
+                "2021-03-03 02:47:10",
+                "POST",
+                SHELL,
+                "-",
+                "-",
+                "203.0.113.77",
+                "antSword/v2.1",
+                200,
+            ),
+            // The intruder reads bob's mail in OWA an hour later: no rule flags these lines.
+            line(
+                "2021-03-03 03:40:00",
+                "GET",
+                "/owa/",
+                "-",
+                "CONTOSO\\bob",
+                "203.0.113.77",
+                "Mozilla/5.0+(Windows+NT+10.0)",
+                200,
+            ),
+            line(
+                "2021-03-03 03:40:05",
+                "POST",
+                "/owa/service.svc",
+                "action=GetItem",
+                "CONTOSO\\bob",
+                "203.0.113.77",
+                "Mozilla/5.0+(Windows+NT+10.0)",
+                200,
+            ),
+            // bob from his own address: never counted.
+            line(
+                "2021-03-03 03:41:00",
+                "POST",
+                "/owa/service.svc",
+                "action=GetItem",
+                "CONTOSO\\bob",
+                "10.10.3.44",
+                "Mozilla/5.0+(Windows+NT+10.0)",
+                200,
+            ),
+            line(
+                "2021-03-03 04:10:00",
+                "POST",
+                SHELL,
+                "-",
+                "-",
+                "203.0.113.77",
+                "antSword/v2.1",
+                200,
+            ),
+        ],
+    );
+    // A day outside the intruder's active window (plus the margin): not read at all.
+    write_iis(
+        dir.path(),
+        "u_ex210320.log",
+        &[line(
+            "2021-03-20 10:00:00",
+            "POST",
+            "/owa/service.svc",
+            "action=GetItem",
+            "CONTOSO\\dave",
+            "203.0.113.77",
+            "Mozilla/5.0+(Windows+NT+10.0)",
+            200,
+        )],
+    );
+    let r = run(dir.path());
+    let owa: Vec<_> = r
+        .access
+        .data_access
+        .iter()
+        .filter(|d| d.method == "OWA session")
+        .collect();
+    assert_eq!(owa.len(), 1, "{:#?}", r.access.data_access);
+    assert_eq!(owa[0].mailbox.as_deref(), Some("contoso\\bob"));
+    assert_eq!(owa[0].requests, 2);
+    assert_eq!(owa[0].client_ips, ["203.0.113.77"]);
+    let sweep = &r.access.sweeps[0];
+    assert_eq!((sweep.files_read, sweep.files_skipped), (1, 1), "{sweep:?}");
+    // The web shell ran as SYSTEM: every mailbox was reachable, and the record says so.
+    assert!(r
+        .access
+        .data_access
+        .iter()
+        .any(|d| d.scope == MailboxScope::AllMailboxes && d.requests == 2));
+}
+
+#[test]
+fn no_foothold_means_no_second_read() {
+    let dir = tempfile::tempdir().unwrap();
+    write_iis(
+        dir.path(),
+        "u_ex210303.log",
+        &[
+            // A failed attempt only (the page is not there), and the same address in OWA.
+            line(
+                "2021-03-03 02:47:10",
+                "POST",
+                "/ecp/y.js",
+                "-",
+                "-",
+                "203.0.113.77",
+                "python-requests/2.25.1",
+                404,
+            ),
+            line(
+                "2021-03-03 03:40:00",
+                "GET",
+                "/owa/",
+                "-",
+                "CONTOSO\\bob",
+                "203.0.113.77",
+                "Mozilla/5.0+(Windows+NT+10.0)",
+                200,
+            ),
+        ],
+    );
+    let r = run(dir.path());
+    assert!(!r.findings.is_empty());
+    assert!(r.access.sweeps.is_empty(), "{:?}", r.access.sweeps);
+    assert!(r.access.data_access.is_empty());
+}
