@@ -78,8 +78,12 @@ measure() {
     local walls=() rss=0 w r i
     "$@" > /dev/null 2>&1 || true
     for ((i = 1; i <= RUNS; i++)); do
-        /usr/bin/time -f '%e %M' -o "$WORK/$name.time" "$@" > /dev/null 2> "$WORK/$name.err" || true
-        read -r w r < <(tail -n 1 "$WORK/$name.time")
+        local t0 t1
+        t0=$(date +%s%N)
+        /usr/bin/time -f '%M' -o "$WORK/$name.time" "$@" > /dev/null 2> "$WORK/$name.err" || true
+        t1=$(date +%s%N)
+        w=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+        r=$(tail -n 1 "$WORK/$name.time")
         walls+=("$w"); (( r > rss )) && rss=$r
     done
     WALL=$(printf '%s\n' "${walls[@]}" | median)
@@ -116,8 +120,10 @@ PEER_ROWS=""
 if [[ $PEERS -eq 1 ]]; then
     for n in "$FIRST" "$LAST"; do
         measure "chainsaw-$n" "$CHAINSAW" hunt "$EVTX" -s "$WORK/rules-$n" --mapping "$MAPPING" \
-            --json -q -o "$WORK/chainsaw-$n.json"
-        PEER_ROWS+="| chainsaw 2.16.4, same $n rules + its SigmaHQ mapping | $WALL | $RSS | **$(calc '%.3f' "${EXW[$n]} / $WALL")×** |"$'\n'
+            --json -o "$WORK/chainsaw-$n.json"
+        CS_LOADED=$(grep -o 'Loaded [0-9]* detection rules' "$WORK/chainsaw-$n.err" | grep -o '[0-9]*' | head -n 1)
+        CS_HITS=$(grep -o '[0-9]* Detections found' "$WORK/chainsaw-$n.err" | grep -o '^[0-9]*' | head -n 1)
+        PEER_ROWS+="| chainsaw 2.16.4, same $n rule files ($CS_LOADED loaded, $CS_HITS detections) + its SigmaHQ mapping | $WALL | $RSS | **$(calc '%.3f' "${EXW[$n]} / $WALL")×** |"$'\n'
         [[ $n == "$LAST" ]] && CS_LAST=$WALL
     done
     if [[ -x "$HAYABUSA_DIR/hayabusa" ]]; then
