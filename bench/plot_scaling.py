@@ -15,17 +15,24 @@ def main():
     ap.add_argument("floor", type=float)
     ap.add_argument("out")
     ap.add_argument("--title", default="exhunt: wall time vs. Sigma rule count (SigmaHQ rules/windows)")
+    ap.add_argument("--before", help="a second table of the same shape, drawn as the earlier engine")
+    ap.add_argument("--before-label", default="before the literal index")
     a = ap.parse_args()
-    rows = []
-    with open(a.tsv) as fh:
-        next(fh)
-        for line in fh:
-            f = line.rstrip("\n").split("\t")
-            rows.append((int(f[0]), float(f[2])))
-    rows.sort()
+
+    def read(path):
+        out = []
+        with open(path) as fh:
+            next(fh)
+            for line in fh:
+                f = line.rstrip("\n").split("\t")
+                out.append((int(f[0]), float(f[2])))
+        return sorted(out)
+
+    rows = read(a.tsv)
+    before = read(a.before) if a.before else []
     w, h, ml, mr, mt, mb = 640, 360, 60, 20, 40, 50
     xmax = max(r for r, _ in rows) * 1.05
-    ymax = max(max(t for _, t in rows), a.floor) * 1.25 or 1
+    ymax = max([t for _, t in rows + before] + [a.floor]) * 1.25 or 1
     # a "linear" reference: the first point's time growing with the rule count
     r0, t0 = rows[0]
     lin = [(r, t0 * r / r0) for r, _ in rows]
@@ -57,6 +64,14 @@ def main():
     pts = " ".join("%.1f,%.1f" % (x(r), y(t)) for r, t in lin)
     out.append('<polyline points="%s" fill="none" stroke="#e08080" stroke-dasharray="6 3"/>' % pts)
     out.append('<text x="%.1f" y="%.1f" fill="#c05050">linear in rule count</text>' % (x(lin[1][0]) + 6, y(lin[1][1]) - 6))
+    # the earlier engine
+    if before:
+        pts = " ".join("%.1f,%.1f" % (x(r), y(t)) for r, t in before)
+        out.append('<polyline points="%s" fill="none" stroke="#999" stroke-width="2"/>' % pts)
+        for r, t in before:
+            out.append('<circle cx="%.1f" cy="%.1f" r="3" fill="#999"/>' % (x(r), y(t)))
+        r, t = before[-1]
+        out.append('<text x="%.1f" y="%.1f" fill="#777" text-anchor="end">%s: %.2f s</text>' % (x(r) - 6, y(t) - 6, html.escape(a.before_label), t))
     # measured
     pts = " ".join("%.1f,%.1f" % (x(r), y(t)) for r, t in rows)
     out.append('<polyline points="%s" fill="none" stroke="#1f5fbf" stroke-width="2"/>' % pts)

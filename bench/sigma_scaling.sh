@@ -13,7 +13,8 @@
 # plus the parse-only floor (no rules), then chainsaw 2.16.4 with the same rules and its
 # SigmaHQ mapping at 200 rules and at all rules, and hayabusa 4.0 with its own rule set.
 # Writes bench/out/sigma-scaling-results.md, bench/out/sigma-scaling.tsv and the plot
-# bench/out/sigma-scaling.svg.
+# bench/out/sigma-scaling.svg (with bench/sigma-scaling-before.tsv, the engine before the
+# literal index, drawn for comparison).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 RUNS=3
@@ -154,5 +155,7 @@ fi
     fi
 } | tee "$OUT/sigma-scaling-results.md"
 
-python3 bench/plot_scaling.py "$OUT/sigma-scaling.tsv" "$FLOOR" "$OUT/sigma-scaling.svg"
+BEFORE=()
+[[ -f bench/sigma-scaling-before.tsv ]] && BEFORE=(--before bench/sigma-scaling-before.tsv)
+python3 bench/plot_scaling.py "$OUT/sigma-scaling.tsv" "$FLOOR" "$OUT/sigma-scaling.svg" "${BEFORE[@]}"
 echo "(plot: $OUT/sigma-scaling.svg)"
