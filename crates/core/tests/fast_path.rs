@@ -12,195 +12,159 @@ use exhunt_core::{RuleSet, RuleSources};
 
 /// Rules that match many benign lines, each exercising one translation to raw text: W3C `+`
 /// for spaces, CSV quotes and doubled quotes, the `_url` stem/query join, anchors at field
-/// edges, case-sensitive tests, `_raw`, `all:`/`any:` groups with negations.
-const PROBE_RULES: &str = r#"
-id: P-01
-title: p
-description: d
-severity: low
-stage: exposure
-remediation: r
-log:
+/// edges, case-sensitive tests, `_raw`, `all:`/`any:` groups with negations, Unicode folds and
+/// NUL padding. Each is (id, the `log:` block).
+const PROBE_RULES: &[(&str, &str)] = &[
+    (
+        "P-01",
+        r#"
   sources: [iis, httpproxy]
   match: {field: _stem, like: '/OWA/*.svc'}
----
-id: P-02
-title: p
-description: d
-severity: low
-stage: exposure
-remediation: r
-log:
+"#,
+    ),
+    (
+        "P-02",
+        r#"
   sources: [iis, httpproxy]
   match: {field: _ua, contains: 'Microsoft Outlook 16.0.13'}
----
-id: P-03
-title: p
-description: d
-severity: low
-stage: exposure
-remediation: r
-log:
+"#,
+    ),
+    (
+        "P-03",
+        r#"
   sources: [iis, httpproxy]
   match: {field: _ua, contains: 'KHTML, like Gecko) Chrome/89'}
----
-id: P-04
-title: p
-description: d
-severity: low
-stage: exposure
-remediation: r
-log:
+"#,
+    ),
+    (
+        "P-04",
+        r#"
   sources: [httpproxy]
   match: {field: AnchorMailbox, startswith: 'ServerInfo~ex0'}
----
-id: P-05
-title: p
-description: d
-severity: low
-stage: exposure
-remediation: r
-log:
+"#,
+    ),
+    (
+        "P-05",
+        r#"
   sources: [iis, httpproxy]
   match: {field: _url, regex: 'autodiscover\.json\?email=[a-z.]+%40contoso'}
----
-id: P-06
-title: p
-description: d
-severity: low
-stage: exposure
-remediation: r
-log:
+"#,
+    ),
+    (
+        "P-06",
+        r#"
   sources: [iis, httpproxy]
   match:
     all:
       - {field: _status, equals: '401'}
       - {field: _method, equals: post}
----
-id: P-07
-title: p
-description: d
-severity: low
-stage: exposure
-remediation: r
-log:
+"#,
+    ),
+    (
+        "P-07",
+        r#"
   sources: [iis, httpproxy]
   match: {field: _stem, case_sensitive: true, endswith: '/Exchange.asmx'}
----
-id: P-08
-title: p
-description: d
-severity: low
-stage: exposure
-remediation: r
-log:
+"#,
+    ),
+    (
+        "P-08",
+        r#"
   sources: [httpproxy]
   match: {field: GenericErrors, contains: 'Internal Server Error., "Service'}
----
-id: P-09
-title: p
-description: d
-severity: low
-stage: exposure
-remediation: r
-log:
+"#,
+    ),
+    (
+        "P-09",
+        r#"
   sources: [iis, httpproxy]
   match: {field: _raw, regex: 'HealthMailbox[0-9a-f]{7}[0-9a-f]{25}@'}
----
-id: P-10
-title: p
-description: d
-severity: low
-stage: exposure
-remediation: r
-log:
+"#,
+    ),
+    (
+        "P-10",
+        r#"
   sources: [iis]
   match: {field: cs-uri-query, regex: '^Cmd=(Ping|Sync)&'}
----
-id: P-11
-title: p
-description: d
-severity: low
-stage: exposure
-remediation: r
-log:
+"#,
+    ),
+    (
+        "P-11",
+        r#"
   sources: [iis, httpproxy]
   match:
     any:
       - {field: UserAgent, endswith: 'Firefox/86.0'}
       - {field: cs(User-Agent), endswith: 'Firefox/86.0'}
----
-id: P-12
-title: p
-description: d
-severity: low
-stage: exposure
-remediation: r
-log:
+"#,
+    ),
+    (
+        "P-12",
+        r#"
   sources: [iis, httpproxy]
   match: {field: _user, regex: '^contoso\\healthmailbox'}
----
-id: P-13
-title: p
-description: d
-severity: low
-stage: exposure
-remediation: r
-log:
+"#,
+    ),
+    (
+        "P-13",
+        r#"
   sources: [iis, httpproxy]
   match:
     all:
       - {field: _stem, like: '/ecp/*'}
       - {field: _method, not: true, equals: GET}
       - {field: _user, empty: false}
----
-id: P-14
-title: p
-description: d
-severity: low
-stage: exposure
-remediation: r
-log:
+"#,
+    ),
+    (
+        "P-14",
+        r#"
   sources: [iis, httpproxy]
   match: {field: _url, contains: '.slab?showhelp=false'}
----
-id: P-15
-title: p
-description: d
-severity: low
-stage: exposure
-remediation: r
-log:
+"#,
+    ),
+    (
+        "P-15",
+        r#"
   sources: [iis]
   match: {field: cs-uri-stem, contains: '/ecp/i'}
----
-id: P-16
-title: p
-description: d
-severity: low
-stage: exposure
-remediation: r
-log:
+"#,
+    ),
+    (
+        "P-16",
+        r#"
   sources: [iis]
   match: {field: _raw, regex: ' 200 0 0 1$'}
----
-id: P-17
-title: p
-description: d
-severity: low
-stage: exposure
-remediation: r
-log:
+"#,
+    ),
+    (
+        "P-17",
+        r#"
   sources: [httpproxy]
   match: {field: UserAgent, contains: 'tool, with"quote'}
-"#;
+"#,
+    ),
+];
+
+/// The probe rules as one rule file.
+fn probe_rules() -> String {
+    PROBE_RULES
+        .iter()
+        .map(|(id, log)| {
+            format!(
+                "id: {id}\ntitle: probe\ndescription: d\nseverity: low\nstage: exposure\nremediation: r\nlog:{log}"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("---\n")
+}
 
 fn rules() -> RuleSet {
     let mut set = RuleSet::load(&RuleSources {
         embedded: true,
         user_paths: vec![],
     });
-    let probes = RuleSet::from_text("probes.yml", PROBE_RULES);
+    let probes = RuleSet::from_text("probes.yml", &probe_rules());
     assert!(
         !set.has_errors() && !probes.has_errors(),
         "{:?}",
