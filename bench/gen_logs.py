@@ -91,7 +91,56 @@ HP_VAR_LAST = HP_IDX["RouteRefresherLatency"]
 HP_PROTOCOLS = ["Eas", "Mapi", "Ews", "Owa", "Autodiscover", "Ecp"]
 HP_WEIGHTS = {"Eas": 0.30, "Mapi": 0.25, "Ews": 0.18, "Owa": 0.13, "Autodiscover": 0.08, "Ecp": 0.06}
 
-IIS_DIR = os.path.join("inetpub", "logs", "LogFiles", "W3SVC1")
+# Two traffic mixes. "sparse" (the original bench data): front-end IIS plus six HttpProxy
+# protocols, where the rules' literals are rare. "realistic": what a busy multi-role Exchange
+# 2016 server writes (see bench/README.md for the sources): both IIS sites (W3SVC1, the front end
+# on 443, and W3SVC2, the "Exchange Back End" site on 444 that logs every proxied request again),
+# all nine HttpProxy protocol logs, Managed Availability probes in every protocol, and the
+# OWA/ECP/Autodiscover/PowerShell share that puts the common path prefixes on most lines.
+MIXES = {
+    "sparse": {
+        "iis_share": IIS_SHARE,
+        "sites": [("W3SVC1", 1.0)],
+        "hp_weights": HP_WEIGHTS,
+    },
+    "realistic": {
+        "iis_share": 0.50,
+        "sites": [("W3SVC1", 0.56), ("W3SVC2", 0.44)],
+        "hp_weights": {"Mapi": 0.20, "Eas": 0.18, "Owa": 0.16, "Ews": 0.13, "Autodiscover": 0.09,
+                       "Ecp": 0.09, "PowerShell": 0.08, "RpcHttp": 0.04, "Oab": 0.03},
+    },
+}
+# Front-end IIS request kinds (relative line counts). Realistic: OWA is chatty (service.svc and
+# notification channels for every open browser), Outlook and mobile clients poll MAPI and EAS,
+# autodiscover runs for every client start and hourly (JSON for Outlook mobile and modern auth),
+# and Managed Availability plus load balancers probe every virtual directory around the clock.
+IIS_KINDS = {
+    "sparse": [
+        ("eas", 24), ("mapi", 19), ("ews", 11), ("owa_svc", 10), ("owa_ev", 4), ("owa_static", 4),
+        ("owa_auth", 2), ("owa_explicit", 0.3), ("autod_xml", 4), ("autod_json", 2), ("rpc", 3),
+        ("oab", 1.5), ("ecp_admin", 1.2), ("ecp_user", 0.8), ("health", 7), ("lb", 2),
+        ("ps_probe", 1.2), ("ps_admin", 0.4), ("noise", 1.5),
+    ],
+    "realistic": [
+        ("eas", 15), ("mapi", 16), ("ews", 8), ("owa_svc", 17), ("owa_ev", 5), ("owa_static", 7),
+        ("owa_auth", 3), ("owa_explicit", 0.3), ("autod_xml", 6), ("autod_json", 5), ("rpc", 2),
+        ("oab", 1.5), ("ecp_admin", 2), ("ecp_user", 2.5), ("health", 4), ("lb", 2),
+        ("am_probe", 6), ("ps_probe", 2), ("ps_admin", 0.5), ("noise", 1.5),
+    ],
+    # the back-end site sees every proxied request again (never static files, logon pages,
+    # load balancers or internet noise, which the front end answers itself), plus the
+    # front end's own session set-up calls (/ecp/proxyLogon.ecp)
+    "backend": [
+        ("eas", 15), ("mapi", 16), ("ews", 8), ("owa_svc", 17), ("owa_ev", 5), ("owa_explicit", 0.3),
+        ("autod_xml", 6), ("autod_json", 5), ("rpc", 2), ("oab", 1.5), ("ecp_admin", 2),
+        ("ecp_user", 2.5), ("be_proxylogon", 1.5), ("health", 3), ("am_probe", 6), ("ps_probe", 2),
+        ("ps_admin", 0.5),
+    ],
+}
+FE_IPS = ["10.0.1.21", "10.0.1.22", "10.0.1.23"]   # front ends proxying to this back end
+
+IIS_ROOT = os.path.join("inetpub", "logs", "LogFiles")
+IIS_DIR = os.path.join(IIS_ROOT, "W3SVC1")
 HP_DIR = os.path.join("Program Files", "Microsoft", "Exchange Server", "V15", "Logging", "HttpProxy")
 
 ATTACK_KINDS = {
@@ -109,6 +158,9 @@ ATTACK_KINDS = {
 HP_ATTACK_FOR = {"Ecp": "hp_proxylogon_serverinfo", "Autodiscover": "hp_proxyshell_autodiscover",
                  "Owa": "hp_owassrf", "Ews": "hp_python_requests_ua",
                  "Eas": "hp_python_requests_ua", "Mapi": "hp_python_requests_ua"}
+# protocols of the realistic mix that get no planted attack (they are not where the published
+# traces are)
+HP_NO_ATTACK = {"PowerShell", "RpcHttp", "Oab"}
 IIS_ATTACK_KINDS = [k for k, v in ATTACK_KINDS.items() if v[0] == "iis"]
 
 ATTACKER_IPS = ["103.77.192.219", "104.140.114.110", "104.250.191.110", "108.61.246.56",
@@ -255,6 +307,22 @@ ECP_PAGES = [
 HEALTH_STEMS = ["/owa/healthcheck.htm", "/ecp/healthcheck.htm", "/EWS/healthcheck.htm",
                 "/Microsoft-Server-ActiveSync/healthcheck.htm", "/mapi/healthcheck.htm",
                 "/Autodiscover/healthcheck.htm", "/oab/healthcheck.htm", "/rpc/healthcheck.htm"]
+# Managed Availability probes (run by MSExchangeHMWorker as HealthMailbox users, every few
+# minutes per protocol and database): (method, stem, query, user agent, time-taken pool)
+AM_PROBES = [
+    ("GET", "/owa/", "", "AMProbe/Local/ClientAccess", "fast"),
+    ("POST", "/owa/auth.owa", "", "AMProbe/Local/ClientAccess", "fast"),
+    ("GET", "/ecp/", "", "AMProbe/Local/ClientAccess", "fast"),
+    ("GET", "/ecp/ReportingWebService/", "", "AMProbe/Local/ClientAccess", "fast"),
+    ("POST", "/Microsoft-Server-ActiveSync/Proxy/default.eas", "Cmd=FolderSync&User={mbx}&DeviceId=ActiveMonitoringProbe&DeviceType=WindowsPhone", "AMProbe/Local/ClientAccess", "med"),
+    ("POST", "/mapi/emsmdb/", "useMailboxOfAuthenticatedUser=true", "MapiHttpClient", "med"),
+    ("POST", "/mapi/nspi/", "useMailboxOfAuthenticatedUser=true", "MapiHttpClient", "med"),
+    ("POST", "/EWS/Exchange.asmx", "", "AMProbe/Local/ClientAccess", "med"),
+    ("POST", "/autodiscover/autodiscover.xml", "", "AMProbe/Local/ClientAccess", "fast"),
+    ("GET", "/OAB/", "", "AMProbe/Local/ClientAccess", "fast"),
+    ("RPC_IN_DATA", "/rpc/rpcproxy.dll", "{mbx}@contoso.com:6001", "MSRPC", "med"),
+    ("POST", "/powershell", "clientApplication=ActiveMonitor;PSVersion=5.1.14393.4046", "Microsoft WinRM Client", "med"),
+]
 NOISE_REQS = [("GET", "/", 200), ("GET", "/favicon.ico", 404), ("GET", "/robots.txt", 404),
               ("GET", "/.env", 404), ("GET", "/wp-login.php", 404), ("HEAD", "/", 200),
               ("GET", "/owa/", 302), ("GET", "/remote/login", 404), ("POST", "/GponForm/diag_Form", 404),
@@ -455,8 +523,18 @@ def hp_latency_pools(rnd, n=512):
 # IIS templates
 
 
+# Set while building the back-end site's templates: every request arrives on port 444 from a
+# front end, with the user as the front end resolved it (DOMAIN\user).
+BACKEND = {"on": False, "rnd": None}
+
+
 def iis_line(method, stem, query, port, user, cip, ua, ref, status, tt_kind, cafe=True):
     """Return (format, tt_kind). query '' -> '-' (or just the cafe suffix if proxied)."""
+    if BACKEND["on"]:
+        port = 444
+        cip = BACKEND["rnd"].choice(FE_IPS)
+        if user and user != "-" and "@" in user:
+            user = NETBIOS + "\\" + user.split("@")[0]
     parts = [T, " " + FE_IP + " " + method + " " + stem + " "]
     if cafe:
         q = (query + "&" if query else "&") + "CorrelationID=<empty>;&cafeReqId="
@@ -482,14 +560,9 @@ def status_pick(rnd, ok="200 0 0", p401=0.0, other=()):
     return ok, False
 
 
-def build_iis_templates(rnd, users, admins, health, n=65536):
+def build_iis_templates(rnd, users, admins, health, n=65536, kinds=None):
     owa_ref = "https://%s/owa/" % HOST
-    kinds = [
-        ("eas", 24), ("mapi", 19), ("ews", 11), ("owa_svc", 10), ("owa_ev", 4), ("owa_static", 4),
-        ("owa_auth", 2), ("owa_explicit", 0.3), ("autod_xml", 4), ("autod_json", 2), ("rpc", 3),
-        ("oab", 1.5), ("ecp_admin", 1.2), ("ecp_user", 0.8), ("health", 7), ("lb", 2),
-        ("ps_probe", 1.2), ("ps_admin", 0.4), ("noise", 1.5),
-    ]
+    kinds = kinds or IIS_KINDS["sparse"]
     names = [k for k, _ in kinds]
     weights = [w for _, w in kinds]
     out = []
@@ -619,6 +692,17 @@ def build_iis_templates(rnd, users, admins, health, n=65536):
             st, unauth = status_pick(rnd, p401=0.5)
             out.append(iis_line("POST", "/powershell", q, 80, "-" if unauth else NETBIOS + "\\" + a.sam, a.int_ip,
                                 WINRM_UA, "", st, "auth" if unauth else "slow"))
+        elif k == "am_probe":          # Managed Availability probe through a protocol, as a HealthMailbox
+            h = rnd.choice(health)
+            m, stem, q, ua, ttk = rnd.choice(AM_PROBES)
+            q = q.replace("{mbx}", h.mbx_guid)
+            st, unauth = status_pick(rnd, p401=0.1)
+            out.append(iis_line(m, stem, q, 443, "-" if unauth else h.upn, h.int_ip, ua, "", st,
+                                "auth" if unauth else ttk))
+        elif k == "be_proxylogon":     # the front end opening an ECP session on the back end
+            a = rnd.choice(admins + [u])
+            out.append(iis_line("POST", "/ecp/proxyLogon.ecp", "", 444, a.upn, FE_IP, a.browser, "",
+                                rnd.choice(["241 0 0"] * 9 + ["200 0 0"]), "med"))
         elif k == "noise":
             m, stem, code = rnd.choice(NOISE_REQS)
             ip = "%d.%d.%d.%d" % (rnd.choice([45, 89, 92, 162, 167, 185, 193, 194, 198, 205, 209]),
@@ -694,7 +778,22 @@ def hp_common(rnd, proto, u, ip, ua, method, stem, status="200", authtype="Negot
     return v
 
 
-def build_hp_templates(rnd, users, admins, health, proto, n=4096):
+# HttpProxy stems of the Managed Availability probes per protocol (realistic mix)
+HP_PROBE_STEMS = {
+    "Eas": ("POST", "/Microsoft-Server-ActiveSync/Proxy/default.eas", "AMProbe/Local/ClientAccess"),
+    "Mapi": ("POST", "/mapi/emsmdb/", "MapiHttpClient"),
+    "Ews": ("POST", "/EWS/Exchange.asmx", "AMProbe/Local/ClientAccess"),
+    "Owa": ("GET", "/owa/", "AMProbe/Local/ClientAccess"),
+    "Autodiscover": ("POST", "/autodiscover/autodiscover.xml", "AMProbe/Local/ClientAccess"),
+    "Ecp": ("GET", "/ecp/ReportingWebService/", "AMProbe/Local/ClientAccess"),
+    "RpcHttp": ("RPC_IN_DATA", "/rpc/rpcproxy.dll", "MSRPC"),
+    "Oab": ("GET", "/OAB/", "AMProbe/Local/ClientAccess"),
+    "PowerShell": ("POST", "/powershell", "Microsoft WinRM Client"),
+}
+OAB_GUID = "a8a1f8b3-7c7e-4b6f-9d1a-3e2f5c0d9b11"
+
+
+def build_hp_templates(rnd, users, admins, health, proto, n=4096, probes=0.0):
     out = []
     mobile_users = [u for u in users if u.eas]
     for _ in range(n):
@@ -703,7 +802,40 @@ def build_hp_templates(rnd, users, admins, health, proto, n=4096):
         ip = u.ext_ip if ext else u.int_ip
         r = rnd.random()
         lat = "med"
-        if proto == "Eas":
+        if probes and rnd.random() < probes:
+            h = rnd.choice(health)
+            m, stem, ua = HP_PROBE_STEMS[proto]
+            v = hp_common(rnd, proto, h, h.int_ip, ua, m, stem, authtype="Negotiate",
+                          anchor="DatabaseGuid~%s" % h.mbx_guid if proto != "Ecp" else "ServerInfo~%s" % h.home_mbx,
+                          target=h.home_mbx)
+            lat = "fast"
+        elif proto == "RpcHttp":
+            st = "401" if rnd.random() < 0.3 else "200"
+            v = hp_common(rnd, "RpcHttp", u, ip, "MSRPC", rnd.choice(["RPC_IN_DATA", "RPC_OUT_DATA"]),
+                          "/rpc/rpcproxy.dll", st, authtype="Ntlm", authed=(st != "401"),
+                          anchor="MailboxGuidWithDomain~%s@%s" % (u.mbx_guid, DOMAIN),
+                          query="?%s@%s:6001" % (u.mbx_guid, DOMAIN))
+            lat = "stream" if st == "200" else "fast"
+        elif proto == "Oab":
+            stem = rnd.choice(["/OAB/%s/oab.xml" % OAB_GUID,
+                               "/OAB/%s/%s-data-%d.lzx" % (OAB_GUID, OAB_GUID, rnd.randint(1, 40))])
+            v = hp_common(rnd, "Oab", u, ip, u.outlook, "GET", stem, authtype="Negotiate",
+                          anchor="OrganizationMailbox~%s" % OAB_GUID)
+            lat = "fast"
+        elif proto == "PowerShell":
+            if r < 0.7:   # Managed Availability and Exchange Server remote sessions
+                h = rnd.choice(health)
+                v = hp_common(rnd, "PowerShell", h, h.int_ip, WINRM_UA, "POST", "/powershell",
+                              authtype="Kerberos", anchor="Sid~%s" % h.sid,
+                              query="?clientApplication=ActiveMonitor;PSVersion=5.1.14393.4046")
+            else:         # administrators in the Exchange Management Shell
+                a = rnd.choice(admins)
+                st = "401" if rnd.random() < 0.3 else "200"
+                v = hp_common(rnd, "PowerShell", a, a.int_ip, WINRM_UA, "POST", "/powershell", st,
+                              authtype="Kerberos", authed=(st != "401"), anchor="Sid~%s" % a.sid,
+                              query="?serializationLevel=Full;ExchClientVer=%s;clientApplication=ManagementShell;TargetServer=;PSVersion=5.1.14393.4046" % BUILD)
+            lat = "slow"
+        elif proto == "Eas":
             if r < 0.05:
                 u = rnd.choice(health)
                 ip = u.int_ip
@@ -886,7 +1018,8 @@ G = {}   # globals shared with worker processes via fork
 def plan(args):
     rnd = random.Random(args.seed)
     total = int(args.size_gb * GB)
-    iis_budget = int(total * IIS_SHARE)
+    mix = G["mix"]
+    iis_budget = int(total * mix["iis_share"])
     hp_budget = total - iis_budget
     start = dt.datetime.strptime(args.start, "%Y-%m-%d")
 
@@ -903,37 +1036,46 @@ def plan(args):
         return sizes
 
     files = []
-    for i, size in enumerate(split(iis_budget)):
-        day = start + dt.timedelta(days=i)
-        files.append({"type": "iis", "proto": None, "size": size, "day": day,
-                      "rel": os.path.join(IIS_DIR, "u_ex%s.log" % day.strftime("%y%m%d"))})
-    for proto in HP_PROTOCOLS:
-        for h, size in enumerate(split(int(hp_budget * HP_WEIGHTS[proto]))):
+    for site, share in mix["sites"]:
+        for i, size in enumerate(split(int(iis_budget * share))):
+            day = start + dt.timedelta(days=i)
+            files.append({"type": "iis", "proto": None, "site": site, "size": size, "day": day,
+                          "rel": os.path.join(IIS_ROOT, site, "u_ex%s.log" % day.strftime("%y%m%d"))})
+    for proto, weight in mix["hp_weights"].items():
+        for h, size in enumerate(split(int(hp_budget * weight))):
             hour = start + dt.timedelta(hours=8 + h)   # business hours onward
             files.append({"type": "hp", "proto": proto, "size": size, "day": hour,
                           "rel": os.path.join(HP_DIR, proto, "HttpProxy_%s-1.LOG" % hour.strftime("%Y%m%d%H"))})
     # estimated lines per file
     for f in files:
-        avg = G["avg_iis"] if f["type"] == "iis" else G["avg_hp"][f["proto"]]
+        avg = G["avg_iis"][f["site"]] if f["type"] == "iis" else G["avg_hp"][f["proto"]]
         f["est"] = max(1, int(f["size"] / avg))
     # attacks: ~1 per ATTACK_EVERY lines, placed uniformly over the line stream
+    # Attacks arrive through the front end: never planted in the back-end IIS site, nor in the
+    # HttpProxy protocols that carry none of the published traces.
+    def takes_attacks(f):
+        return f["site"] == "W3SVC1" if f["type"] == "iis" else f["proto"] not in HP_NO_ATTACK
+
+    targets = [f for f in files if takes_attacks(f)]
     total_lines = sum(f["est"] for f in files)
+    target_lines = sum(f["est"] for f in targets)
     n_att = int(round(total_lines / ATTACK_EVERY))
     cum = []
     acc = 0
     for f in files:
+        f["attacks"] = []
+    for f in targets:
         acc += f["est"]
         cum.append(acc)
-        f["attacks"] = []
     import bisect
 
     def kind_for(f):
         return rnd.choice(IIS_ATTACK_KINDS) if f["type"] == "iis" else HP_ATTACK_FOR[f["proto"]]
 
     for _ in range(n_att):
-        x = rnd.randrange(total_lines)
+        x = rnd.randrange(target_lines)
         fi = bisect.bisect_right(cum, x)
-        f = files[fi]
+        f = targets[fi]
         f["attacks"].append(kind_for(f))
     # guarantee --min-per-kind of every kind
     counts = {k: 0 for k in ATTACK_KINDS}
@@ -941,7 +1083,7 @@ def plan(args):
         for k in f["attacks"]:
             counts[k] += 1
     for k, (log, _) in ATTACK_KINDS.items():
-        cands = [f for f in files if (f["type"] == "iis" if log == "iis" else f["proto"] == log)]
+        cands = [f for f in targets if (f["type"] == "iis" if log == "iis" else f["proto"] == log)]
         while counts[k] < args.min_per_kind and cands:
             rnd.choice(cands)["attacks"].append(k)
             counts[k] += 1
@@ -978,7 +1120,7 @@ def gen_file(f):
                   "#Date: %s 00:00:00\n#Fields: %s\n" % (dstr, IIS_FIELDS))
         tick = 86400
         stamps = ["%s %02d:%02d:%02d" % (dstr, s // 3600, (s // 60) % 60, s % 60) for s in range(tick)]
-        templates = G["iis_t"]
+        templates = G["iis_t"][f["site"]]
         pools = G["tt"]
         bom = b""
     else:
@@ -1007,7 +1149,7 @@ def gen_file(f):
     size = f["size"]
     attacks = list(f["attacks"])
     rehdr = f["rehdr"]
-    avg = G["avg_iis"] if f["type"] == "iis" else G["avg_hp"][f["proto"]]
+    avg = G["avg_iis"][f["site"]] if f["type"] == "iis" else G["avg_hp"][f["proto"]]
     with open(path, "wb", buffering=0) as fh:
         head = bom + header.encode()
         fh.write(head)
@@ -1066,8 +1208,19 @@ def setup(args):
     G["users"] = users
     G["tt"] = tt_pools(rnd)
     G["hp_lat"] = hp_latency_pools(rnd)
-    G["iis_t"] = build_iis_templates(rnd, users, admins, health)
-    G["hp_t"] = {p: build_hp_templates(rnd, users, admins, health, p) for p in HP_PROTOCOLS}
+    mix = MIXES[args.mix]
+    G["mix"] = mix
+    G["protocols"] = list(mix["hp_weights"])
+    if args.mix == "sparse":
+        G["iis_t"] = {"W3SVC1": build_iis_templates(rnd, users, admins, health)}
+        G["hp_t"] = {p: build_hp_templates(rnd, users, admins, health, p) for p in HP_PROTOCOLS}
+    else:
+        G["iis_t"] = {"W3SVC1": build_iis_templates(rnd, users, admins, health, kinds=IIS_KINDS["realistic"])}
+        BACKEND["on"], BACKEND["rnd"] = True, random.Random(args.seed ^ 0xBE)
+        G["iis_t"]["W3SVC2"] = build_iis_templates(rnd, users, admins, health, kinds=IIS_KINDS["backend"])
+        BACKEND["on"] = False
+        G["hp_t"] = {p: build_hp_templates(rnd, users, admins, health, p, probes=0.08)
+                     for p in G["protocols"]}
     heads, tails = [], []
     for _ in range(4096):
         g = guid(rnd)
@@ -1086,8 +1239,8 @@ def setup(args):
             fm, p = templates[(k * 2654435761) % len(templates)]
             tot += len(fm % (stamp, heads[k % 4096], tails[k % 4096], pools[p][k % 256]))
         return tot / m + extra
-    G["avg_iis"] = avg(G["iis_t"], G["tt"], "2021-03-01 00:00:00")
-    G["avg_hp"] = {p: avg(G["hp_t"][p], G["hp_lat"], "2021-03-01T08:00:00.000Z") for p in HP_PROTOCOLS}
+    G["avg_iis"] = {site: avg(t, G["tt"], "2021-03-01 00:00:00") for site, t in G["iis_t"].items()}
+    G["avg_hp"] = {p: avg(G["hp_t"][p], G["hp_lat"], "2021-03-01T08:00:00.000Z") for p in G["protocols"]}
 
 
 def main():
@@ -1095,6 +1248,9 @@ def main():
     ap.add_argument("outdir")
     ap.add_argument("--size-gb", type=float, default=1.0, help="total bytes / 1e9 (default 1.0)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--mix", choices=sorted(MIXES), default="sparse",
+                    help="traffic mix: sparse (rule literals rare) or realistic (a busy server: "
+                         "common path prefixes on most lines); default sparse")
     ap.add_argument("--start", default="2021-03-01", help="first log day, YYYY-MM-DD (default 2021-03-01)")
     ap.add_argument("--eol", choices=["crlf", "lf"], default="crlf", help="line ending (default crlf, like Windows)")
     ap.add_argument("--min-per-kind", type=int, default=1, help="plant at least this many lines of every attack kind")
@@ -1123,19 +1279,25 @@ def main():
     tot_bytes = sum(r["bytes"] for r in results)
     tot_lines = sum(r["lines"] for r in results)
     iis_bytes = sum(r["bytes"] for r in results if r["rel"].startswith("inetpub"))
+    by_dir = {}
+    for r in results:
+        d = os.path.basename(os.path.dirname(r["rel"]))
+        by_dir[d] = by_dir.get(d, 0) + r["bytes"]
     planted = [p for r in results for p in r["planted"]]
     counts = {k: 0 for k in ATTACK_KINDS}
     for p in planted:
         counts[p["kind"]] += 1
     manifest = args.manifest or (args.outdir.rstrip("/") + ".planted.json")
     with open(manifest, "w") as fh:
-        json.dump({"seed": args.seed, "size_gb": args.size_gb, "eol": args.eol, "bytes": tot_bytes,
+        json.dump({"seed": args.seed, "size_gb": args.size_gb, "mix": args.mix, "eol": args.eol, "bytes": tot_bytes,
                    "data_lines": tot_lines, "files": len(results), "counts": counts,
                    "kinds": {k: {"log": v[0], "what": v[1]} for k, v in ATTACK_KINDS.items()},
                    "planted": planted}, fh, indent=1)
     print("wrote %d files, %.1f MB (IIS %.0f %%, HttpProxy %.0f %%), %d data lines in %.1f s (%.1f MB/s)" % (
         len(results), tot_bytes / MB, 100 * iis_bytes / tot_bytes, 100 - 100 * iis_bytes / tot_bytes,
         tot_lines, el, tot_bytes / MB / el))
+    print("mix %s: %s" % (args.mix, ", ".join("%s %.1f %%" % (d, 100 * b / tot_bytes)
+                                              for d, b in sorted(by_dir.items(), key=lambda kv: -kv[1]))))
     print("planted attack lines (%d total, manifest: %s):" % (len(planted), manifest))
     for k, c in counts.items():
         print("  %-30s %4d   %s" % (k, c, ATTACK_KINDS[k][1]))

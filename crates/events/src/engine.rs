@@ -1,10 +1,14 @@
 //! The detection engine: compiled event rules (native and Sigma) indexed by channel and event
 //! id, so that most records are dismissed by a hash lookup on two System fields before any
-//! condition runs — and, for EVTX, before the record's JSON is even parsed.
+//! condition runs — and, for EVTX, before the record's JSON is even parsed. The rules left are
+//! narrowed again by the literal index ([`crate::index`]): one automaton per field finds which
+//! rules the event's values can still satisfy, so the cost per event does not grow with the
+//! rule count.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use exhunt_core::discover::LogFile;
 use exhunt_core::rules::condition::{Condition, EvalCtx};
@@ -14,6 +18,7 @@ use serde_json::Value;
 
 use crate::event::{flatten, peek_channel_and_id, Event};
 use crate::finding::build_finding;
+use crate::index::{Hits, LiteralIndex};
 use crate::read::RecordHandler;
 use crate::sigma::Expr;
 
@@ -111,6 +116,11 @@ pub struct Engine {
     any_channel: IdIndex,
     /// Findings kept per rule and file; more are counted as suppressed.
     pub max_findings_per_rule: u64,
+    /// The literal index, built on first use (after every rule is added).
+    index: OnceLock<LiteralIndex>,
+    /// Evaluate every candidate of the channel/event-id lookup, without the literal index (the
+    /// reference the index is tested against).
+    pub without_literal_index: bool,
 }
 
 impl Engine {
@@ -168,6 +178,11 @@ impl Engine {
         self.rules.is_empty()
     }
 
+    /// The literal index over every variant.
+    pub fn literal_index(&self) -> &LiteralIndex {
+        self.index.get_or_init(|| LiteralIndex::new(&self.variants))
+    }
+
     /// Variants that may apply to an event of `channel` and `event_id`.
     fn candidates(&self, channel: &str, event_id: u32, out: &mut Vec<usize>) {
         out.clear();
@@ -221,11 +236,32 @@ impl<'a> FileHunt<'a> {
     }
 
     fn evaluate(&self, ev: &Event, cands: &[usize]) -> Vec<Finding> {
+        thread_local! {
+            static HITS: RefCell<Hits> = RefCell::new(Hits::default());
+        }
+        HITS.with(|hits| {
+            let mut hits = hits.borrow_mut();
+            if self.engine.without_literal_index {
+                self.evaluate_with(ev, cands, |_| true)
+            } else {
+                let index = self.engine.literal_index();
+                index.scan(ev, &mut hits);
+                self.evaluate_with(ev, cands, |v| hits.admits(index, v))
+            }
+        })
+    }
+
+    fn evaluate_with(
+        &self,
+        ev: &Event,
+        cands: &[usize],
+        admits: impl Fn(usize) -> bool,
+    ) -> Vec<Finding> {
         let mut out = Vec::new();
         let mut matched_rules: Vec<usize> = Vec::new();
         for &vi in cands {
             let v = &self.engine.variants[vi];
-            if matched_rules.contains(&v.rule) {
+            if matched_rules.contains(&v.rule) || !admits(vi) {
                 continue;
             }
             if !v.scope.providers.is_empty()

@@ -69,6 +69,11 @@ impl Event {
         self.fields.iter().map(|(n, _, v)| (n.as_str(), v.as_str()))
     }
 
+    /// Every field as (lower-cased name, value), for the literal index.
+    pub(crate) fn lower_fields(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.fields.iter().map(|(_, l, v)| (l.as_str(), v.as_str()))
+    }
+
     /// The event's data fields (EventData, UserData, Message) as (name, value).
     pub fn data_fields(&self) -> impl Iterator<Item = (&str, &str)> {
         self.fields[self.system_len..]

@@ -16,6 +16,7 @@ pub mod engine;
 pub mod event;
 pub mod evtx_writer;
 mod finding;
+pub mod index;
 mod peek;
 pub mod read;
 pub mod rules;
@@ -45,6 +46,8 @@ pub struct EventOptions {
     pub disabled: bool,
     /// Findings kept per rule and file.
     pub max_findings_per_rule: u64,
+    /// Narrow the rules per event with the literal index ([`index`]); off only to check it.
+    pub literal_index: bool,
 }
 
 impl Default for EventOptions {
@@ -53,6 +56,7 @@ impl Default for EventOptions {
             sigma_dirs: vec![],
             disabled: false,
             max_findings_per_rule: DEFAULT_MAX_FINDINGS_PER_RULE,
+            literal_index: true,
         }
     }
 }
@@ -93,6 +97,7 @@ impl EventHunter {
     /// Compile the `event:` rules of `rules` and the Sigma rules of `options.sigma_dirs`.
     pub fn new(rules: &RuleSet, options: EventOptions) -> EventHunter {
         let mut engine = Engine::new(options.max_findings_per_rule);
+        engine.without_literal_index = !options.literal_index;
         let mut diagnostics = Vec::new();
         for pending in &rules.event_rules {
             match rules::compile(pending) {

@@ -1,18 +1,23 @@
 //! The text-log detection engine.
 //!
-//! Per log kind, every literal the rules need goes into one case-insensitive Aho-Corasick
-//! automaton, searched over large regions of the file at once. Only the lines it hits (plus
-//! directives, and the first and last record for coverage) are split into fields and checked
-//! in full; that is how a full hunt stays near `grep` speed. Rules without a literal make the
-//! engine visit every line of the kinds they apply to.
+//! Per log kind, each rule is found by the most selective thing its condition requires of the
+//! raw text (see [`super::select`]): one multi-pattern regex searches large regions of the file
+//! at once for the next line where any rule can match, and on that line the rules' raw filters
+//! decide, before any field is split, which rules are worth evaluating. Only those lines (plus
+//! directives, and the first and last record for coverage) are split into fields and checked in
+//! full; that is how a full hunt stays near `grep` speed even when every line holds a common
+//! path such as `/ecp/`. Rules whose raw text cannot be constrained make the engine visit every
+//! line of the kinds they apply to. [`LogScanOptions::check_every_line`] turns all of this off,
+//! to check that the fast path finds exactly what a check of every line finds.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::Read;
 use std::sync::Arc;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
+use regex_automata::PatternSet;
 
+use super::select::{Hit, Selector};
 use crate::discover::LogFile;
 use crate::model::{
     truncate_evidence, Finding, Location, Outcome, ScanIssue, SourceCoverage, SourceKind,
@@ -37,6 +42,9 @@ pub struct LogScanOptions {
     /// Further columns (lower-cased) kept on every finding when the line has them, for the
     /// analyses that read findings (e.g. the byte counts and anchors of the mail-access mapping).
     pub keep_fields: Vec<String>,
+    /// Evaluate every rule on every line, with no search or raw-text filter: slow; the
+    /// reference the fast path is tested against.
+    pub check_every_line: bool,
 }
 
 impl Default for LogScanOptions {
@@ -47,6 +55,7 @@ impl Default for LogScanOptions {
             max_findings_per_rule: 1000,
             max_issues_per_file: 20,
             keep_fields: Vec::new(),
+            check_every_line: false,
         }
     }
 }
@@ -68,93 +77,25 @@ pub struct FileScan {
     pub interrupted: bool,
 }
 
-/// The marker pattern that finds directive lines inside a region.
-const DIRECTIVE: &str = "\n#";
-
-struct KindMatcher {
-    /// Finds the next line worth a look in a region: the (lower-case) rule literals plus the
-    /// directive marker (last pattern), searched in an ASCII-lower-cased copy of the text so
-    /// that it can be case-sensitive and leftmost-first, which lets it use its SIMD (Teddy)
-    /// prefilter: several times faster than a case-insensitive automaton.
-    finder: AhoCorasick,
-    /// The same patterns with standard semantics, for the overlapping search that tells which
-    /// rules one line is a candidate for.
-    ac: AhoCorasick,
-    /// Pattern id → rules (indices into the rule set) that need it.
-    pattern_rules: Vec<Vec<usize>>,
-    directive_pid: usize,
-    /// Rules with no literal: evaluated on every line.
-    unfiltered: Vec<usize>,
-}
-
 /// Compiled, shareable text-log matcher for a [`RuleSet`].
 pub struct LogEngine {
     rules: Vec<LogRule>,
-    kinds: HashMap<SourceKind, KindMatcher>,
+    kinds: HashMap<SourceKind, Selector>,
     options: LogScanOptions,
 }
 
 impl LogEngine {
-    /// Compile the automata for every log kind.
+    /// Compile the searches for every log kind.
     pub fn new(rules: &RuleSet, options: LogScanOptions) -> LogEngine {
         LogEngine::from_rules(rules.log_rules.clone(), options)
     }
 
-    /// Compile the automata for a list of log rules.
+    /// Compile the searches for a list of log rules.
     pub fn from_rules(rules: Vec<LogRule>, options: LogScanOptions) -> LogEngine {
-        let mut kinds = HashMap::new();
-        for kind in SourceKind::TEXT_LOGS {
-            let mut literals: Vec<String> = Vec::new();
-            let mut position: HashMap<String, usize> = HashMap::new();
-            let mut pattern_rules: Vec<Vec<usize>> = Vec::new();
-            let mut unfiltered = Vec::new();
-            for (ri, rule) in rules.iter().enumerate() {
-                if !rule.applies_to(kind) {
-                    continue;
-                }
-                match &rule.literals {
-                    None => unfiltered.push(ri),
-                    Some(lits) => {
-                        for lit in lits {
-                            let lit = lit.to_ascii_lowercase();
-                            match position.get(&lit) {
-                                Some(&p) => pattern_rules[p].push(ri),
-                                None => {
-                                    position.insert(lit.clone(), literals.len());
-                                    literals.push(lit);
-                                    pattern_rules.push(vec![ri]);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            let (ac, finder) = match build_automata(&literals) {
-                Some(pair) => pair,
-                None => {
-                    // Too many literals for an automaton (a huge user pack): every rule of this
-                    // kind is checked on every line instead. Slower, never silent.
-                    unfiltered.extend(pattern_rules.iter().flatten().copied());
-                    unfiltered.sort_unstable();
-                    unfiltered.dedup();
-                    literals.clear();
-                    pattern_rules.clear();
-                    build_automata(&literals).expect("an automaton of one pattern")
-                }
-            };
-            let directive_pid = literals.len();
-            pattern_rules.push(Vec::new());
-            kinds.insert(
-                kind,
-                KindMatcher {
-                    finder,
-                    ac,
-                    pattern_rules,
-                    directive_pid,
-                    unfiltered,
-                },
-            );
-        }
+        let kinds = SourceKind::TEXT_LOGS
+            .into_iter()
+            .map(|kind| (kind, Selector::new(&rules, kind)))
+            .collect();
         LogEngine {
             rules,
             kinds,
@@ -294,7 +235,7 @@ fn issue(file: &LogFile, kind: &str, line: Option<u64>, message: String) -> Scan
 /// Per-file reading state.
 struct FileState<'e> {
     engine: &'e LogEngine,
-    matcher: &'e KindMatcher,
+    matcher: &'e Selector,
     file: &'e LogFile,
     schema: Schema,
     seen_data: bool,
@@ -308,8 +249,9 @@ struct FileState<'e> {
     malformed: u64,
     headerless: u64,
     nul_reported: bool,
-    candidate_mark: Vec<bool>,
     candidates: Vec<usize>,
+    /// Reused result of the raw-filter pass on a line.
+    leaf_set: PatternSet,
     /// Reused ASCII-lower-cased copy of the current region.
     region_lower: Vec<u8>,
 }
@@ -332,8 +274,8 @@ impl<'e> FileState<'e> {
             malformed: 0,
             headerless: 0,
             nul_reported: false,
-            candidate_mark: vec![false; engine.rules.len()],
             candidates: Vec::new(),
+            leaf_set: engine.kinds[&file.kind].pattern_set(),
             region_lower: Vec::new(),
         }
     }
@@ -392,7 +334,7 @@ impl<'e> FileState<'e> {
         lower.clear();
         lower.extend_from_slice(bytes);
         lower.make_ascii_lowercase();
-        let slow = !self.matcher.unfiltered.is_empty();
+        let slow = self.engine.options.check_every_line || !self.matcher.unfiltered.is_empty();
         let mut pos = 0usize;
         let mut line_no = region.first_line;
         let mut counted_to = 0usize;
@@ -405,20 +347,14 @@ impl<'e> FileState<'e> {
             line_no += 1;
             counted_to = pos.min(bytes.len());
         }
-        let finder = &self.matcher.finder;
         while pos < bytes.len() {
             // A directive right where the search resumes is not preceded by a newline in range.
             let start = if bytes[pos] == b'#' {
                 pos
             } else {
-                match finder.find(Input::new(&lower[..]).span(pos..bytes.len())) {
+                match self.matcher.next(&lower, pos) {
                     None => break,
-                    Some(m) if m.pattern().as_usize() == self.matcher.directive_pid => {
-                        m.start() + 1
-                    }
-                    Some(m) => {
-                        memchr::memrchr(b'\n', &bytes[pos..m.start()]).map_or(pos, |i| pos + i + 1)
-                    }
+                    Some(Hit::Directive(at) | Hit::Line(at)) => at,
                 }
             };
             line_no += memchr::memchr_iter(b'\n', &bytes[counted_to..start]).count() as u64;
@@ -488,7 +424,6 @@ impl<'e> FileState<'e> {
         let malformed = {
             let (rec, malformed) = LineRecord::parse(&self.schema, text);
             for &ri in &self.candidates {
-                self.candidate_mark[ri] = false;
                 evaluate(
                     self.engine,
                     self.file,
@@ -520,26 +455,15 @@ impl<'e> FileState<'e> {
         }
     }
 
-    /// Mark the rules whose literals occur in the (lower-cased) line, plus unfiltered rules.
+    /// Find the rules worth evaluating on the (lower-cased) line.
     fn collect_candidates(&mut self, lower: &[u8], include_unfiltered: bool) {
-        let m = self.matcher;
-        for hit in m.ac.find_overlapping_iter(lower) {
-            for &ri in &m.pattern_rules[hit.pattern().as_usize()] {
-                if !self.candidate_mark[ri] {
-                    self.candidate_mark[ri] = true;
-                    self.candidates.push(ri);
-                }
-            }
-        }
-        if include_unfiltered || !m.unfiltered.is_empty() {
-            for &ri in &m.unfiltered {
-                if !self.candidate_mark[ri] {
-                    self.candidate_mark[ri] = true;
-                    self.candidates.push(ri);
-                }
-            }
-        }
-        self.candidates.sort_unstable();
+        self.matcher.candidates(
+            lower,
+            include_unfiltered,
+            self.engine.options.check_every_line,
+            &mut self.leaf_set,
+            &mut self.candidates,
+        );
     }
 
     fn is_header_line(&self, text: &str) -> bool {
@@ -654,23 +578,6 @@ const CONTEXT_FIELDS: &[&str] = &[
     "useragent",
     "clientinfo",
 ];
-
-/// The rule-literal automata of one log kind (standard for per-line lookups, leftmost-first for
-/// the region search), with the directive marker as the last pattern; `None` when the literals
-/// are too many to build them.
-fn build_automata(literals: &[String]) -> Option<(AhoCorasick, AhoCorasick)> {
-    let mut patterns: Vec<&str> = literals.iter().map(String::as_str).collect();
-    patterns.push(DIRECTIVE);
-    let ac = AhoCorasickBuilder::new()
-        .match_kind(MatchKind::Standard)
-        .build(&patterns)
-        .ok()?;
-    let finder = AhoCorasickBuilder::new()
-        .match_kind(MatchKind::LeftmostFirst)
-        .build(&patterns)
-        .ok()?;
-    Some((ac, finder))
-}
 
 /// Check one rule against a parsed line and record a finding when it matches.
 #[allow(clippy::too_many_arguments)]

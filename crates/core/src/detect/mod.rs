@@ -1,5 +1,6 @@
 //! Detection: rules evaluated against records.
 
 pub mod logs;
+mod select;
 
 pub use logs::{FileScan, LogEngine, LogScanOptions};

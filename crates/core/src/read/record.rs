@@ -232,76 +232,57 @@ fn parse_w3c<'a>(schema: &Schema, raw: &'a str) -> Vec<Cow<'a, str>> {
 
 /// Split one CSV line (RFC 4180 quoting, `""` inside quotes).
 ///
-/// Uses one `csv_core` reader per thread: building a reader costs more than parsing a line.
+/// Malformed quoting keeps what the line shows: text after a closing quote continues the field
+/// with the quote kept (`"a"b` is `a"b`), a quote inside an unquoted field is a character, and
+/// an unterminated quoted field runs to the end of the line. So every value is the raw text
+/// minus the outer quotes of a well-formed quoted field and the doubling of quotes inside it,
+/// which is what the engine's raw-text search relies on (a splitter that dropped such a quote
+/// would make a value that no raw search can find).
 pub fn parse_csv(raw: &str) -> Vec<String> {
-    thread_local! {
-        static SPLITTER: std::cell::RefCell<CsvSplitter> = std::cell::RefCell::new(CsvSplitter::default());
-    }
-    SPLITTER.with(|s| s.borrow_mut().split(raw))
-}
-
-struct CsvSplitter {
-    reader: csv_core::Reader,
-    out: Vec<u8>,
-    ends: Vec<usize>,
-}
-
-impl Default for CsvSplitter {
-    fn default() -> Self {
-        CsvSplitter {
-            reader: csv_core::Reader::new(),
-            out: Vec::new(),
-            ends: Vec::new(),
-        }
-    }
-}
-
-impl CsvSplitter {
-    fn split(&mut self, raw: &str) -> Vec<String> {
-        self.reader.reset();
-        if self.out.len() < raw.len() + 16 {
-            self.out.resize(raw.len() + 16, 0);
-        }
-        if self.ends.len() < 128 {
-            self.ends.resize(128, 0);
-        }
-        // The line, then a newline that closes the record.
-        let parts: [&[u8]; 2] = [raw.as_bytes(), b"\n"];
-        let (mut out_at, mut ends_at) = (0, 0);
-        'parts: for part in parts {
-            let mut input = part;
+    let bytes = raw.as_bytes();
+    let mut fields = Vec::new();
+    let mut pos = 0;
+    loop {
+        let mut value = String::new();
+        let mut unquoted_from = pos;
+        if bytes.get(pos) == Some(&b'"') {
+            pos += 1;
             loop {
-                let (res, nin, nout, nend) = self.reader.read_record(
-                    input,
-                    &mut self.out[out_at..],
-                    &mut self.ends[ends_at..],
-                );
-                input = &input[nin..];
-                out_at += nout;
-                ends_at += nend;
-                match res {
-                    csv_core::ReadRecordResult::InputEmpty => continue 'parts,
-                    csv_core::ReadRecordResult::OutputFull => {
-                        let n = self.out.len() * 2;
-                        self.out.resize(n, 0);
+                match memchr::memchr(b'"', &bytes[pos..]) {
+                    None => {
+                        // Unterminated: the rest of the line.
+                        value.push_str(&raw[pos..]);
+                        fields.push(value);
+                        return fields;
                     }
-                    csv_core::ReadRecordResult::OutputEndsFull => {
-                        let n = self.ends.len() * 2;
-                        self.ends.resize(n, 0);
-                    }
-                    csv_core::ReadRecordResult::Record | csv_core::ReadRecordResult::End => {
-                        break 'parts
+                    Some(i) => {
+                        value.push_str(&raw[pos..pos + i]);
+                        pos += i + 1;
+                        match bytes.get(pos) {
+                            Some(b'"') => {
+                                value.push('"');
+                                pos += 1;
+                            }
+                            None | Some(b',') => break,
+                            Some(_) => {
+                                // Text after the closing quote: the quote stays.
+                                value.push('"');
+                                break;
+                            }
+                        }
                     }
                 }
             }
+            unquoted_from = pos;
         }
-        let mut fields = Vec::with_capacity(ends_at);
-        let mut start = 0;
-        for &end in &self.ends[..ends_at] {
-            fields.push(String::from_utf8_lossy(&self.out[start..end]).into_owned());
-            start = end;
+        let end = memchr::memchr(b',', &bytes[unquoted_from..])
+            .map_or(bytes.len(), |i| unquoted_from + i);
+        value.push_str(&raw[unquoted_from..end]);
+        fields.push(value);
+        if end >= bytes.len() {
+            return fields;
         }
-        fields
+        pos = end + 1;
     }
 }
 
@@ -385,6 +366,17 @@ mod tests {
             false,
         );
         let raw = r#"2021-03-03T02:43:10.001Z,EX01,ECP.Request,"S:CMD=Set-OabVirtualDirectory.ExternalUrl='http://f/<script language=""JScript"" runat=""server"">x</script>',a""#;
+        assert_eq!(
+            parse_csv(r#"a,"b, c",,"say ""hi""""#),
+            ["a", "b, c", "", r#"say "hi""#]
+        );
+        assert_eq!(
+            parse_csv(r#""tool, with"quote,x"#),
+            [r#"tool, with"quote"#, "x"]
+        );
+        assert_eq!(parse_csv(r#"ab"c,"open"#), [r#"ab"c"#, "open"]);
+        assert_eq!(parse_csv(""), [""]);
+        assert_eq!(parse_csv("a,"), ["a", ""]);
         let (r, bad) = LineRecord::parse(&s, raw);
         assert!(bad.is_none(), "{bad:?}");
         assert!(r

@@ -106,7 +106,7 @@ impl<'r> EvalCtx<'r> {
 }
 
 #[derive(Debug, Clone)]
-enum Op {
+pub(super) enum Op {
     Equals(Vec<String>),
     Contains(Vec<String>),
     StartsWith(Vec<String>),
@@ -139,7 +139,7 @@ pub enum Condition {
 
 /// An operator of a field test (opaque; built by [`Condition::compile`]).
 #[derive(Debug, Clone)]
-pub struct OpBox(Op);
+pub struct OpBox(pub(super) Op);
 
 impl Condition {
     /// Compile a rule-file condition, checking it is well-formed.
@@ -312,9 +312,10 @@ fn literal_set_cost(set: &[String]) -> (usize, usize) {
 const MIN_LITERAL: usize = 3;
 
 /// Take the longest piece of `s` that survives log encodings (spaces become `+` in IIS user
-/// agents, quotes are doubled in CSV), so that it appears verbatim in the raw line.
+/// agents, quotes are doubled in CSV, the `?` of `_url` is the gap between the stem and query
+/// columns), so that it appears verbatim in the raw line.
 fn robust_piece(s: &str) -> Option<String> {
-    s.split([' ', '+', '"', ',', '\t'])
+    s.split([' ', '+', '"', ',', '\t', '?'])
         .max_by_key(|p| p.len())
         .filter(|p| p.len() >= MIN_LITERAL)
         .map(|p| p.to_ascii_lowercase())

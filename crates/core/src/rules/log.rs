@@ -3,7 +3,9 @@
 //! ```yaml
 //! log:
 //!   sources: [httpproxy]
-//!   prefilter: ["ServerInfo~"]        # optional: derived from `match` when absent;
+//!   prefilter: ["ServerInfo~"]        # optional hint: the engine derives what `match`
+//!                                     # requires of the raw line and uses this only
+//!                                     # when nothing can be derived;
 //!                                     # `[]` = check every line on purpose
 //!   match:
 //!     all:
@@ -23,6 +25,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 use super::condition::{like_to_regex, Condition, ConditionSpec, EvalCtx, OneOrMany};
+use super::raw::Dialect;
 use super::RuleMeta;
 use crate::model::{Outcome, Severity, SourceKind};
 
@@ -104,7 +107,9 @@ pub struct LogRule {
     pub sources: Vec<SourceKind>,
     /// The match condition.
     pub condition: Condition,
-    /// Literals of which one must be in a line for it to be evaluated; `None`: every line.
+    /// The `prefilter:` literals (a hint), else literals derived from the condition; `None`
+    /// when there are none. The engine searches for what the condition requires of the raw
+    /// text first ([`crate::rules::raw`]) and uses these only when nothing can be derived.
     pub literals: Option<Vec<String>>,
     /// Outcome judgement.
     pub outcome: Option<OutcomeRule>,
@@ -142,7 +147,15 @@ impl LogRule {
             Some(_) => None,
             None => condition.required_literals(),
         };
-        if literals.is_none() && !every_line_on_purpose {
+        let raw_filtered = spec.sources.iter().all(|s| {
+            let dialect = if s.is_w3c() {
+                Dialect::W3c
+            } else {
+                Dialect::Csv
+            };
+            condition.raw_filter(dialect).is_some()
+        });
+        if literals.is_none() && !raw_filtered && !every_line_on_purpose {
             warnings.push(format!(
                 "no prefilter literal could be derived: every line of {} logs is parsed for this rule (slower); add `prefilter:`",
                 spec.sources.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("/")

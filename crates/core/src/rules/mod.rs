@@ -8,6 +8,7 @@
 pub mod condition;
 mod embedded;
 pub mod log;
+pub mod raw;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};

@@ -4,10 +4,9 @@
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
-use regex::RegexBuilder;
 use serde_yaml_ng::Value;
 
-use super::expr::{Expr, FieldTest, Matcher, NumOp};
+use super::expr::{Expr, FieldTest, Matcher, NumOp, SigmaRegex};
 
 /// Why a detection cannot be compiled (the rule is listed as unsupported with this reason).
 pub type Unsupported = String;
@@ -181,12 +180,12 @@ fn field_test(field: &str, values: &[Value], mods: &[&str]) -> Result<FieldTest,
                 continue;
             }
             "re" => {
-                let re = RegexBuilder::new(&text)
-                    .case_insensitive(re_flags.contains('i'))
-                    .multi_line(re_flags.contains('m'))
-                    .dot_matches_new_line(re_flags.contains('s'))
-                    .size_limit(8 << 20)
-                    .build()
+                let flags = if re_flags.is_empty() {
+                    String::new()
+                } else {
+                    format!("(?{re_flags})")
+                };
+                let re = SigmaRegex::lazy(format!("{flags}{text}"))
                     .map_err(|e| format!("regex `{text}` does not compile: {e}"))?;
                 matchers.push(Matcher::Regex(re));
                 continue;
@@ -345,13 +344,10 @@ fn wildcard_matcher(value: &str, kind: &str, cased: bool) -> Result<Matcher, Uns
         }
     }
     re.push('$');
-    RegexBuilder::new(&re)
-        .case_insensitive(!cased)
-        .dot_matches_new_line(true)
-        .size_limit(8 << 20)
-        .build()
-        .map(Matcher::Regex)
-        .map_err(|e| format!("pattern `{value}`: {e}"))
+    let flags = if cased { "(?s)" } else { "(?is)" };
+    Ok(Matcher::Regex(SigmaRegex::from_wildcards(format!(
+        "{flags}{re}"
+    ))))
 }
 
 // ---- condition ----

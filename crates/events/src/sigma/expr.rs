@@ -1,7 +1,9 @@
 //! The compiled form of a Sigma detection and its evaluation against an [`Event`].
 
+use std::sync::{Arc, OnceLock};
+
 use exhunt_core::rules::condition::FieldLookup;
-use regex::Regex;
+use regex::{Regex, RegexBuilder};
 
 use crate::event::Event;
 
@@ -41,7 +43,7 @@ pub enum Matcher {
     /// Value ends with.
     EndsWith(String, bool),
     /// Wildcard pattern or `|re`, as a regex.
-    Regex(Regex),
+    Regex(SigmaRegex),
     /// `null`: field absent or empty.
     Null,
     /// `|exists`.
@@ -52,6 +54,87 @@ pub enum Matcher {
     Cidr(ipnet::IpNet),
     /// `|fieldref`: equals another field (lower-cased name).
     FieldRef(String),
+}
+
+/// A Sigma regex with its flags written inline (`(?is)…`), so that its text alone says what it
+/// matches. Wildcard patterns are compiled on first use: with the literal index most of them
+/// never run, and compiling thousands of them would cost more than the hunt.
+#[derive(Debug, Clone)]
+pub struct SigmaRegex {
+    pattern: String,
+    compiled: Arc<OnceLock<Option<Regex>>>,
+}
+
+/// The size limit of a compiled Sigma regex.
+const REGEX_SIZE_LIMIT: usize = 8 << 20;
+
+impl SigmaRegex {
+    /// Compile now (for `|re` values, so that a pattern too big is reported at load).
+    pub fn compile(pattern: String) -> Result<SigmaRegex, String> {
+        let re = RegexBuilder::new(&pattern)
+            .size_limit(REGEX_SIZE_LIMIT)
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(SigmaRegex {
+            pattern,
+            compiled: Arc::new(OnceLock::from(Some(re))),
+        })
+    }
+
+    /// Check the syntax now and compile on first use — unless the pattern is large enough that
+    /// it might exceed the size limit, which is then reported at load.
+    pub fn lazy(pattern: String) -> Result<SigmaRegex, String> {
+        let hir = regex_syntax::Parser::new()
+            .parse(&pattern)
+            .map_err(|e| e.to_string())?;
+        if pattern.len() > 512 || has_big_repetition(&hir) {
+            return SigmaRegex::compile(pattern);
+        }
+        Ok(SigmaRegex {
+            pattern,
+            compiled: Arc::new(OnceLock::new()),
+        })
+    }
+
+    /// Compile on first use a pattern built from escaped literals and wildcards (always valid,
+    /// and small).
+    pub fn from_wildcards(pattern: String) -> SigmaRegex {
+        SigmaRegex {
+            pattern,
+            compiled: Arc::new(OnceLock::new()),
+        }
+    }
+
+    /// The pattern, flags included.
+    pub fn as_str(&self) -> &str {
+        &self.pattern
+    }
+
+    /// Whether the regex matches `v` (never, if it could not be compiled).
+    pub fn is_match(&self, v: &str) -> bool {
+        self.compiled
+            .get_or_init(|| {
+                RegexBuilder::new(&self.pattern)
+                    .size_limit(REGEX_SIZE_LIMIT)
+                    .build()
+                    .ok()
+            })
+            .as_ref()
+            .is_some_and(|re| re.is_match(v))
+    }
+}
+
+/// A counted repetition large enough to make a compiled regex big.
+fn has_big_repetition(hir: &regex_syntax::hir::Hir) -> bool {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Repetition(r) => {
+            r.min > 32 || r.max.is_some_and(|m| m > 32) || has_big_repetition(&r.sub)
+        }
+        HirKind::Capture(c) => has_big_repetition(&c.sub),
+        HirKind::Concat(l) | HirKind::Alternation(l) => l.iter().any(has_big_repetition),
+        _ => false,
+    }
 }
 
 /// Numeric comparison operators.
@@ -153,7 +236,9 @@ impl Expr {
 impl FieldTest {
     fn eval(&self, ev: &Event) -> bool {
         let value = ev.lookup(&self.field);
-        let test = |m: &Matcher| matches(m, value, ev);
+        // Lower-cased once for every case-insensitive matcher of the test.
+        let lowered: OnceLock<String> = OnceLock::new();
+        let test = |m: &Matcher| matches(m, value, ev, &lowered);
         if self.all {
             self.matchers.iter().all(test)
         } else {
@@ -162,30 +247,28 @@ impl FieldTest {
     }
 }
 
-fn cmp_text<'a>(v: &'a str, cased: bool, buf: &'a mut String) -> &'a str {
+fn cmp_text<'a>(v: &'a str, cased: bool, lowered: &'a OnceLock<String>) -> &'a str {
     if cased || !v.bytes().any(|b| b.is_ascii_uppercase() || b >= 0x80) {
         v
     } else {
-        *buf = v.to_lowercase();
-        buf
+        lowered.get_or_init(|| v.to_lowercase())
     }
 }
 
-fn matches(m: &Matcher, value: Option<&str>, ev: &Event) -> bool {
+fn matches(m: &Matcher, value: Option<&str>, ev: &Event, lowered: &OnceLock<String>) -> bool {
     match m {
         Matcher::Null => value.is_none_or(str::is_empty),
         Matcher::Exists(want) => value.is_some() == *want,
         _ if value.is_none() => false,
         _ => {
             let v = value.unwrap_or("");
-            let mut buf = String::new();
             match m {
-                Matcher::Exact(s, cased) => cmp_text(v, *cased, &mut buf) == s,
-                Matcher::Contains(s, cased) => cmp_text(v, *cased, &mut buf).contains(s.as_str()),
+                Matcher::Exact(s, cased) => cmp_text(v, *cased, lowered) == s,
+                Matcher::Contains(s, cased) => cmp_text(v, *cased, lowered).contains(s.as_str()),
                 Matcher::StartsWith(s, cased) => {
-                    cmp_text(v, *cased, &mut buf).starts_with(s.as_str())
+                    cmp_text(v, *cased, lowered).starts_with(s.as_str())
                 }
-                Matcher::EndsWith(s, cased) => cmp_text(v, *cased, &mut buf).ends_with(s.as_str()),
+                Matcher::EndsWith(s, cased) => cmp_text(v, *cased, lowered).ends_with(s.as_str()),
                 Matcher::Regex(re) => re.is_match(v),
                 Matcher::Num(op, n) => v.trim().parse::<f64>().is_ok_and(|x| match op {
                     NumOp::Gt => x > *n,

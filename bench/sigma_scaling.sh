@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Sigma scaling benchmark: exhunt's cost as the Sigma rule count grows, and chainsaw/hayabusa
+# side by side, on the same third-party attack EVTX files.
+#
+#   bench/sigma_scaling.sh [--runs N] [--sizes "200 400 800 1600 all"] [--no-peers]
+#
+# EVTX: every file of shared/corpus/evtx/{mdecrevoisier__EVTX-to-MITRE-Attack,SigmaHQ__sigma}
+# (attack samples written by third parties). Rules: nested subsets of the SigmaHQ
+# `rules/windows` set (every file, ordered by a hash of its path so that each subset mixes all
+# categories), from 200 rules to all of them. For each size, after one warm-up run, RUNS timed
+# runs of
+#   exhunt scan EVTX... --sigma rules-N --no-builtin-rules --no-file-scan --no-exposure --quiet
+# plus the parse-only floor (no rules), then chainsaw 2.16.4 with the same rules and its
+# SigmaHQ mapping at 200 rules and at all rules, and hayabusa 4.0 with its own rule set.
+# Writes bench/out/sigma-scaling-results.md, bench/out/sigma-scaling.tsv and the plot
+# bench/out/sigma-scaling.svg (with bench/sigma-scaling-before.tsv, the engine before the
+# literal index, drawn for comparison).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+RUNS=3
+SIZES="200 400 800 1600 all"
+PEERS=1
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --runs) RUNS="$2"; shift 2 ;;
+        --sizes) SIZES="$2"; shift 2 ;;
+        --no-peers) PEERS=0; shift ;;
+        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "sigma_scaling.sh: unknown argument $1" >&2; exit 2 ;;
+    esac
+done
+SHARED="$(cd ../shared 2>/dev/null && pwd || true)"
+[[ -n "$SHARED" ]] || { echo "sigma_scaling.sh: ../shared not found" >&2; exit 1; }
+CORPUS="$SHARED/corpus"
+SIGMA_ALL="$CORPUS/sigma/SigmaHQ__sigma-all/rules/windows"
+EVTX_SOURCES=("$CORPUS/evtx/mdecrevoisier__EVTX-to-MITRE-Attack" "$CORPUS/evtx/SigmaHQ__sigma")
+CHAINSAW="$SHARED/tools/anchors/chainsaw/chainsaw"
+MAPPING="$SHARED/tools/anchors/chainsaw/sigma-event-logs-all.yml"
+HAYABUSA_DIR="$SHARED/tools/anchors/hayabusa"
+WORK=target/sigma-bench
+OUT=bench/out
+mkdir -p "$WORK" "$OUT"
+[ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
+cargo build -q --release -p exhunt
+EXHUNT=target/release/exhunt
+
+# Nested rule subsets, in a fixed order that mixes the categories.
+find "$SIGMA_ALL" -name '*.yml' | sort \
+    | while read -r f; do printf '%s\t%s\n' "$(printf '%s' "${f#"$SIGMA_ALL"/}" | sha1sum | cut -c1-12)" "$f"; done \
+    | sort | cut -f2 > "$WORK/order.txt"
+TOTAL=$(wc -l < "$WORK/order.txt")
+subset() { # N → dir holding the first N rules of the order
+    local n=$1 dir="$WORK/rules-$1"
+    if [[ ! -d "$dir" || $(find "$dir" -name '*.yml' | wc -l) -ne $n ]]; then
+        rm -rf "$dir"; mkdir -p "$dir"
+        head -n "$n" "$WORK/order.txt" | while read -r f; do
+            cp "$f" "$dir/$(printf '%s' "$f" | sha1sum | cut -c1-8)-$(basename "$f")"
+        done
+    fi
+    echo "$dir"
+}
+# One folder of copies of the EVTX files, the same input for every tool.
+EVTX="$PWD/$WORK/evtx"
+if [[ ! -d "$EVTX" ]]; then
+    mkdir -p "$EVTX"
+    for src in "${EVTX_SOURCES[@]}"; do
+        find "$src" -name '*.evtx' | while read -r f; do
+            cp "$f" "$EVTX/$(printf '%s' "$f" | sha1sum | cut -c1-8)-$(basename "$f")"
+        done
+    done
+fi
+EVTX_FILES=$(find "$EVTX" -name '*.evtx' | wc -l)
+EVTX_BYTES=$(find "$EVTX" -name '*.evtx' -printf '%s\n' | awk '{ s += $1 } END { print s }')
+
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# measure NAME CMD... → sets WALL (median s) and RSS (max MB) over RUNS runs after a warm-up
+measure() {
+    local name=$1; shift
+    local walls=() rss=0 w r i
+    "$@" > /dev/null 2>&1 || true
+    for ((i = 1; i <= RUNS; i++)); do
+        local t0 t1
+        t0=$(date +%s%N)
+        /usr/bin/time -f '%M' -o "$WORK/$name.time" "$@" > /dev/null 2> "$WORK/$name.err" || true
+        t1=$(date +%s%N)
+        w=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+        r=$(tail -n 1 "$WORK/$name.time")
+        walls+=("$w"); (( r > rss )) && rss=$r
+    done
+    WALL=$(printf '%s\n' "${walls[@]}" | median)
+    RSS=$((rss / 1024))
+    echo "$name: runs ${walls[*]} s, peak RSS $RSS MB" >&2
+}
+exhunt_cmd() { # RULES_DIR|"" JSONL → EXCMD
+    EXCMD=("$EXHUNT" scan "$EVTX" --no-builtin-rules --no-file-scan --no-exposure --quiet --threads 2 --jsonl "$2")
+    [[ -n "$1" ]] && EXCMD+=(--sigma "$1")
+    return 0
+}
+count() { grep -c "\"kind\":\"$2\"" "$1" || true; }
+loaded() { grep -o '"rules_loaded":[0-9]*' "$1" | cut -d: -f2 | tail -n 1; }
+
+printf 'rules\tloaded\twall_s\trss_mb\tfindings\n' > "$OUT/sigma-scaling.tsv"
+exhunt_cmd "" "$WORK/floor.jsonl"
+measure floor "${EXCMD[@]}"
+FLOOR=$WALL FLOOR_RSS=$RSS
+declare -A EXW EXR
+for size in $SIZES; do
+    n=$size; [[ $n == all ]] && n=$TOTAL
+    dir=$(subset "$n")
+    exhunt_cmd "$dir" "$WORK/exhunt-$n.jsonl"
+    measure "exhunt-$n" "${EXCMD[@]}"
+    EXW[$n]=$WALL EXR[$n]=$RSS
+    printf '%s\t%s\t%s\t%s\t%s\n' "$n" "$(loaded "$WORK/exhunt-$n.jsonl")" "$WALL" "$RSS" \
+        "$(count "$WORK/exhunt-$n.jsonl" finding)" >> "$OUT/sigma-scaling.tsv"
+done
+FIRST=$(sed -n 2p "$OUT/sigma-scaling.tsv" | cut -f1)
+LAST=$(tail -n 1 "$OUT/sigma-scaling.tsv" | cut -f1)
+
+calc() { awk "BEGIN { printf \"$1\", $2 }"; }
+PEER_ROWS=""
+if [[ $PEERS -eq 1 ]]; then
+    for n in "$FIRST" "$LAST"; do
+        measure "chainsaw-$n" "$CHAINSAW" hunt "$EVTX" -s "$WORK/rules-$n" --mapping "$MAPPING" \
+            --json -o "$WORK/chainsaw-$n.json"
+        CS_LOADED=$(grep -o 'Loaded [0-9]* detection rules' "$WORK/chainsaw-$n.err" | grep -o '[0-9]*' | head -n 1)
+        CS_HITS=$(grep -o '[0-9]* Detections found' "$WORK/chainsaw-$n.err" | grep -o '^[0-9]*' | head -n 1)
+        PEER_ROWS+="| chainsaw 2.16.4, same $n rule files ($CS_LOADED loaded, $CS_HITS detections) + its SigmaHQ mapping | $WALL | $RSS | **$(calc '%.3f' "${EXW[$n]} / $WALL")×** |"$'\n'
+        [[ $n == "$LAST" ]] && CS_LAST=$WALL
+    done
+    if [[ -x "$HAYABUSA_DIR/hayabusa" ]]; then
+        measure hayabusa bash -c "cd '$HAYABUSA_DIR' && rm -f '$PWD/$WORK/hayabusa.jsonl' && ./hayabusa dfir-timeline -d '$EVTX' -o '$PWD/$WORK/hayabusa.jsonl' -t jsonl -w -q"
+        PEER_ROWS+="| hayabusa 4.0.0, its own rule set | $WALL | $RSS | $(calc '%.3f' "${EXW[$LAST]} / $WALL")× |"$'\n'
+    fi
+fi
+
+{
+    echo "### Sigma scaling: exhunt from $FIRST to $LAST SigmaHQ Windows rules"
+    echo
+    echo "EVTX: $EVTX_FILES files, $((EVTX_BYTES / 1000000)) MB (shared/corpus/evtx: mdecrevoisier__EVTX-to-MITRE-Attack, SigmaHQ__sigma regression data)."
+    echo "Rules: nested subsets of SigmaHQ rules/windows ($TOTAL files). 2 threads, hot page cache, 1 warm-up + $RUNS runs, median wall; $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores."
+    echo
+    echo "| Sigma rule files | loaded | exhunt wall (s) | peak RSS (MB) | findings |"
+    echo "|---:|---:|---:|---:|---:|"
+    echo "| 0 (parse only) | 0 | $FLOOR | $FLOOR_RSS | |"
+    tail -n +2 "$OUT/sigma-scaling.tsv" | awk -F'\t' '{ printf "| %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5 }'
+    echo
+    echo "Full set / $FIRST rules: **$(calc '%.2f' "${EXW[$LAST]} / ${EXW[$FIRST]}")×** the time (goal ≤ 2×) for $(calc '%.1f' "$LAST / $FIRST")× the rules."
+    if [[ -n "$PEER_ROWS" ]]; then
+        echo
+        echo "| peer | wall (s) | peak RSS (MB) | exhunt / peer (same rule count) |"
+        echo "|---|---:|---:|---:|"
+        printf '%s' "$PEER_ROWS"
+        echo
+        echo "exhunt / chainsaw on the full set: **$(calc '%.3f' "${EXW[$LAST]} / $CS_LAST")×** (goal ≤ 0.1×)."
+    fi
+} | tee "$OUT/sigma-scaling-results.md"
+
+BEFORE=()
+[[ -f bench/sigma-scaling-before.tsv ]] && BEFORE=(--before bench/sigma-scaling-before.tsv)
+python3 bench/plot_scaling.py "$OUT/sigma-scaling.tsv" "$FLOOR" "$OUT/sigma-scaling.svg" "${BEFORE[@]}"
+echo "(plot: $OUT/sigma-scaling.svg)"

@@ -1,0 +1,419 @@
+//! The literal index: which rules an event can still match, found by one automaton per field.
+//!
+//! Channel and event id narrow a record to the rules of its kind — for Sysmon 1 that is still a
+//! thousand Sigma process-creation rules. Nearly every one of them requires some literal of some
+//! field (`Image|endswith: '\whoami.exe'`, `CommandLine|contains: ' -enc '`…). From each rule
+//! variant the index derives such a requirement: a set of (field, literal) pairs of which at
+//! least one must occur, case-insensitively, for the rule to match (from an `and`, the member
+//! with the longest literals; from an `or`, every member's; `not`, numbers, CIDR, `exists` and
+//! keyword searches give none). The literals of each field go into one Aho-Corasick automaton.
+//! For an event, each field's value is searched once, and only the variants whose requirement was
+//! met — plus those with no requirement — are evaluated. The cost per event follows the length
+//! of its values, not the number of rules.
+//!
+//! The search runs over ASCII-lower-cased values. A value with any non-ASCII character (`®` in
+//! a Sysmon `Product`) is not searched: every variant with a requirement on that field is kept,
+//! since Unicode case folding (the Kelvin sign is a `k`, `İ` lower-cases to `i` plus a dot)
+//! could match there what an ASCII search cannot. For ASCII values the translation is exact: a
+//! literal that is not ASCII can never occur (such a test only needs the field to be non-ASCII),
+//! and regex literals are taken from the pattern folded to ASCII lower case.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use rayon::prelude::*;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
+use regex_syntax::hir::{
+    Class, ClassBytes, ClassBytesRange, ClassUnicode, ClassUnicodeRange, Hir, HirKind, Repetition,
+};
+
+use crate::engine::{Logic, Variant};
+use crate::event::Event;
+use crate::sigma::expr::{Expr, FieldTest, Matcher};
+
+/// One way a requirement is met: the lower-cased field holds the ASCII-lower-cased literal, or
+/// (`None`) the field's value is not all ASCII.
+type Need = (String, Option<Vec<u8>>);
+
+/// The literal index over a set of rule variants.
+#[derive(Debug, Default)]
+pub struct LiteralIndex {
+    /// Per field (lower-cased name): its automaton and, per pattern, the variants it serves.
+    fields: HashMap<String, FieldAutomaton>,
+    /// Per variant: does it have a requirement (else it is always a candidate)?
+    indexed: Vec<bool>,
+}
+
+#[derive(Debug)]
+struct FieldAutomaton {
+    /// The literals, compiled on first use (fields no event holds cost nothing).
+    literals: Vec<Vec<u8>>,
+    ac: OnceLock<Option<AhoCorasick>>,
+    /// Per pattern: the variants it serves.
+    variants: Vec<Vec<u32>>,
+    /// Every variant with a requirement on this field (kept when the value is not ASCII).
+    any: Vec<u32>,
+}
+
+/// Which variants an event can match: the result of [`LiteralIndex::scan`].
+#[derive(Debug, Default)]
+pub struct Hits {
+    /// Marks per variant.
+    met: Vec<bool>,
+}
+
+impl Hits {
+    /// Whether variant `v` can still match.
+    pub fn admits(&self, index: &LiteralIndex, v: usize) -> bool {
+        !index.indexed.get(v).copied().unwrap_or(false) || self.met[v]
+    }
+}
+
+impl LiteralIndex {
+    /// Build the index of `variants`.
+    pub fn new(variants: &[Variant]) -> LiteralIndex {
+        #[derive(Default)]
+        struct Building {
+            literals: Vec<Vec<u8>>,
+            position: HashMap<Vec<u8>, usize>,
+            serves: Vec<Vec<u32>>,
+            any: Vec<u32>,
+        }
+        let mut per_field: HashMap<String, Building> = HashMap::new();
+        let mut indexed = vec![false; variants.len()];
+        let requirements: Vec<Option<Vec<Need>>> = variants
+            .par_iter()
+            .map(|v| match &v.logic {
+                Logic::Sigma(expr) => requirement(expr),
+                Logic::Native(_) => None,
+            })
+            .collect();
+        for (vi, needs) in requirements.into_iter().enumerate() {
+            let Some(needs) = needs else {
+                continue;
+            };
+            indexed[vi] = true;
+            let vi = vi as u32;
+            for (field, lit) in needs {
+                let b = per_field.entry(field).or_default();
+                if b.any.last() != Some(&vi) {
+                    b.any.push(vi);
+                }
+                let Some(lit) = lit else { continue };
+                let p = match b.position.get(&lit) {
+                    Some(&p) => p,
+                    None => {
+                        b.position.insert(lit.clone(), b.literals.len());
+                        b.literals.push(lit);
+                        b.serves.push(Vec::new());
+                        b.literals.len() - 1
+                    }
+                };
+                if b.serves[p].last() != Some(&vi) {
+                    b.serves[p].push(vi);
+                }
+            }
+        }
+        let fields = per_field
+            .into_iter()
+            .map(|(field, b)| {
+                let fa = FieldAutomaton {
+                    literals: b.literals,
+                    ac: OnceLock::new(),
+                    variants: b.serves,
+                    any: b.any,
+                };
+                (field, fa)
+            })
+            .collect();
+        LiteralIndex { fields, indexed }
+    }
+
+    /// Whether variant `v` has a requirement.
+    pub fn is_indexed(&self, v: usize) -> bool {
+        self.indexed.get(v).copied().unwrap_or(false)
+    }
+
+    /// Number of variants with a requirement.
+    pub fn indexed_len(&self) -> usize {
+        self.indexed.iter().filter(|b| **b).count()
+    }
+
+    /// Search the event's values; `hits` is reused between events.
+    pub fn scan(&self, ev: &Event, hits: &mut Hits) {
+        hits.met.clear();
+        hits.met.resize(self.indexed.len(), false);
+        let mut lower = Vec::new();
+        for (name, value) in ev.lower_fields() {
+            let Some(fa) = self.fields.get(name) else {
+                continue;
+            };
+            if !value.is_ascii() {
+                for &vi in &fa.any {
+                    hits.met[vi as usize] = true;
+                }
+                continue;
+            }
+            let Some(ac) = fa.automaton() else {
+                // No automaton could be built: keep every variant of the field.
+                for &vi in &fa.any {
+                    hits.met[vi as usize] = true;
+                }
+                continue;
+            };
+            let hay: &[u8] = if value.bytes().any(|b| b.is_ascii_uppercase()) {
+                lower.clear();
+                lower.extend(value.bytes().map(|b| b.to_ascii_lowercase()));
+                &lower
+            } else {
+                value.as_bytes()
+            };
+            for m in ac.find_overlapping_iter(hay) {
+                for &vi in &fa.variants[m.pattern().as_usize()] {
+                    hits.met[vi as usize] = true;
+                }
+            }
+        }
+    }
+}
+
+impl FieldAutomaton {
+    fn automaton(&self) -> Option<&AhoCorasick> {
+        self.ac
+            .get_or_init(|| {
+                AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::Standard)
+                    .kind(Some(AhoCorasickKind::ContiguousNFA))
+                    .build(&self.literals)
+                    .ok()
+            })
+            .as_ref()
+    }
+}
+
+/// What `expr` requires: one of these needs is met by any event it matches; `None`: nothing
+/// can be required.
+pub(crate) fn requirement(expr: &Expr) -> Option<Vec<Need>> {
+    match expr {
+        Expr::And(list) => list
+            .iter()
+            .filter_map(requirement)
+            .max_by_key(|needs| score(needs)),
+        Expr::Or(list) => {
+            let mut out = Vec::new();
+            for e in list {
+                out.extend(requirement(e)?);
+            }
+            Some(out)
+        }
+        Expr::Not(_) => None,
+        Expr::Field(t) => field_requirement(t),
+    }
+}
+
+/// Prefer requirements whose shortest literal is long, then fewer of them.
+fn score(needs: &[Need]) -> (usize, std::cmp::Reverse<usize>) {
+    let shortest = needs
+        .iter()
+        .map(|(_, l)| l.as_ref().map_or(64, Vec::len))
+        .min()
+        .unwrap_or(usize::MAX);
+    (shortest.min(64), std::cmp::Reverse(needs.len()))
+}
+
+fn field_requirement(t: &FieldTest) -> Option<Vec<Need>> {
+    // `_text` (keywords) is every data value joined: not one field of the event.
+    if t.field == "_text" {
+        return None;
+    }
+    let per_matcher = t.matchers.iter().map(matcher_literals);
+    let lits: Vec<Vec<u8>> = if t.all {
+        per_matcher.flatten().max_by_key(|l| {
+            (
+                l.iter().map(Vec::len).min().unwrap_or(usize::MAX).min(64),
+                std::cmp::Reverse(l.len()),
+            )
+        })?
+    } else {
+        per_matcher
+            .collect::<Option<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+            .collect()
+    };
+    if lits.is_empty() {
+        // Only a value that is not all ASCII can pass.
+        return Some(vec![(t.field.clone(), None)]);
+    }
+    Some(
+        lits.into_iter()
+            .map(|l| (t.field.clone(), Some(l)))
+            .collect(),
+    )
+}
+
+/// Literals of which one occurs (ASCII-lower-cased) in any ASCII value the matcher accepts;
+/// `Some(vec![])` when it accepts no ASCII value.
+fn matcher_literals(m: &Matcher) -> Option<Vec<Vec<u8>>> {
+    match m {
+        Matcher::Exact(s, _)
+        | Matcher::Contains(s, _)
+        | Matcher::StartsWith(s, _)
+        | Matcher::EndsWith(s, _) => {
+            if s.is_empty() {
+                None
+            } else if !s.is_ascii() {
+                Some(vec![])
+            } else {
+                Some(vec![s.to_ascii_lowercase().into_bytes()])
+            }
+        }
+        Matcher::Regex(re) => regex_literals(re.as_str()),
+        Matcher::Null
+        | Matcher::Exists(_)
+        | Matcher::Num(..)
+        | Matcher::Cidr(_)
+        | Matcher::FieldRef(_) => None,
+    }
+}
+
+/// Shortest literal worth indexing a regex by.
+const MIN_REGEX_LITERAL: usize = 2;
+
+/// Literals every match of `pattern` holds, on ASCII values folded to lower case: the pattern is
+/// read case-insensitively (a superset of what it matches either way), each class kept to its
+/// ASCII lower-case members, then prefix (else suffix) literals are extracted.
+fn regex_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    // An ASCII pattern is read without Unicode (much faster): on ASCII text it matches the same.
+    let hir = regex_syntax::ParserBuilder::new()
+        .case_insensitive(true)
+        .unicode(!pattern.is_ascii())
+        .utf8(!pattern.is_ascii())
+        .build()
+        .parse(pattern)
+        .ok()?;
+    let hir = ascii_lower(&hir)?;
+    for kind in [ExtractKind::Prefix, ExtractKind::Suffix] {
+        let seq = Extractor::new().kind(kind).extract(&hir);
+        if let (Some(lits), Some(n)) = (seq.literals(), seq.min_literal_len()) {
+            if n >= MIN_REGEX_LITERAL {
+                let mut out: Vec<Vec<u8>> = lits.iter().map(|l| l.as_bytes().to_vec()).collect();
+                out.sort();
+                out.dedup();
+                return Some(out);
+            }
+        }
+        if seq.is_finite() && seq.literals().is_some_and(|l| l.is_empty()) {
+            // Matches nothing on ASCII text.
+            return Some(vec![]);
+        }
+    }
+    // Wildcard patterns (`^.*cmd\.exe /c .*>.*$`) have neither: look inside.
+    inner_literals(&hir).filter(|l| l.iter().all(|x| x.len() >= MIN_REGEX_LITERAL))
+}
+
+/// Literals of which one occurs in every match of `hir`: from a concatenation, its longest run
+/// of literal text (or a member's own requirement); from an alternation, every branch's.
+fn inner_literals(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    match hir.kind() {
+        HirKind::Literal(l) => Some(vec![l.0.to_vec()]),
+        HirKind::Capture(c) => inner_literals(&c.sub),
+        HirKind::Repetition(r) if r.min >= 1 => inner_literals(&r.sub),
+        HirKind::Alternation(l) => {
+            let mut out = Vec::new();
+            for h in l {
+                out.extend(inner_literals(h)?);
+            }
+            Some(out)
+        }
+        HirKind::Concat(l) => l
+            .iter()
+            .filter_map(inner_literals)
+            .max_by_key(|lits| lits.iter().map(Vec::len).min().unwrap_or(0)),
+        _ => None,
+    }
+}
+
+/// The pattern as it applies to ASCII-lower-cased ASCII text: classes keep their ASCII members,
+/// capitals replaced by lower-case letters.
+fn ascii_lower(hir: &Hir) -> Option<Hir> {
+    Some(match hir.kind() {
+        HirKind::Empty => Hir::empty(),
+        HirKind::Look(l) => Hir::look(*l),
+        HirKind::Literal(lit) => {
+            let text = std::str::from_utf8(&lit.0).ok()?;
+            if !text.is_ascii() {
+                // Non-ASCII text never occurs in an ASCII value.
+                return Some(Hir::fail());
+            }
+            Hir::literal(text.to_ascii_lowercase().into_bytes())
+        }
+        HirKind::Class(Class::Unicode(c)) => class(c),
+        HirKind::Class(Class::Bytes(c)) => {
+            let mut ascii = c.clone();
+            ascii.intersect(&ClassBytes::new([ClassBytesRange::new(0, 0x7f)]));
+            let upper = ClassBytes::new([ClassBytesRange::new(b'A', b'Z')]);
+            let mut caps = ascii.clone();
+            caps.intersect(&upper);
+            ascii.union(&ClassBytes::new(caps.ranges().iter().map(|r| {
+                ClassBytesRange::new(r.start().to_ascii_lowercase(), r.end().to_ascii_lowercase())
+            })));
+            ascii.difference(&upper);
+            Hir::class(Class::Bytes(ascii))
+        }
+        HirKind::Repetition(r) => Hir::repetition(Repetition {
+            sub: Box::new(ascii_lower(&r.sub)?),
+            ..r.clone()
+        }),
+        HirKind::Capture(c) => ascii_lower(&c.sub)?,
+        HirKind::Concat(l) => Hir::concat(l.iter().map(ascii_lower).collect::<Option<_>>()?),
+        HirKind::Alternation(l) => {
+            Hir::alternation(l.iter().map(ascii_lower).collect::<Option<_>>()?)
+        }
+    })
+}
+
+fn class(c: &ClassUnicode) -> Hir {
+    let mut ascii = c.clone();
+    ascii.intersect(&ClassUnicode::new([ClassUnicodeRange::new('\0', '\x7f')]));
+    let upper = ClassUnicode::new([ClassUnicodeRange::new('A', 'Z')]);
+    let mut caps = ascii.clone();
+    caps.intersect(&upper);
+    ascii.union(&ClassUnicode::new(caps.ranges().iter().map(|r| {
+        ClassUnicodeRange::new(r.start().to_ascii_lowercase(), r.end().to_ascii_lowercase())
+    })));
+    ascii.difference(&upper);
+    Hir::class(Class::Unicode(ascii))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lits(pattern: &str) -> Option<Vec<String>> {
+        regex_literals(pattern).map(|v| {
+            v.into_iter()
+                .map(|l| String::from_utf8(l).unwrap())
+                .collect()
+        })
+    }
+
+    #[test]
+    fn regex_literals_fold_to_ascii_lower_case() {
+        assert_eq!(
+            lits(r"(?i)\\WhoAmI\.exe$"),
+            Some(vec![r"\whoami.exe".into()])
+        );
+        // The Kelvin sign folds with k: only the ASCII spelling can occur in ASCII text.
+        assert_eq!(lits("\u{212A}ey"), Some(vec!["key".into()]));
+        assert_eq!(lits(r"[a-z]+\.exe"), Some(vec![".exe".into()]));
+        assert_eq!(lits(r"a.*b"), None);
+        assert_eq!(
+            lits(r"(?is)^.*cmd\.exe /C .* > .*\\Temp\\.* 2>\&1.*$"),
+            Some(vec!["cmd.exe /c ".into()])
+        );
+        assert_eq!(lits("é"), Some(vec![]));
+    }
+}

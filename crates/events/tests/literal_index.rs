@@ -1,0 +1,84 @@
+//! The literal index must not change what the event hunter finds: every SigmaHQ Windows rule of
+//! the shared corpus over every third-party attack EVTX of the corpus, with and without it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use exhunt_core::discover::LogFile;
+use exhunt_core::rules::RuleSet;
+use exhunt_core::SourceKind;
+use exhunt_events::{EventHunter, EventOptions};
+
+fn shared() -> PathBuf {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
+    assert!(
+        p.is_dir(),
+        "the shared corpus is expected beside the repository (../shared): {}",
+        p.display()
+    );
+    p
+}
+
+fn evtx_files(root: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(root).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            evtx_files(&p, out);
+        } else if p
+            .extension()
+            .is_some_and(|x| x.eq_ignore_ascii_case("evtx"))
+        {
+            out.push(p);
+        }
+    }
+}
+
+fn hunter(literal_index: bool) -> EventHunter {
+    EventHunter::new(
+        &RuleSet::default(),
+        EventOptions {
+            sigma_dirs: vec![shared().join("sigma/SigmaHQ__sigma-all/rules/windows")],
+            literal_index,
+            ..Default::default()
+        },
+    )
+}
+
+#[test]
+fn literal_index_finds_exactly_what_checking_every_rule_finds() {
+    let corpus = shared();
+    let mut files = Vec::new();
+    evtx_files(
+        &corpus.join("evtx/mdecrevoisier__EVTX-to-MITRE-Attack"),
+        &mut files,
+    );
+    evtx_files(&corpus.join("evtx/SigmaHQ__sigma"), &mut files);
+    files.sort();
+    assert!(files.len() > 400, "{} EVTX files", files.len());
+    let (fast, every) = (hunter(true), hunter(false));
+    assert!(fast.rule_count() > 2000, "{} rules", fast.rule_count());
+    let mut per_rule: BTreeMap<String, usize> = BTreeMap::new();
+    for path in &files {
+        let file = LogFile {
+            path: path.clone(),
+            rel: path.file_name().unwrap().to_string_lossy().into_owned(),
+            kind: SourceKind::Evtx,
+            size: std::fs::metadata(path).unwrap().len(),
+            host: "H".into(),
+        };
+        let key =
+            |f: &exhunt_core::Finding| format!("{} {:?} {}", f.rule.id, f.location, f.evidence);
+        let mut a: Vec<String> = fast.hunt_file(&file).findings.iter().map(key).collect();
+        let mut b: Vec<String> = every.hunt_file(&file).findings.iter().map(key).collect();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b, "{}", path.display());
+        for f in a {
+            *per_rule
+                .entry(f.split(' ').next().unwrap().to_string())
+                .or_default() += 1;
+        }
+    }
+    // The comparison is only worth something if many rules fire.
+    assert!(per_rule.len() > 150, "{} rules fired", per_rule.len());
+}
