@@ -116,7 +116,10 @@ fn measure_evtx(dir: &Path, rules: &RuleSet) {
 }
 
 fn measure_sigma(dir: &Path) {
-    let load = exhunt_events::sigma::load_dirs(&[dir.to_path_buf()]);
+    let load = exhunt_events::sigma::load_dirs(
+        &[dir.to_path_buf()],
+        exhunt_events::sigma::Mapping::embedded(),
+    );
     let mut reasons: std::collections::BTreeMap<String, usize> = Default::default();
     for u in &load.unsupported {
         let key = u
@@ -132,10 +135,10 @@ fn measure_sigma(dir: &Path) {
     let warnings = load
         .diagnostics
         .iter()
-        .filter(|d| d.message.starts_with("runs on Sysmon only"))
+        .filter(|d| d.message.contains("cannot apply (no such field there)"))
         .count();
     println!(
-        "Sigma: {} loaded ({} event-log rules, {} webserver rules on IIS logs), {} not loaded, {} process-creation rules on Sysmon 1 only",
+        "Sigma: {} loaded ({} event-log rules, {} webserver rules on request logs), {} not loaded, {} rules with a filter that cannot apply on one of their targets",
         load.rules.len() + load.web_rules.len(),
         load.rules.len(),
         load.web_rules.len(),

@@ -14,6 +14,8 @@
 //!   -Mailbox …`), `Data1`, `Data2`, … each one.
 //! - **UserData** leaves by their element name (`SubjectUserName` of a 1102 `LogFileCleared`).
 //! - `Message` from `RenderingInfo`, when the log was forwarded with rendered text.
+//! - EventData elements rendered as JSON `null` (no value at all) are left out, so that Sigma's
+//!   `null` (absent) and `''` (empty) stay distinct.
 //! - `_text`: every EventData, UserData and Message value joined by spaces — for searches
 //!   that do not care which field holds the text (Sigma keywords, Exchange cmdlet events).
 
@@ -261,6 +263,9 @@ fn flatten_event_data(data: &Value, ev: &mut Event) {
             Value::Object(_) if value.get("#text").is_none() => {
                 flatten_leaves(value, key, ev);
             }
+            // An element without a value: absent for rules (Sigma's `null`), not an empty
+            // string (Sigma's `''`).
+            Value::Null => {}
             v => {
                 if let Some(t) = scalar_text(v) {
                     ev.push(key, t);
