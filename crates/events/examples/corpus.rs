@@ -5,7 +5,14 @@
 //! cargo run --release -p exhunt-events --example corpus -- evtx ../shared/corpus/evtx \
 //!     sigma ../shared/corpus/sigma regression ../shared/corpus/evtx/SigmaHQ__sigma
 //! cargo run -p exhunt-events --example corpus -- dump FILE   # print flattened events
+//! cargo run -p exhunt-events --example corpus -- scope bench/corpus/evtx-scope.tsv  # table
 //! ```
+//!
+//! `scope TSV` runs the built-in rules alone on every sample the list names (a file, or a
+//! regression-pair folder: its `.evtx`, else its JSON export) and prints a Markdown table: each
+//! in-scope sample with the rules that flagged it, and the out-of-scope ones grouped by reason.
+//! The samples' authors cleared the Security log before each capture, so EXH-EV-032 (log
+//! cleared) counts only for samples whose technique is log clearing.
 
 use std::path::{Path, PathBuf};
 
@@ -55,6 +62,7 @@ fn main() {
             "evtx" => measure_evtx(Path::new(arg), &embedded),
             "sigma" => measure_sigma(Path::new(arg)),
             "regression" => regression(Path::new(arg)),
+            "scope" => scope(Path::new(arg), &embedded),
             other => eprintln!("unknown command {other}"),
         }
     }
@@ -213,4 +221,84 @@ fn regression(dir: &Path) {
         }
     }
     println!("Regression pairs: {pairs}; rule present in corpus: {have_rule}; rule unsupported: {unsupported}; matched: {matched}");
+}
+
+/// The built-in rules on every sample of a scope list, as a Markdown table.
+fn scope(list: &Path, rules: &RuleSet) {
+    let corpus = PathBuf::from(
+        std::env::var("CORPUS_EVTX").unwrap_or_else(|_| "../shared/corpus/evtx".into()),
+    );
+    let hunter = EventHunter::new(rules, EventOptions::default());
+    let text = std::fs::read_to_string(list).expect("scope list");
+    let mut rows_in = Vec::new();
+    let mut out_reasons: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+    let (mut n_in, mut flagged_in, mut n_out, mut flagged_out) = (0, 0, 0, 0);
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let [sample, scope, why] = cols[..] else {
+            eprintln!("bad scope line: {line}");
+            continue;
+        };
+        let path = corpus.join(sample);
+        let mut samples = Vec::new();
+        if path.is_dir() {
+            files(&path, &["evtx"], &mut samples);
+            if samples.is_empty() {
+                files(&path, &["json"], &mut samples);
+            }
+        } else {
+            samples.push(path.clone());
+        }
+        let mut ids = std::collections::BTreeSet::new();
+        for f in &samples {
+            for finding in hunter.hunt_file(&log_file(f)).findings {
+                ids.insert(finding.rule.id.clone());
+            }
+        }
+        let clearing = why.contains("log cleared") || why.contains("event log");
+        if !clearing {
+            ids.remove("EXH-EV-032");
+        }
+        let flagged = !ids.is_empty();
+        let list = ids.into_iter().collect::<Vec<_>>().join(", ");
+        if scope == "in" {
+            n_in += 1;
+            flagged_in += usize::from(flagged);
+            rows_in.push(format!(
+                "| {} | `{}` | {} | {} |",
+                if flagged { "yes" } else { "**no**" },
+                sample,
+                why,
+                if list.is_empty() { "—".into() } else { list }
+            ));
+        } else {
+            n_out += 1;
+            flagged_out += usize::from(flagged);
+            let e = out_reasons.entry(why.to_string()).or_default();
+            e.0 += 1;
+            e.1 += usize::from(flagged);
+        }
+    }
+    println!(
+        "**In scope: {n_in} samples, {flagged_in} flagged by the built-in rules alone ({:.1} %).** \
+         Out of scope: {n_out} samples ({flagged_out} of them flagged anyway).\n",
+        100.0 * flagged_in as f64 / n_in.max(1) as f64
+    );
+    println!("| flagged | sample | technique | built-in rules that fired |");
+    println!("|---|---|---|---|");
+    rows_in.sort_by(|a, b| a[..12].cmp(&b[..12]).reverse().then(a.cmp(b)));
+    for r in rows_in {
+        println!("{r}");
+    }
+    println!("\nOut of scope, by reason:\n");
+    println!("| samples | flagged anyway | reason |");
+    println!("|---:|---:|---|");
+    let mut reasons: Vec<_> = out_reasons.into_iter().collect();
+    reasons.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(&b.0)));
+    for (why, (n, f)) in reasons {
+        println!("| {n} | {f} | {why} |");
+    }
 }

@@ -12,7 +12,8 @@
 //! - **Unnamed EventData** values (classic providers such as the Exchange ones): `Data` holds
 //!   them all joined by spaces (as the rendered message shows them: `New-MailboxExportRequest
 //!   -Mailbox …`), `Data1`, `Data2`, … each one.
-//! - **UserData** leaves by their element name (`SubjectUserName` of a 1102 `LogFileCleared`).
+//! - **UserData** leaves by their element name (`SubjectUserName` of a 1102 `LogFileCleared`),
+//!   and their attributes by the attribute name (`ProcessName` of CAPI2's `EventAuxInfo`).
 //! - `Message` from `RenderingInfo`, when the log was forwarded with rendered text.
 //! - EventData elements rendered as JSON `null` (no value at all) are left out, so that Sigma's
 //!   `null` (absent) and `''` (empty) stay distinct.
@@ -94,6 +95,35 @@ impl Event {
             }
             s
         })
+    }
+
+    /// An event built from parts rather than read (the process-tree events of
+    /// [`crate::tree`]): System facts and data fields, in order.
+    pub fn synthetic(
+        channel: &str,
+        event_id: u32,
+        record_id: u64,
+        computer: &str,
+        timestamp: Option<DateTime<Utc>>,
+        data: &[(&str, String)],
+    ) -> Event {
+        let mut ev = Event {
+            channel: channel.to_string(),
+            event_id,
+            record_id,
+            computer: computer.to_string(),
+            timestamp,
+            ..Default::default()
+        };
+        ev.push("Channel", channel.to_string());
+        ev.push("EventID", event_id.to_string());
+        ev.push("EventRecordID", record_id.to_string());
+        ev.push("Computer", computer.to_string());
+        ev.system_len = ev.fields.len();
+        for (name, value) in data {
+            ev.push(name, value.clone());
+        }
+        ev
     }
 
     fn push(&mut self, name: &str, value: String) {
@@ -301,7 +331,21 @@ fn flatten_leaves(value: &Value, name: &str, ev: &mut Event) {
                 ev.push(name, t);
             }
             for (k, v) in m {
-                if k == "#attributes" || k == "#text" || k.ends_with("_attributes") {
+                if k == "#attributes" || k.ends_with("_attributes") {
+                    // Attributes of UserData elements carry data too (CAPI2's
+                    // `<EventAuxInfo ProcessName="…"/>`): each one by its own name.
+                    if let Some(attrs) = v.as_object() {
+                        for (name, value) in attrs {
+                            if name != "xmlns" {
+                                if let Some(t) = scalar_text(value) {
+                                    ev.push(name, t);
+                                }
+                            }
+                        }
+                    }
+                    continue;
+                }
+                if k == "#text" {
                     continue;
                 }
                 flatten_leaves(v, k, ev);

@@ -20,6 +20,7 @@ mod peek;
 pub mod read;
 pub mod rules;
 pub mod sigma;
+pub mod tree;
 
 use std::path::PathBuf;
 
@@ -187,7 +188,7 @@ impl EventHunter {
 
     /// Hunt one file (EVTX or JSON export) and return its contribution.
     pub fn hunt_file(&self, file: &LogFile) -> Contribution {
-        let hunt = FileHunt::new(&self.engine, file);
+        let mut hunt = FileHunt::new(&self.engine, file);
         let is_json = file
             .path
             .extension()
@@ -228,6 +229,18 @@ impl EventHunter {
                 ),
             });
         }
+        let (tree_findings, over_limit) = hunt.finish_tree();
+        if over_limit > 0 {
+            out.issues.push(ScanIssue {
+                kind: "process-tree-limit".into(),
+                path: file.rel.clone(),
+                line: None,
+                message: format!(
+                    "{over_limit} process creation(s) beyond the first {} were not part of the process tree: ancestry rules did not see them",
+                    tree::MAX_NODES
+                ),
+            });
+        }
         for (ri, count) in hunt.suppressed() {
             out.suppressed.push(Suppressed {
                 rule_id: self.engine.rules[ri].meta.id.clone(),
@@ -236,6 +249,7 @@ impl EventHunter {
             });
         }
         out.findings = read.findings;
+        out.findings.extend(tree_findings);
         out
     }
 }
