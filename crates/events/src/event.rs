@@ -26,7 +26,8 @@ use chrono::{DateTime, Utc};
 use exhunt_core::rules::condition::FieldLookup;
 use serde_json::{Map, Value};
 
-/// A flattened event.
+/// A flattened event. Field names are looked up case-insensitively and without spaces
+/// (`Threat Name` and `ThreatName` are the same field), as the Sigma specification names them.
 #[derive(Debug, Clone, Default)]
 pub struct Event {
     /// `System/Channel`.
@@ -54,9 +55,18 @@ impl FieldLookup for Event {
         if name == "_text" {
             return Some(self.text());
         }
+        // Names are compared without spaces: Defender's "Threat Name" is `ThreatName` in Sigma
+        // (whose specification strips the spaces) and `Threat Name` in exhunt's own rules.
+        let spaced;
+        let key = if name.contains(' ') {
+            spaced = name.replace(' ', "");
+            spaced.as_str()
+        } else {
+            name
+        };
         self.fields
             .iter()
-            .find(|(_, lower, _)| lower == name)
+            .find(|(_, lower, _)| lower == key)
             .map(|(_, _, v)| v.as_str())
     }
 }
@@ -127,8 +137,9 @@ impl Event {
     }
 
     fn push(&mut self, name: &str, value: String) {
-        self.fields
-            .push((name.to_string(), name.to_ascii_lowercase(), value));
+        let mut key = name.to_ascii_lowercase();
+        key.retain(|c| c != ' ');
+        self.fields.push((name.to_string(), key, value));
     }
 }
 

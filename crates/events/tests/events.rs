@@ -534,7 +534,7 @@ fn sigma_rules_load_run_on_sysmon_and_4688_and_list_what_is_unsupported() {
         no_events: false,
     };
     let hunter = EventHunter::new(&RuleSet::default(), args.options());
-    assert_eq!(hunter.rule_count(), 9, "{:#?}", hunter.diagnostics());
+    assert_eq!(hunter.rule_count(), 10, "{:#?}", hunter.diagnostics());
     let mut reasons: Vec<String> = hunter
         .unsupported()
         .iter()
@@ -585,6 +585,9 @@ fn sigma_rules_load_run_on_sysmon_and_4688_and_list_what_is_unsupported() {
             WriterEvent::new("Security", "Microsoft-Windows-Security-Auditing", 4720, "EX01", t(4), &[("TargetUserName", "evil")]),
             WriterEvent::new("Security", "Microsoft-Windows-Security-Auditing", 4720, "EX01", t(5), &[("TargetUserName", "EX05$")]),
         ]),
+        ("Microsoft-Windows-Windows Defender%4Operational.evtx", vec![
+            WriterEvent::new("Microsoft-Windows-Windows Defender/Operational", "Microsoft-Windows-Windows Defender", 1116, "EX01", t(14), &[("Threat Name", "Backdoor:ASP/Chopper.F!dha"), ("Path", r"file:_C:\inetpub\wwwroot\aspnet_client\a.aspx")]),
+        ]),
         ("System.evtx", vec![
             // AccountName absent: Sigma's `null` holds.
             WriterEvent::new("System", "Service Control Manager", 7045, "EX01", t(11), &[("ServiceName", "a"), ("ImagePath", r"C:\a.exe")]),
@@ -629,6 +632,11 @@ fn sigma_rules_load_run_on_sysmon_and_4688_and_list_what_is_unsupported() {
     assert_eq!(
         hits.iter().filter(|(i, _)| i.ends_with("e010")).count(),
         2,
+        "{hits:?}"
+    );
+    // Sigma's ThreatName is the event's "Threat Name" (spaces stripped, as the specification says).
+    assert!(
+        hits.iter().any(|(i, e)| i.ends_with("e012") && *e == 1116),
         "{hits:?}"
     );
     // `null`: absent only, not empty.
