@@ -402,7 +402,7 @@ fn compare(chainsaw: &Path, sigma: &Path, evtx: &Path) {
         *by_event.entry(event_of[*k].as_str()).or_default() += 1;
     }
     let mut by_event: Vec<_> = by_event.into_iter().collect();
-    by_event.sort_by(|a, b| b.1.cmp(&a.1));
+    by_event.sort_by_key(|e| std::cmp::Reverse(e.1));
     println!("exhunt only, by event:");
     for (e, n) in by_event.iter().take(12) {
         println!("  {n:5}  {e}");
