@@ -17,6 +17,8 @@
 //! - `Message` from `RenderingInfo`, when the log was forwarded with rendered text.
 //! - EventData elements rendered as JSON `null` (no value at all) are left out, so that Sigma's
 //!   `null` (absent) and `''` (empty) stay distinct.
+//! - `_cmd`: the command the event records — CommandLine, ScriptBlockText, Payload or the
+//!   classic PowerShell pipeline data, the first present.
 //! - `_text`: every EventData, UserData and Message value joined by spaces — for searches
 //!   that do not care which field holds the text (Sigma keywords, Exchange cmdlet events).
 
@@ -55,6 +57,9 @@ impl FieldLookup for Event {
         if name == "_text" {
             return Some(self.text());
         }
+        if name == "_cmd" {
+            return self.command();
+        }
         // Names are compared without spaces: Defender's "Threat Name" is `ThreatName` in Sigma
         // (whose specification strips the spaces) and `Threat Name` in exhunt's own rules.
         let spaced;
@@ -87,6 +92,22 @@ impl Event {
         self.fields[self.system_len..]
             .iter()
             .map(|(n, _, v)| (n.as_str(), v.as_str()))
+    }
+
+    /// The command an event records (the `_cmd` field): the process command line (Sysmon 1,
+    /// Security 4688), the script block (PowerShell 4104), the module-logging payload (4103)
+    /// or the pipeline details (Windows PowerShell 800) — the first of these the event has.
+    /// Rules about command lines read it instead of `_text`: the same text whatever the
+    /// source, without joining every value of the event.
+    pub fn command(&self) -> Option<&str> {
+        ["commandline", "scriptblocktext", "payload", "data"]
+            .iter()
+            .find_map(|k| {
+                self.fields[self.system_len..]
+                    .iter()
+                    .find(|(_, lower, v)| lower == k && !v.is_empty())
+                    .map(|(_, _, v)| v.as_str())
+            })
     }
 
     /// Every data value joined by spaces (the `_text` field).
