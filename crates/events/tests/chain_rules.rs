@@ -291,6 +291,65 @@ fn cases() -> Vec<(&'static str, WriterEvent, WriterEvent)> {
             ev("Security", 4722, &[("TargetUserName", "Guest"), ("TargetSid", "S-1-5-21-1470532092-3758209836-3742276719-501")]),
             ev("Security", 4722, &[("TargetUserName", "jdoe"), ("TargetSid", "S-1-5-21-1470532092-3758209836-3742276719-1501")]),
         ),
+        (
+            "EXH-EV-047",
+            ev(SYSMON, 11, &[("Image", lsass), ("TargetFilename", r"C:\Windows\System32\mimilsa.log")]),
+            ev(SYSMON, 11, &[("Image", lsass), ("TargetFilename", r"C:\Windows\System32\LogFiles\lsass.etl")]),
+        ),
+        (
+            "EXH-EV-048",
+            ev(SYSMON, 11, &[("Image", r"C:\Windows\explorer.exe"), ("TargetFilename", r"C:\Users\Public\procdump64.exe")]),
+            ev(SYSMON, 11, &[("Image", r"C:\Windows\explorer.exe"), ("TargetFilename", r"C:\Users\Public\procmon.exe")]),
+        ),
+        (
+            "EXH-EV-049",
+            sysmon_proc("10", "9", r"C:\Users\Public\wsass\WerFaultSecure.exe", "WerFaultSecure.exe /h /pid 860", r"C:\Users\Public\wsass\WSASS.exe", "CORP\\admin"),
+            sysmon_proc("10", "9", r"C:\Windows\System32\WerFaultSecure.exe", "WerFaultSecure.exe -u -p 4120 -s 336", r"C:\Windows\System32\svchost.exe", r"NT AUTHORITY\SYSTEM"),
+        ),
+        (
+            "EXH-EV-059",
+            sec4688("0x10", "0x9", r"C:\Windows\System32\diskshadow.exe", "diskshadow.exe  /s shadow.txt", "S-1-5-21-1-2-3-1001", r"CORP\admin"),
+            sec4688("0x10", "0x9", r"C:\Windows\System32\diskshadow.exe", "diskshadow.exe  /l log.txt", "S-1-5-21-1-2-3-1001", r"CORP\admin"),
+        ),
+        (
+            "EXH-EV-075",
+            ev(PS, 4104, &[("ScriptBlockText", r"Add-MpPreference -ExclusionPath 'C:\Program Files\Microsoft\Exchange Server\V15\Mailbox'")]),
+            ev(PS, 4104, &[("ScriptBlockText", "Get-MpPreference | Select-Object -ExpandProperty ExclusionPath")]),
+        ),
+        (
+            "EXH-EV-078",
+            ev("Security", 4719, &[("CategoryId", "%%8276"), ("SubcategoryGuid", "{0CCE922B-69AE-11D9-BED3-505054503030}"), ("AuditPolicyChanges", "%%8448, %%8450")]),
+            ev("Security", 4719, &[("CategoryId", "%%8276"), ("SubcategoryGuid", "{0CCE922B-69AE-11D9-BED3-505054503030}"), ("AuditPolicyChanges", "%%8449, %%8451")]),
+        ),
+        (
+            "EXH-EV-081",
+            sec4688("0x10", "0x9", r"C:\Windows\System32\netsh.exe", "netsh  advfirewall set allprofiles state off", "S-1-5-18", r"NT AUTHORITY\SYSTEM"),
+            sec4688("0x10", "0x9", r"C:\Windows\System32\netsh.exe", "netsh  advfirewall set allprofiles state on", "S-1-5-18", r"NT AUTHORITY\SYSTEM"),
+        ),
+        (
+            "EXH-EV-082",
+            {
+                let mut e = ev("System", 1, &[("FinalStatus", "0x0"), ("DeviceName", "SysmonDrv")]);
+                e.provider = "Microsoft-Windows-FilterManager".into();
+                e
+            },
+            {
+                let mut e = ev("System", 1, &[("FinalStatus", "0x0"), ("DeviceName", "CldFlt")]);
+                e.provider = "Microsoft-Windows-FilterManager".into();
+                e
+            },
+        ),
+        (
+            "EXH-EV-084",
+            sec4688("0x10", "0x9", r"C:\Windows\System32\netsh.exe", "netsh  add helper C:\\Users\\Public\\h.dll", "S-1-5-18", r"NT AUTHORITY\SYSTEM"),
+            sec4688("0x10", "0x9", r"C:\Windows\System32\netsh.exe", "netsh  show helper", "S-1-5-18", r"NT AUTHORITY\SYSTEM"),
+        ),
+        (
+            "EXH-EV-091",
+            sec4688("0x10", "0x9", r"C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe", r#"powershell.exe -c "Add-PSSnapin Microsoft.Exchange.Management.PowerShell.SnapIn; Get-Mailbox -ResultSize Unlimited | Select Name""#, "S-1-5-18", r"NT AUTHORITY\SYSTEM"),
+            // The same sweep from a script file (an administrator's report) is not matched.
+            ev(PS, 4104, &[("ScriptBlockText", "Add-PSSnapin Microsoft.Exchange.Management.PowerShell.SnapIn; Get-Mailbox -ResultSize Unlimited | Get-MailboxStatistics"), ("Path", r"C:\Scripts\Mailbox-SizeReport.ps1")]),
+        ),
     ]
 }
 
