@@ -10,7 +10,7 @@ profile="${1:-release}"
 corpus="${CORPUS:-../shared/corpus}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 flag=""; [ "$profile" = release ] && flag="--release"
-cargo build -q $flag -p exhunt-files --example files_scan
+${CARGO:-cargo} build -q $flag -p exhunt-files --example files_scan
 bin="$CARGO_TARGET_DIR/$profile/examples/files_scan"
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 
@@ -20,9 +20,12 @@ run() { # $1 = label, $2 = corpus subfolder
     local n=0
     while IFS= read -r -d '' f; do
         n=$((n+1))
-        local base; base="$(basename "$f")"
-        cp "$f" "$tree/inetpub/wwwroot/uploads/$(printf '%04d' $n)_$base"
-    done < <(find "$corpus/$2" -type f ! -name INDEX.csv -print0 | sort -z)
+        # Each file keeps its own name (name rules see what a server would show) in a folder
+        # of its own, so that files of the same name do not overwrite each other.
+        local dir; dir="$tree/inetpub/wwwroot/uploads/$(printf '%04d' $n)"
+        mkdir -p "$dir"
+        cp "$f" "$dir/$(basename "$f")"
+    done < <(find "$corpus/$2" -type f ! -name INDEX.csv ! -path '*/licenses/*' -print0 | sort -z)
     "$bin" "$tree" --list --threads 2 > "$work/$1.txt" 2> "$work/$1.err"
     local flagged content
     flagged=$(cut -f3 "$work/$1.txt" | sort -u | wc -l)
@@ -35,8 +38,8 @@ run() { # $1 = label, $2 = corpus subfolder
     echo "  rules: $(cut -f1 "$work/$1.txt" | sort | uniq -c | sort -rn | awk '{printf "%s×%s ", $2, $1}')"
     if [ "${SHOW_FILES:-}" = 1 ]; then sort -k3 "$work/$1.txt" | sed 's/^/    /'; fi
     if [ "$1" = webshells ] && [ "${SHOW_MISSED:-}" = 1 ]; then
-        comm -23 <(ls "$tree/inetpub/wwwroot/uploads" | sort) \
-                 <(cut -f3 "$work/$1.txt" | sed 's#.*/##' | sort -u) | sed 's/^/    missed: /'
+        comm -23 <(cd "$tree/inetpub/wwwroot/uploads" && find . -type f | sed 's#^\./##' | sort) \
+                 <(cut -f3 "$work/$1.txt" | sed 's#.*/uploads/##' | sort -u) | sed 's/^/    missed: /'
     fi
     tail -3 "$work/$1.err" | sed 's/^/  /'
 }

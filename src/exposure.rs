@@ -127,6 +127,7 @@ fn finding(
         cves,
         tags: vec!["exposure".into()],
         attack: vec!["T1190".into()],
+        author: None,
         references: vec![
             "https://learn.microsoft.com/en-us/exchange/new-features/build-numbers-and-release-dates".into(),
             "https://github.com/microsoft/CSS-Exchange/tree/main/Diagnostics/HealthChecker".into(),

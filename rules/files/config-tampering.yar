@@ -1,6 +1,7 @@
 // IIS configuration tampering. The path checks (native modules, virtual directory targets) are
-// done by exhunt-files in code (crates/files/src/config.rs), where allow-lists are readable;
-// this file only holds the content signatures.
+// `file:` rules with a `content:` block (config-tampering.yml); this file holds the content
+// signatures. Both apply to the live IIS configuration (inetsrv\config, the .NET Framework
+// config folder) and to web.config files in served folders, not to any file with that name.
 
 rule Web_Config_Handler_Runs_Shell
 {
@@ -17,5 +18,10 @@ rule Web_Config_Handler_Runs_Shell
     strings:
         $h = /scriptProcessor\s*=\s*"[^"]{0,200}(cmd\.exe|powershell|pwsh|rundll32|mshta|\\programdata\\|\\users\\public\\|\\windows\\temp\\|\\perflogs\\)/ nocase
     condition:
-        (filename == "web.config" or filename == "applicationhost.config") and $h
+        // The live IIS configuration and the web.config files of served folders only: copies of
+        // configuration kept elsewhere (test data, backups, documentation) run nothing.
+        (
+            (filename == "applicationhost.config" and exhunt_area == "iis-config") or
+            (filename == "web.config" and (exhunt_area == "web" or exhunt_area == "exchange-web" or exhunt_area == "iis-config"))
+        ) and $h
 }

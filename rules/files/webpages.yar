@@ -223,3 +223,115 @@ rule Web_Page_HTTP_Relay
     condition:
         exhunt_webpage and $wr and any of ($body*) and $fwd and $url
 }
+
+rule Web_Page_Reveals_Stored_Credentials
+{
+    meta:
+        id = "EXH-FY-034"
+        title = "Web page reveals stored credentials (IIS and application-pool passwords, connection strings on demand, decrypted configuration)"
+        description = "A server-side page reads the passwords IIS keeps — application-pool and virtual-directory identities through Microsoft.Web.Administration (ProcessModel.Password, VirtualDirectory Password) or the IIS metabase through ADSI (IIS://localhost/W3SVC with AnonymousUserPass/WAMUserPass) — or hands out a configuration connection string named by the client, or decrypts protected configuration (aspnet_regiis -pdf). Intruders drop such tool pages to move on with service-account and database credentials; applications never show their own secrets to a visitor."
+        severity = "high"
+        stage = "backdoor"
+        tags = "web shell,credential theft,IIS"
+        attack = "T1505.003,T1552.001"
+        reference = "https://www.microsoft.com/en-us/security/blog/2022/12/12/iis-modules-the-evolution-of-web-shells-and-how-to-detect-them/"
+        reference = "https://attack.mitre.org/techniques/T1552/001/"
+        reference = "https://learn.microsoft.com/en-us/iis/manage/configuring-security/application-pool-identities"
+        remediation = "Preserve and remove the page; change every application-pool, virtual-directory and database password the server holds; list the clients that requested the page."
+    strings:
+        $pool1 = /ProcessModel\s*\.\s*Password/ nocase
+        $pool2 = /(AnonymousUserPass|WAMUserPass|AppPoolIdentity\w*Pass)/ nocase
+        $pool3 = /IIS:\/\/localhost\/W3SVC/ nocase
+        $pool4 = /VirtualDirector(y|ies)[^;\n]{0,80}\.Password/ nocase
+        $pool5 = /GetSection\s*\(\s*"system\.applicationHost\/applicationPools"/ nocase
+        $adsi = "DirectoryEntry" nocase
+        $cs = /ConnectionStrings\s*\[\s*[A-Za-z_][\w.]*(\s*\.\s*Text)?\s*\]\s*\.\s*ConnectionString/ nocase
+        $out1 = /\.Text\s*=/
+        $out2 = /Response\s*\.\s*Write\s*\(/ nocase
+        $regiis = /aspnet_regiis(\.exe)?["']?[^\n]{0,80}-pd[fe]\b/ nocase
+    condition:
+        exhunt_webpage and (
+            $pool1 or $pool2 or $pool4 or $pool5 or ($pool3 and $adsi) or
+            ($cs and any of ($out*)) or $regiis
+        )
+}
+
+rule Web_Page_Server_Component_Probe
+{
+    meta:
+        id = "EXH-FY-035"
+        title = "Web page probes which server components and COM objects it can use (ASP 'probe' tool page)"
+        description = "A page tries Server.CreateObject on a list of ProgIDs an intruder needs — WScript.Shell, Shell.Application, Scripting.FileSystemObject, ADODB.Stream, WScript.Network, MSXML2.ServerXMLHTTP, mail and upload components — to learn what the server lets it do, usually with a box for any other name and a dump of the server variables. These 'probe' (探针) pages are reconnaissance tools dropped with web shells; applications create the one component they use."
+        severity = "high"
+        stage = "backdoor"
+        tags = "web shell,reconnaissance"
+        attack = "T1505.003,T1082"
+        reference = "https://www.microsoft.com/en-us/security/blog/2021/02/11/web-shell-attacks-continue-to-rise/"
+        reference = "https://attack.mitre.org/techniques/T1082/"
+        remediation = "Preserve and remove the page; look for the web shells that came with it (same folder and time); list the clients that requested it."
+    strings:
+        $co = /(Server\s*\.\s*)?CreateObject\s*\(/ nocase
+        $p1 = "WScript.Shell" nocase
+        $p2 = "Shell.Application" nocase
+        $p3 = "Scripting.FileSystemObject" nocase
+        $p4 = "ADODB.Stream" nocase
+        $p5 = "WScript.Network" nocase
+        $p6 = "MSXML2.ServerXMLHTTP" nocase
+        $p7 = "JMail.SmtpMail" nocase
+        $p8 = "Persits.Upload" nocase
+        $p9 = "CDONTS.NewMail" nocase
+        $p10 = "Microsoft.XMLHTTP" nocase
+        $p11 = "SoftArtisans.FileUp" nocase
+        $p12 = "ADOX.Catalog" nocase
+    condition:
+        exhunt_webpage and $co and 6 of ($p*)
+}
+
+rule Web_Page_Key_Gated_File_Access
+{
+    meta:
+        id = "EXH-FY-036"
+        title = "Web page behind a hard-coded key serves, lists or stores files at paths the client names"
+        description = "A page compares a request field with a key written in its code and then lists folders or serves files at absolute paths taken from the request (no Server.MapPath), or stores an uploaded file under the client's file name next to itself (Request.PhysicalPath / MapPath(\".\")). These are the small file-browser and uploader backdoors ('filesystembrowser', 'fileupload' of the asp.net-backdoors kits) that ride along with web shells; application download and upload code works inside a folder of its own, not on any path a visitor types."
+        severity = "high"
+        stage = "backdoor"
+        tags = "web shell,file manager,uploader"
+        attack = "T1505.003,T1105,T1005"
+        reference = "https://www.microsoft.com/en-us/security/blog/2021/02/11/web-shell-attacks-continue-to-rise/"
+        reference = "https://attack.mitre.org/techniques/T1505/003/"
+        remediation = "Preserve and remove the page and anything uploaded next to it; list the clients that requested it (with the key, each is an intruder); treat the server as compromised."
+    strings:
+        $gate = /Request\s*(\.\s*(Params|Form|QueryString|Item))?\s*\[\s*"[^"]{1,40}"\s*\]\s*(!=|==)\s*(["'][^"']{3,64}["']|[A-Z][A-Z0-9_]{2,40}\b)/
+        $serve = /Response\s*\.\s*(WriteFile|TransmitFile)\s*\(\s*[A-Za-z_]\w*\s*\)/ nocase
+        $list = /Directory\s*\.\s*Get(Directories|Files|FileSystemEntries)\s*\(\s*[A-Za-z_]\w*\s*\)|new\s+(System\.IO\.)?DirectoryInfo\s*\(\s*[A-Za-z_]\w*\s*\)/ nocase
+        $mappath = /MapPath\s*\(/ nocase
+        $own1 = /FileInfo\s*\(\s*Request\s*\.\s*PhysicalPath\s*\)/ nocase
+        $own2 = /MapPath\s*\(\s*"\.\/?"\s*\)/ nocase
+        $name = /Path\s*\.\s*GetFileName\s*\(\s*\w+\s*\.\s*FileName\s*\)|PostedFile\s*\.\s*FileName/ nocase
+        $write = /(new\s+(System\.IO\.)?FileStream\s*\(|\.SaveAs\s*\(|File\s*\.\s*WriteAllBytes\s*\()/ nocase
+    condition:
+        exhunt_webpage and $gate and (
+            ($serve and $list and not $mappath) or
+            (any of ($own*) and $name and $write)
+        )
+}
+
+rule Web_Page_Keyed_Precompiled_Loader
+{
+    meta:
+        id = "EXH-FY-037"
+        title = "Small page whose only server code hands a hard-coded 16-hex-digit key to a precompiled class (keyed web-shell loader)"
+        description = "A small server-side page whose script creates an object of a class from the application's bin folder, passing a 16-hex-digit string — the AES key shape of Behinder and Godzilla (the first half of an MD5) — and does nothing else: the web shell lives in a DLL and the page only arms it with its key. Application pages do not pass bare key literals to constructors in inline script."
+        severity = "high"
+        stage = "backdoor"
+        tags = "web shell,Behinder,Godzilla,loader"
+        attack = "T1505.003,T1027"
+        reference = "https://unit42.paloaltonetworks.com/manageengine-godzilla-nglite-kdcsponge/"
+        reference = "https://www.microsoft.com/en-us/security/blog/2021/02/11/web-shell-attacks-continue-to-rise/"
+        remediation = "Preserve and remove the page and the DLL in bin\\ that defines the class (its name is in the page); recycle the application pool; treat the server as compromised."
+    strings:
+        $srv = /runat\s*=\s*["']?server/ nocase
+        $new = /new\s+[A-Za-z_][\w]*(\.[A-Za-z_]\w*){1,4}\s*\(\s*"[0-9a-f]{16}"\s*\)\s*;/ nocase
+    condition:
+        exhunt_webpage and filesize < 4KB and $srv and $new
+}

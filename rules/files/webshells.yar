@@ -245,10 +245,14 @@ rule JScript_Server_Eval_Dynamic
         $two_args = /[^.\w]eval\s*\([^,()"';]{1,60},[^;)]{0,80}\)/
         $one_arg = /[^.\w]eval\s*\(\s*\w{1,40}\s*\)/
         $svc = /<%@\s*Web(Handler|Service)/ nocase
+        // The security-context word cut into pieces ("un"+"safe") after any first argument.
+        $split = /[^.\w]eval\s*\([^;\n]{1,300},\s*(["'][^"'\n]{0,8}["']\s*\+\s*){1,8}["'][^"'\n]{0,8}["']\s*\)/
+        // A variable base64-decoded and evaluated.
+        $b64var = /[^.\w]eval\s*\(\s*[\w.]{0,60}GetString\s*\(\s*(System\.)?Convert\s*\.\s*FromBase64String\s*\(\s*\w{1,40}\s*\)\s*\)/ nocase
     condition:
         // The plain one-liner is EXH-FY-001's; this rule covers what it cannot see.
         not China_Chopper_Eval_Request and
-        $lang and ($ctx_req or $two_args or ($one_arg and $svc))
+        $lang and ($ctx_req or $two_args or $split or $b64var or ($one_arg and $svc))
 }
 
 rule Script_Host_Runs_Request
@@ -328,4 +332,65 @@ rule Request_Hook_With_Command_Execution
         $in = /[Rr]equest\s*\.\s*(Form|Params|QueryString|Headers|Item|InputStream|BinaryRead|Cookies)\b/
     condition:
         any of ($reg*) and any of ($x*) and $in
+}
+
+rule Session_Cached_AES_Payload_Loader
+{
+    meta:
+        id = "EXH-FY-028"
+        title = "AES-keyed payload loader that keeps its assembly in the session (Godzilla / Behinder in .aspx/.ashx/.asmx/.svc/.cs)"
+        description = "Code that decrypts its input with AES/Rijndael under a key written in the code or derived with MD5, loads the result as an assembly and keeps it in Session or Application state between requests — the published design of Godzilla (payload cached in Session, MD5 halves around the answer) and Behinder (Session key, Assembly.Load(...).CreateInstance). The input can be the request body, a WebMethod or handler argument, or a WCF operation's parameter, so the rule holds for pages, handlers, web services, .svc and App_Code .cs files alike."
+        severity = "critical"
+        stage = "backdoor"
+        tags = "Godzilla,Behinder,web shell"
+        attack = "T1505.003,T1620,T1027"
+        reference = "https://unit42.paloaltonetworks.com/manageengine-godzilla-nglite-kdcsponge/"
+        reference = "https://www.microsoft.com/en-us/security/blog/2021/02/11/web-shell-attacks-continue-to-rise/"
+        remediation = "Preserve and remove the file; its payloads lived in memory: recycle the application pool, capture w3wp.exe memory if possible, and treat the server as compromised."
+    strings:
+        $aes1 = "RijndaelManaged" nocase
+        $aes2 = /Aes\s*\.\s*Create\s*\(/ nocase
+        $aes3 = "AesManaged" nocase
+        $aes4 = "CreateDecryptor" nocase
+        $load1 = /Assembly\s*\.\s*Load\s*\(/ nocase
+        $load2 = /GetMethod\s*\(\s*"Load"/ nocase
+        $state = /(Session|Application)\s*(\[\s*"[^"]{1,40}"\s*\]\s*=|\.\s*Add\s*\(\s*"[^"]{1,40}"\s*,)/ nocase
+        $key1 = /"[0-9a-f]{16}"/ nocase
+        $key2 = /MD5/ nocase
+    condition:
+        any of ($aes*) and any of ($load*) and $state and any of ($key*)
+}
+
+rule Compressed_Or_Encrypted_Code_Runner
+{
+    meta:
+        id = "EXH-FY-029"
+        title = "Web-facing code decompresses or decrypts its input and compiles or loads it (SharPyShell-style loader)"
+        description = "Code reachable from the web (a page, handler, web service, WCF service or module) that base64-decodes its input, decompresses it (GZipStream/DeflateStream) or decrypts it (AES, XOR with a key) and then compiles it (CSharpCodeProvider/CompileAssemblyFromSource) or loads it (Assembly.Load) and invokes it. SharPyShell's stagers and their derivatives run attacker modules this way, leaving no command line and no file; a web application never builds code from what a client sent."
+        severity = "critical"
+        stage = "backdoor"
+        tags = "SharPyShell,web shell,obfuscation"
+        attack = "T1505.003,T1620,T1027.004,T1140"
+        reference = "https://github.com/antonioCoco/SharPyShell"
+        reference = "https://www.microsoft.com/en-us/security/blog/2021/02/11/web-shell-attacks-continue-to-rise/"
+        remediation = "Preserve and remove the file; recycle the application pool; capture w3wp.exe memory if possible; treat the server as compromised."
+    strings:
+        $web1 = /Request\s*\.\s*(Form|Params|QueryString|Item|InputStream|BinaryRead)/ nocase
+        $web2 = /Request\s*\[/ nocase
+        $web3 = /\[\s*(System\.Web\.Services\.)?WebMethod/ nocase
+        $web4 = /\[\s*(System\.ServiceModel\.)?OperationContract/ nocase
+        $web5 = "IHttpHandler" nocase
+        $web6 = "IHttpModule" nocase
+        $b64 = "FromBase64String" nocase
+        $unz1 = "GZipStream" nocase
+        $unz2 = "DeflateStream" nocase
+        $dec1 = "CreateDecryptor" nocase
+        $dec2 = /\w{1,40}\s*\[\s*\w{1,20}\s*\]\s*(\^=|=\s*\(byte\)\s*\(\s*\w{1,40}\s*\[\s*\w{1,20}\s*\]\s*\^)/
+        $run1 = "CompileAssemblyFromSource" nocase
+        $run2 = /Assembly\s*\.\s*Load\s*\(/ nocase
+        $inv1 = /\.Invoke\s*\(/
+        $inv2 = "CreateInstance" nocase
+        $inv3 = "CompiledAssembly" nocase
+    condition:
+        any of ($web*) and $b64 and any of ($unz*, $dec*) and any of ($run*) and any of ($inv*)
 }

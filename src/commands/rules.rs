@@ -37,6 +37,9 @@ pub struct RulesArgs {
     /// Also load (and check) the Sigma rules of DIR; repeatable.
     #[arg(long = "sigma", value_name = "DIR")]
     sigma: Vec<PathBuf>,
+    /// The Sigma mapping to load them with (replaces the embedded one).
+    #[arg(long = "sigma-mapping", value_name = "FILE")]
+    sigma_mapping: Option<PathBuf>,
     /// Print the prefilter literals, one per line (for benchmarks against grep tools).
     #[arg(long)]
     literals: bool,
@@ -158,6 +161,7 @@ fn listed_rules(a: &RulesArgs, rules: &RuleSet) -> ListedRules {
             &RuleSet::default(),
             exhunt_events::EventOptions {
                 sigma_dirs: a.sigma.clone(),
+                sigma_mapping: a.sigma_mapping.clone(),
                 ..Default::default()
             },
         );

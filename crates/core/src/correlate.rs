@@ -381,6 +381,7 @@ mod tests {
                 cves: vec![],
                 tags: vec![],
                 attack: vec![],
+                author: None,
                 references: vec![],
                 remediation: String::new(),
                 origin: "test".into(),

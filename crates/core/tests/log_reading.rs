@@ -559,3 +559,72 @@ fn proxyshell_and_owassrf_are_found_in_httpproxy_logs_too() {
         .unwrap();
     assert_eq!(ps.outcome, Outcome::Success);
 }
+
+#[test]
+fn web_shell_requests_are_found_in_httpproxy_logs_too() {
+    // The same requests IIS records, as the HttpProxy logs of the OWA and ECP protocols record
+    // them (request id, stem, method, status and user agent in their own columns).
+    let text = "#Fields: DateTime,RequestId,Protocol,UrlStem,UrlQuery,AuthenticatedUser,UserAgent,ClientIpAddress,HttpStatus,Method\n\
+2021-03-03T02:47:10.000Z,8a1b2c3d-0000-4000-8000-000000000001,Owa,/owa/auth/RedirSuiteServerProxy.aspx,,,antSword/v2.1,203.0.113.77,200,POST\n\
+2021-03-03T02:47:11.000Z,8a1b2c3d-0000-4000-8000-000000000002,Ecp,/ecp/auth/errorEE.aspx,,,Mozilla/5.0,203.0.113.77,404,GET\n\
+2021-03-03T02:47:12.000Z,8a1b2c3d-0000-4000-8000-000000000003,Owa,/owa/auth/Current/themes/resources/logon.css,,,Mozilla/5.0 (compatible; Googlebot/2.1),203.0.113.78,200,POST\n\
+2021-03-03T02:47:13.000Z,8a1b2c3d-0000-4000-8000-000000000004,Owa,/owa/auth/logon.aspx,,,Mozilla/5.0,10.1.1.1,200,POST\n";
+    let scan = scan_bytes(
+        SourceKind::HttpProxy,
+        "HttpProxy_2021030302-1.LOG",
+        text.as_bytes(),
+        &embedded(),
+        LogScanOptions::default(),
+    );
+    let h = hits(&scan);
+    for want in [
+        ("EXH-WS-002", 2),
+        ("EXH-UA-001", 2),
+        ("EXH-WS-003", 3),
+        ("EXH-WS-005", 4),
+        ("EXH-UA-002", 4),
+    ] {
+        assert!(
+            h.contains(&(want.0.into(), want.1)),
+            "{want:?} in {h:?} {:?}",
+            scan.issues
+        );
+    }
+    assert!(!h.iter().any(|(_, l)| *l == 5), "stock logon page: {h:?}");
+    // A published shell name outside the folders the folder rules watch.
+    let named = scan_bytes(
+        SourceKind::Iis,
+        "u_ex210303.log",
+        format!("{IIS_HEADER}2021-03-03 02:47:10 10.0.0.5 POST /owa/supp0rt.aspx - 443 - 203.0.113.77 Mozilla/5.0 - 200 0 0 163\n2021-03-03 02:47:11 10.0.0.5 POST /aspnet_client/discover.aspx - 443 - 203.0.113.77 Mozilla/5.0 - 200 0 0 163\n").as_bytes(),
+        &embedded(),
+        LogScanOptions::default(),
+    );
+    let h = hits(&named);
+    assert!(h.contains(&("EXH-WS-006".into(), 5)), "{h:?}");
+    assert!(
+        !h.contains(&("EXH-WS-006".into(), 6)),
+        "aspnet_client is EXH-WS-001's: {h:?}"
+    );
+    let shell = scan
+        .findings
+        .iter()
+        .find(|f| f.rule.id == "EXH-WS-002")
+        .unwrap();
+    assert_eq!(shell.outcome, Outcome::Success);
+    assert_eq!(
+        shell.url_path.as_deref(),
+        Some("/owa/auth/RedirSuiteServerProxy.aspx")
+    );
+    assert_eq!(
+        shell.request_id.as_deref(),
+        Some("8a1b2c3d-0000-4000-8000-000000000001")
+    );
+    assert!(shell.notes.iter().any(|n| n.contains("POST")));
+    let failed = scan
+        .findings
+        .iter()
+        .find(|f| f.rule.id == "EXH-WS-003")
+        .unwrap();
+    assert_eq!(failed.outcome, Outcome::Failure);
+    assert_eq!(failed.severity, Severity::Medium);
+}

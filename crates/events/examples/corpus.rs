@@ -5,7 +5,16 @@
 //! cargo run --release -p exhunt-events --example corpus -- evtx ../shared/corpus/evtx \
 //!     sigma ../shared/corpus/sigma regression ../shared/corpus/evtx/SigmaHQ__sigma
 //! cargo run -p exhunt-events --example corpus -- dump FILE   # print flattened events
+//! cargo run -p exhunt-events --example corpus -- scope bench/corpus/evtx-scope.tsv  # table
+//! cargo run --release -p exhunt-events --example corpus -- compare CHAINSAW.jsonl \
+//!     SIGMA_DIR EVTX_DIR        # agreement with chainsaw's `hunt --jsonl` on the same files
 //! ```
+//!
+//! `scope TSV` runs the built-in rules alone on every sample the list names (a file, or a
+//! regression-pair folder: its `.evtx`, else its JSON export) and prints a Markdown table: each
+//! in-scope sample with the rules that flagged it, and the out-of-scope ones grouped by reason.
+//! The samples' authors cleared the Security log before each capture, so EXH-EV-032 (log
+//! cleared) counts only for samples whose technique is log clearing.
 
 use std::path::{Path, PathBuf};
 
@@ -49,12 +58,21 @@ fn main() {
         embedded: true,
         user_paths: vec![],
     });
+    if args.first().map(String::as_str) == Some("compare") && args.len() == 4 {
+        compare(
+            Path::new(&args[1]),
+            Path::new(&args[2]),
+            Path::new(&args[3]),
+        );
+        return;
+    }
     while let Some([cmd, arg]) = it.next() {
         match cmd.as_str() {
             "dump" => dump(Path::new(arg)),
             "evtx" => measure_evtx(Path::new(arg), &embedded),
             "sigma" => measure_sigma(Path::new(arg)),
             "regression" => regression(Path::new(arg)),
+            "scope" => scope(Path::new(arg), &embedded),
             other => eprintln!("unknown command {other}"),
         }
     }
@@ -116,7 +134,10 @@ fn measure_evtx(dir: &Path, rules: &RuleSet) {
 }
 
 fn measure_sigma(dir: &Path) {
-    let load = exhunt_events::sigma::load_dirs(&[dir.to_path_buf()]);
+    let load = exhunt_events::sigma::load_dirs(
+        &[dir.to_path_buf()],
+        exhunt_events::sigma::Mapping::embedded(),
+    );
     let mut reasons: std::collections::BTreeMap<String, usize> = Default::default();
     for u in &load.unsupported {
         let key = u
@@ -132,10 +153,10 @@ fn measure_sigma(dir: &Path) {
     let warnings = load
         .diagnostics
         .iter()
-        .filter(|d| d.message.starts_with("runs on Sysmon only"))
+        .filter(|d| d.message.contains("cannot apply (no such field there)"))
         .count();
     println!(
-        "Sigma: {} loaded ({} event-log rules, {} webserver rules on IIS logs), {} not loaded, {} process-creation rules on Sysmon 1 only",
+        "Sigma: {} loaded ({} event-log rules, {} webserver rules on request logs), {} not loaded, {} rules with a filter that cannot apply on one of their targets",
         load.rules.len() + load.web_rules.len(),
         load.rules.len(),
         load.web_rules.len(),
@@ -159,7 +180,7 @@ fn regression(dir: &Path) {
         std::env::var("SIGMA_RULES").unwrap_or_else(|_| "../shared/corpus/sigma".into());
     let mut rule_files = Vec::new();
     files(Path::new(&sigma_root), &["yml"], &mut rule_files);
-    let (mut pairs, mut have_rule, mut matched, mut unsupported) = (0, 0, 0, 0);
+    let (mut pairs, mut have_rule, mut matched, mut unsupported, mut no_sample) = (0, 0, 0, 0, 0);
     for info in infos {
         let text = std::fs::read_to_string(&info).unwrap_or_default();
         let Some(id) = text
@@ -199,6 +220,11 @@ fn regression(dir: &Path) {
             // Some pairs ship only the JSON rendering of their records (evtx_dump's format).
             files(dirp, &["json"], &mut evtx);
         }
+        if evtx.is_empty() {
+            no_sample += 1;
+            println!("regression: {id} has no sample (neither EVTX nor JSON) in the corpus");
+            continue;
+        }
         let hits: usize = evtx
             .iter()
             .map(|e| hunter.hunt_file(&log_file(e)).findings.len())
@@ -209,5 +235,199 @@ fn regression(dir: &Path) {
             println!("regression: {id} NOT matched ({})", rule.display());
         }
     }
-    println!("Regression pairs: {pairs}; rule present in corpus: {have_rule}; rule unsupported: {unsupported}; matched: {matched}");
+    println!("Regression pairs: {pairs}; rule present in corpus: {have_rule}; rule unsupported: {unsupported}; no sample: {no_sample}; matched: {matched}");
+}
+
+/// The built-in rules on every sample of a scope list, as a Markdown table.
+fn scope(list: &Path, rules: &RuleSet) {
+    let corpus = PathBuf::from(
+        std::env::var("CORPUS_EVTX").unwrap_or_else(|_| "../shared/corpus/evtx".into()),
+    );
+    let hunter = EventHunter::new(rules, EventOptions::default());
+    let text = std::fs::read_to_string(list).expect("scope list");
+    let mut rows_in = Vec::new();
+    let mut out_reasons: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+    let (mut n_in, mut flagged_in, mut n_out, mut flagged_out) = (0, 0, 0, 0);
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let [sample, scope, why] = cols[..] else {
+            eprintln!("bad scope line: {line}");
+            continue;
+        };
+        let path = corpus.join(sample);
+        let mut samples = Vec::new();
+        if path.is_dir() {
+            files(&path, &["evtx"], &mut samples);
+            if samples.is_empty() {
+                files(&path, &["json"], &mut samples);
+            }
+        } else {
+            samples.push(path.clone());
+        }
+        let mut ids = std::collections::BTreeSet::new();
+        for f in &samples {
+            for finding in hunter.hunt_file(&log_file(f)).findings {
+                ids.insert(finding.rule.id.clone());
+            }
+        }
+        let clearing = why.contains("log cleared") || why.contains("event log");
+        if !clearing {
+            ids.remove("EXH-EV-032");
+        }
+        let flagged = !ids.is_empty();
+        let list = ids.into_iter().collect::<Vec<_>>().join(", ");
+        if scope == "in" {
+            n_in += 1;
+            flagged_in += usize::from(flagged);
+            rows_in.push(format!(
+                "| {} | `{}` | {} | {} |",
+                if flagged { "yes" } else { "**no**" },
+                sample,
+                why,
+                if list.is_empty() { "—".into() } else { list }
+            ));
+        } else {
+            n_out += 1;
+            flagged_out += usize::from(flagged);
+            let e = out_reasons.entry(why.to_string()).or_default();
+            e.0 += 1;
+            e.1 += usize::from(flagged);
+        }
+    }
+    println!(
+        "**In scope: {n_in} samples, {flagged_in} flagged by the built-in rules alone ({:.1} %).** \
+         Out of scope: {n_out} samples ({flagged_out} of them flagged anyway).\n",
+        100.0 * flagged_in as f64 / n_in.max(1) as f64
+    );
+    println!("| flagged | sample | technique | built-in rules that fired |");
+    println!("|---|---|---|---|");
+    rows_in.sort_by(|a, b| a[..12].cmp(&b[..12]).reverse().then(a.cmp(b)));
+    for r in rows_in {
+        println!("{r}");
+    }
+    println!("\nOut of scope, by reason:\n");
+    println!("| samples | flagged anyway | reason |");
+    println!("|---:|---:|---|");
+    let mut reasons: Vec<_> = out_reasons.into_iter().collect();
+    reasons.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(&b.0)));
+    for (why, (n, f)) in reasons {
+        println!("| {n} | {f} | {why} |");
+    }
+}
+
+/// Flagged (file, record, Sigma rule id) by exhunt and by chainsaw (its `hunt --jsonl` output) on
+/// the same EVTX files with the same Sigma rules: how many agree, and the rules behind each
+/// difference.
+fn compare(chainsaw: &Path, sigma: &Path, evtx: &Path) {
+    use std::collections::{BTreeMap, BTreeSet};
+    type Key = (String, u64, String);
+    let canon = |p: &Path| {
+        std::fs::canonicalize(p)
+            .unwrap_or_else(|_| p.to_path_buf())
+            .display()
+            .to_string()
+    };
+    let mut theirs: BTreeSet<Key> = BTreeSet::new();
+    let text = std::fs::read_to_string(chainsaw).expect("chainsaw output");
+    for line in text.lines() {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let (Some(path), Some(id)) = (v["document"]["path"].as_str(), v["id"].as_str()) else {
+            continue;
+        };
+        let r = &v["document"]["data"]["Event"]["System"]["EventRecordID"];
+        let rec = r
+            .as_u64()
+            .or_else(|| r.as_str().and_then(|s| s.trim().parse().ok()))
+            .unwrap_or(0);
+        theirs.insert((canon(Path::new(path)), rec, id.to_string()));
+    }
+    let hunter = EventHunter::new(
+        &RuleSet::default(),
+        EventOptions {
+            sigma_dirs: vec![sigma.to_path_buf()],
+            max_findings_per_rule: u64::MAX,
+            ..Default::default()
+        },
+    );
+    let mut list = Vec::new();
+    files(evtx, &["evtx"], &mut list);
+    let mut ours: BTreeSet<Key> = BTreeSet::new();
+    let mut event_of: BTreeMap<Key, String> = BTreeMap::new();
+    for p in &list {
+        let path = canon(p);
+        for f in hunter.hunt_file(&log_file(p)).findings {
+            let id = f.rule.id.trim_start_matches("SIGMA-").to_string();
+            let rec = f.extra["record_id"].as_u64().unwrap_or(0);
+            let key = (path.clone(), rec, id);
+            event_of.insert(
+                key.clone(),
+                format!(
+                    "{} {}",
+                    f.extra["channel"].as_str().unwrap_or(""),
+                    f.extra["event_id"]
+                ),
+            );
+            ours.insert(key);
+        }
+    }
+    let both = ours.intersection(&theirs).count();
+    let only_ours: Vec<&Key> = ours.difference(&theirs).collect();
+    let only_theirs: Vec<&Key> = theirs.difference(&ours).collect();
+    println!(
+        "Sigma rules {}: {} loaded by exhunt; {} EVTX files",
+        sigma.display(),
+        hunter.rule_count(),
+        list.len()
+    );
+    println!(
+        "flagged (file, record, rule): both {both}, exhunt only {}, chainsaw only {}",
+        only_ours.len(),
+        only_theirs.len()
+    );
+    let title = |id: &str| {
+        hunter
+            .rule_metas()
+            .into_iter()
+            .find(|m| m.id == format!("SIGMA-{id}"))
+            .map(|m| m.title.clone())
+            .unwrap_or_else(|| "(not loaded by exhunt)".into())
+    };
+    let mut by_event: BTreeMap<&str, usize> = BTreeMap::new();
+    for k in &only_ours {
+        *by_event.entry(event_of[*k].as_str()).or_default() += 1;
+    }
+    let mut by_event: Vec<_> = by_event.into_iter().collect();
+    by_event.sort_by_key(|e| std::cmp::Reverse(e.1));
+    println!("exhunt only, by event:");
+    for (e, n) in by_event.iter().take(12) {
+        println!("  {n:5}  {e}");
+    }
+    for (label, diff) in [("exhunt only", &only_ours), ("chainsaw only", &only_theirs)] {
+        let mut per: BTreeMap<&str, usize> = BTreeMap::new();
+        for (_, _, id) in diff.iter() {
+            *per.entry(id.as_str()).or_default() += 1;
+        }
+        let mut per: Vec<_> = per.into_iter().collect();
+        per.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        println!("{label}, by rule:");
+        for (id, n) in per.iter().take(25) {
+            println!("  {n:5}  {id}  {}", title(id));
+        }
+        if per.len() > 25 {
+            println!("  … and {} more rules", per.len() - 25);
+        }
+    }
+    if std::env::var_os("SHOW_DIFF").is_some() {
+        for k in &only_theirs {
+            println!("chainsaw only: {} #{} {}", k.0, k.1, k.2);
+        }
+        for k in &only_ours {
+            println!("exhunt only: {} #{} {}", k.0, k.1, k.2);
+        }
+    }
 }

@@ -21,6 +21,7 @@ use crate::finding::build_finding;
 use crate::index::{Hits, LiteralIndex};
 use crate::read::RecordHandler;
 use crate::sigma::Expr;
+use crate::tree::{TreeCollector, TREE_FIELDS};
 
 /// Where a rule applies. Empty lists mean "any".
 #[derive(Debug, Clone, Default)]
@@ -31,6 +32,23 @@ pub struct Scope {
     pub providers: Vec<String>,
     /// Event ids.
     pub event_ids: Vec<u32>,
+}
+
+impl Scope {
+    /// True when an event of this channel, provider and id is in scope.
+    pub fn applies(&self, ev: &Event) -> bool {
+        (self.channels.is_empty()
+            || self
+                .channels
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(&ev.channel)))
+            && (self.providers.is_empty()
+                || self
+                    .providers
+                    .iter()
+                    .any(|p| p.eq_ignore_ascii_case(&ev.provider)))
+            && (self.event_ids.is_empty() || self.event_ids.contains(&ev.event_id))
+    }
 }
 
 /// A rule's condition.
@@ -114,6 +132,8 @@ pub struct Engine {
     variants: Vec<Variant>,
     by_channel: HashMap<String, IdIndex>,
     any_channel: IdIndex,
+    /// Variants reading process-tree fields: run on every process creation after the file.
+    tree_variants: Vec<Variant>,
     /// Findings kept per rule and file; more are counted as suppressed.
     pub max_findings_per_rule: u64,
     /// The literal index, built on first use (after every rule is added).
@@ -146,6 +166,14 @@ impl Engine {
                 if !fields.contains(&f) {
                     fields.push(f);
                 }
+            }
+            let reads_tree = logic
+                .fields()
+                .iter()
+                .any(|f| TREE_FIELDS.contains(&f.as_str()));
+            if reads_tree {
+                self.tree_variants.push(Variant { rule, scope, logic });
+                continue;
             }
             let v = self.variants.len();
             if scope.channels.is_empty() {
@@ -183,6 +211,11 @@ impl Engine {
         self.index.get_or_init(|| LiteralIndex::new(&self.variants))
     }
 
+    /// True when some rule reads the process tree (see [`crate::tree`]).
+    pub fn has_tree_rules(&self) -> bool {
+        !self.tree_variants.is_empty()
+    }
+
     /// Variants that may apply to an event of `channel` and `event_id`.
     fn candidates(&self, channel: &str, event_id: u32, out: &mut Vec<usize>) {
         out.clear();
@@ -203,6 +236,13 @@ pub struct FileHunt<'a> {
     file: &'a LogFile,
     counts: Vec<AtomicU64>,
     cancel: exhunt_core::cancel::Cancel,
+    tree: Option<TreeCollector>,
+}
+
+/// True for the process-creation events the tree is built from.
+fn is_process_creation(channel: &str, event_id: u32) -> bool {
+    (event_id == 1 && channel.eq_ignore_ascii_case(crate::sigma::logsource::SYSMON))
+        || (event_id == 4688 && channel.eq_ignore_ascii_case("security"))
 }
 
 impl<'a> FileHunt<'a> {
@@ -213,6 +253,7 @@ impl<'a> FileHunt<'a> {
             file,
             counts: (0..engine.rules.len()).map(|_| AtomicU64::new(0)).collect(),
             cancel: exhunt_core::cancel::Cancel::default(),
+            tree: engine.has_tree_rules().then(TreeCollector::default),
         }
     }
 
@@ -220,6 +261,30 @@ impl<'a> FileHunt<'a> {
     pub fn with_cancel(mut self, cancel: exhunt_core::cancel::Cancel) -> FileHunt<'a> {
         self.cancel = cancel;
         self
+    }
+
+    /// Run the process-tree rules once the whole file is read: their findings, and how many
+    /// process creations were over the tree's limit (not part of it).
+    pub fn finish_tree(&mut self) -> (Vec<Finding>, u64) {
+        let Some(tree) = self.tree.take() else {
+            return (vec![], 0);
+        };
+        let dropped = tree.dropped();
+        let mut out = Vec::new();
+        for ev in tree.events() {
+            let mut matched: Vec<usize> = Vec::new();
+            for v in &self.engine.tree_variants {
+                if matched.contains(&v.rule) || !v.scope.applies(&ev) || !v.logic.eval(&ev) {
+                    continue;
+                }
+                matched.push(v.rule);
+                let n = self.counts[v.rule].fetch_add(1, Ordering::Relaxed) + 1;
+                if n <= self.engine.max_findings_per_rule {
+                    out.push(build_finding(&self.engine.rules[v.rule], &ev, self.file));
+                }
+            }
+        }
+        (out, dropped)
     }
 
     /// (rule index, matches not kept) for rules that hit the cap.
@@ -297,11 +362,17 @@ impl RecordHandler for FileHunt<'_> {
         };
         let mut cands = Vec::new();
         self.engine.candidates(channel, id, &mut cands);
-        if cands.is_empty() {
+        let for_tree = self.tree.is_some() && is_process_creation(channel, id);
+        if cands.is_empty() && !for_tree {
             return vec![];
         }
         match flatten(event, record_id) {
-            Some(ev) => self.evaluate(&ev, &cands),
+            Some(ev) => {
+                if let (true, Some(tree)) = (for_tree, &self.tree) {
+                    tree.add(&ev);
+                }
+                self.evaluate(&ev, &cands)
+            }
             None => vec![],
         }
     }
@@ -310,7 +381,8 @@ impl RecordHandler for FileHunt<'_> {
         if let Some((channel, id)) = crate::peek::channel_and_id(json) {
             let mut cands = Vec::new();
             self.engine.candidates(&channel, id, &mut cands);
-            if cands.is_empty() {
+            let for_tree = self.tree.is_some() && is_process_creation(&channel, id);
+            if cands.is_empty() && !for_tree {
                 return Ok(vec![]);
             }
         }

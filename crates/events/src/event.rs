@@ -12,8 +12,13 @@
 //! - **Unnamed EventData** values (classic providers such as the Exchange ones): `Data` holds
 //!   them all joined by spaces (as the rendered message shows them: `New-MailboxExportRequest
 //!   -Mailbox …`), `Data1`, `Data2`, … each one.
-//! - **UserData** leaves by their element name (`SubjectUserName` of a 1102 `LogFileCleared`).
+//! - **UserData** leaves by their element name (`SubjectUserName` of a 1102 `LogFileCleared`),
+//!   and their attributes by the attribute name (`ProcessName` of CAPI2's `EventAuxInfo`).
 //! - `Message` from `RenderingInfo`, when the log was forwarded with rendered text.
+//! - EventData elements rendered as JSON `null` (no value at all) are left out, so that Sigma's
+//!   `null` (absent) and `''` (empty) stay distinct.
+//! - `_cmd`: the command the event records — CommandLine, ScriptBlockText, Payload or the
+//!   classic PowerShell pipeline data, the first present.
 //! - `_text`: every EventData, UserData and Message value joined by spaces — for searches
 //!   that do not care which field holds the text (Sigma keywords, Exchange cmdlet events).
 
@@ -23,7 +28,8 @@ use chrono::{DateTime, Utc};
 use exhunt_core::rules::condition::FieldLookup;
 use serde_json::{Map, Value};
 
-/// A flattened event.
+/// A flattened event. Field names are looked up case-insensitively and without spaces
+/// (`Threat Name` and `ThreatName` are the same field), as the Sigma specification names them.
 #[derive(Debug, Clone, Default)]
 pub struct Event {
     /// `System/Channel`.
@@ -51,9 +57,21 @@ impl FieldLookup for Event {
         if name == "_text" {
             return Some(self.text());
         }
+        if name == "_cmd" {
+            return self.command();
+        }
+        // Names are compared without spaces: Defender's "Threat Name" is `ThreatName` in Sigma
+        // (whose specification strips the spaces) and `Threat Name` in exhunt's own rules.
+        let spaced;
+        let key = if name.contains(' ') {
+            spaced = name.replace(' ', "");
+            spaced.as_str()
+        } else {
+            name
+        };
         self.fields
             .iter()
-            .find(|(_, lower, _)| lower == name)
+            .find(|(_, lower, _)| lower == key)
             .map(|(_, _, v)| v.as_str())
     }
 }
@@ -81,6 +99,22 @@ impl Event {
             .map(|(n, _, v)| (n.as_str(), v.as_str()))
     }
 
+    /// The command an event records (the `_cmd` field): the process command line (Sysmon 1,
+    /// Security 4688), the script block (PowerShell 4104), the module-logging payload (4103)
+    /// or the pipeline details (Windows PowerShell 800) — the first of these the event has.
+    /// Rules about command lines read it instead of `_text`: the same text whatever the
+    /// source, without joining every value of the event.
+    pub fn command(&self) -> Option<&str> {
+        ["commandline", "scriptblocktext", "payload", "data"]
+            .iter()
+            .find_map(|k| {
+                self.fields[self.system_len..]
+                    .iter()
+                    .find(|(_, lower, v)| lower == k && !v.is_empty())
+                    .map(|(_, _, v)| v.as_str())
+            })
+    }
+
     /// Every data value joined by spaces (the `_text` field).
     pub fn text(&self) -> &str {
         self.text.get_or_init(|| {
@@ -99,9 +133,39 @@ impl Event {
         })
     }
 
+    /// An event built from parts rather than read (the process-tree events of
+    /// [`crate::tree`]): System facts and data fields, in order.
+    pub fn synthetic(
+        channel: &str,
+        event_id: u32,
+        record_id: u64,
+        computer: &str,
+        timestamp: Option<DateTime<Utc>>,
+        data: &[(&str, String)],
+    ) -> Event {
+        let mut ev = Event {
+            channel: channel.to_string(),
+            event_id,
+            record_id,
+            computer: computer.to_string(),
+            timestamp,
+            ..Default::default()
+        };
+        ev.push("Channel", channel.to_string());
+        ev.push("EventID", event_id.to_string());
+        ev.push("EventRecordID", record_id.to_string());
+        ev.push("Computer", computer.to_string());
+        ev.system_len = ev.fields.len();
+        for (name, value) in data {
+            ev.push(name, value.clone());
+        }
+        ev
+    }
+
     fn push(&mut self, name: &str, value: String) {
-        self.fields
-            .push((name.to_string(), name.to_ascii_lowercase(), value));
+        let mut key = name.to_ascii_lowercase();
+        key.retain(|c| c != ' ');
+        self.fields.push((name.to_string(), key, value));
     }
 }
 
@@ -266,6 +330,9 @@ fn flatten_event_data(data: &Value, ev: &mut Event) {
             Value::Object(_) if value.get("#text").is_none() => {
                 flatten_leaves(value, key, ev);
             }
+            // An element without a value: absent for rules (Sigma's `null`), not an empty
+            // string (Sigma's `''`).
+            Value::Null => {}
             v => {
                 if let Some(t) = scalar_text(v) {
                     ev.push(key, t);
@@ -301,7 +368,21 @@ fn flatten_leaves(value: &Value, name: &str, ev: &mut Event) {
                 ev.push(name, t);
             }
             for (k, v) in m {
-                if k == "#attributes" || k == "#text" || k.ends_with("_attributes") {
+                if k == "#attributes" || k.ends_with("_attributes") {
+                    // Attributes of UserData elements carry data too (CAPI2's
+                    // `<EventAuxInfo ProcessName="…"/>`): each one by its own name.
+                    if let Some(attrs) = v.as_object() {
+                        for (name, value) in attrs {
+                            if name != "xmlns" {
+                                if let Some(t) = scalar_text(value) {
+                                    ev.push(name, t);
+                                }
+                            }
+                        }
+                    }
+                    continue;
+                }
+                if k == "#text" {
                     continue;
                 }
                 flatten_leaves(v, k, ev);

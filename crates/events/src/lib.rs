@@ -21,6 +21,7 @@ mod peek;
 pub mod read;
 pub mod rules;
 pub mod sigma;
+pub mod tree;
 
 use std::path::PathBuf;
 
@@ -42,6 +43,8 @@ pub const DEFAULT_MAX_FINDINGS_PER_RULE: u64 = 200;
 pub struct EventOptions {
     /// Folders (or files) of Sigma rules to load.
     pub sigma_dirs: Vec<PathBuf>,
+    /// A Sigma mapping file replacing the embedded one (`--sigma-mapping`).
+    pub sigma_mapping: Option<PathBuf>,
     /// Skip event logs entirely.
     pub disabled: bool,
     /// Findings kept per rule and file.
@@ -54,6 +57,7 @@ impl Default for EventOptions {
     fn default() -> Self {
         EventOptions {
             sigma_dirs: vec![],
+            sigma_mapping: None,
             disabled: false,
             max_findings_per_rule: DEFAULT_MAX_FINDINGS_PER_RULE,
             literal_index: true,
@@ -68,6 +72,11 @@ pub struct EventArgs {
     /// cannot be supported are listed with the reason.
     #[arg(long = "sigma", value_name = "DIR")]
     pub sigma: Vec<PathBuf>,
+    /// Replace the embedded Sigma mapping (logsources to channels and event ids, field names)
+    /// with FILE, e.g. for a collection with renamed channels or a SIEM export with other field
+    /// names; the embedded one is `crates/events/data/sigma-mapping.yml`.
+    #[arg(long = "sigma-mapping", value_name = "FILE")]
+    pub sigma_mapping: Option<PathBuf>,
     /// Do not read Windows event logs (.evtx and JSON exports).
     #[arg(long = "no-events")]
     pub no_events: bool,
@@ -78,6 +87,7 @@ impl EventArgs {
     pub fn options(&self) -> EventOptions {
         EventOptions {
             sigma_dirs: self.sigma.clone(),
+            sigma_mapping: self.sigma_mapping.clone(),
             disabled: self.no_events,
             ..EventOptions::default()
         }
@@ -115,13 +125,31 @@ impl EventHunter {
         let mut unsupported = Vec::new();
         let mut web_rules = Vec::new();
         if !options.sigma_dirs.is_empty() {
-            let load = sigma::load_dirs(&options.sigma_dirs);
-            for r in load.rules {
-                engine.add_rule(r.meta, &[], r.variants);
+            let mapping = match &options.sigma_mapping {
+                None => Ok(std::borrow::Cow::Borrowed(sigma::Mapping::embedded())),
+                Some(path) => sigma::Mapping::load(path).map(std::borrow::Cow::Owned),
+            };
+            match mapping {
+                Ok(mapping) => {
+                    let load = sigma::load_dirs(&options.sigma_dirs, &mapping);
+                    for r in load.rules {
+                        engine.add_rule(r.meta, &[], r.variants);
+                    }
+                    diagnostics.extend(load.diagnostics);
+                    unsupported = load.unsupported;
+                    web_rules = load.web_rules;
+                }
+                Err(e) => diagnostics.push(RuleDiagnostic {
+                    level: DiagnosticLevel::Error,
+                    origin: options
+                        .sigma_mapping
+                        .as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default(),
+                    rule_id: None,
+                    message: format!("{e}; no Sigma rule was loaded"),
+                }),
             }
-            diagnostics.extend(load.diagnostics);
-            unsupported = load.unsupported;
-            web_rules = load.web_rules;
         }
         EventHunter {
             engine,
@@ -192,7 +220,7 @@ impl EventHunter {
             }
         };
         let size_now = opened.metadata().map(|m| m.len()).ok();
-        let hunt = FileHunt::new(&self.engine, file).with_cancel(cancel.clone());
+        let mut hunt = FileHunt::new(&self.engine, file).with_cancel(cancel.clone());
         let is_json = file
             .path
             .extension()
@@ -262,6 +290,18 @@ impl EventHunter {
                 ),
             });
         }
+        let (tree_findings, over_limit) = hunt.finish_tree();
+        if over_limit > 0 {
+            out.issues.push(ScanIssue {
+                kind: "process-tree-limit".into(),
+                path: file.rel.clone(),
+                line: None,
+                message: format!(
+                    "{over_limit} process creation(s) beyond the first {} were not part of the process tree: ancestry rules did not see them",
+                    tree::MAX_NODES
+                ),
+            });
+        }
         for (ri, count) in hunt.suppressed() {
             out.suppressed.push(Suppressed {
                 rule_id: self.engine.rules[ri].meta.id.clone(),
@@ -270,6 +310,7 @@ impl EventHunter {
             });
         }
         out.findings = read.findings;
+        out.findings.extend(tree_findings);
         out
     }
 }

@@ -530,10 +530,11 @@ fn real_exchange_management_sample_is_read() {
 fn sigma_rules_load_run_on_sysmon_and_4688_and_list_what_is_unsupported() {
     let args = EventArgs {
         sigma: vec![fixture("sigma")],
+        sigma_mapping: None,
         no_events: false,
     };
     let hunter = EventHunter::new(&RuleSet::default(), args.options());
-    assert_eq!(hunter.rule_count(), 6, "{:#?}", hunter.diagnostics());
+    assert_eq!(hunter.rule_count(), 10, "{:#?}", hunter.diagnostics());
     let mut reasons: Vec<String> = hunter
         .unsupported()
         .iter()
@@ -551,10 +552,12 @@ fn sigma_rules_load_run_on_sysmon_and_4688_and_list_what_is_unsupported() {
         "{reasons:?}"
     );
     assert!(
-        hunter
-            .diagnostics()
-            .iter()
-            .any(|d| d.message.contains("Sysmon only") && d.message.contains("originalfilename")),
+        hunter.diagnostics().iter().any(|d| d
+            .rule_id
+            .as_deref()
+            .is_some_and(|i| i.ends_with("e009"))
+            && d.message.contains("Security 4688")
+            && d.message.contains("originalfilename")),
         "{:#?}",
         hunter.diagnostics()
     );
@@ -581,6 +584,16 @@ fn sigma_rules_load_run_on_sysmon_and_4688_and_list_what_is_unsupported() {
             proc4688(3, r"C:\x\cmd.exe", r"C:\Windows\System32\rundll32.exe", "rundll32 comsvcs.dll MiniDump 1 x full"),
             WriterEvent::new("Security", "Microsoft-Windows-Security-Auditing", 4720, "EX01", t(4), &[("TargetUserName", "evil")]),
             WriterEvent::new("Security", "Microsoft-Windows-Security-Auditing", 4720, "EX01", t(5), &[("TargetUserName", "EX05$")]),
+        ]),
+        ("Microsoft-Windows-Windows Defender%4Operational.evtx", vec![
+            WriterEvent::new("Microsoft-Windows-Windows Defender/Operational", "Microsoft-Windows-Windows Defender", 1116, "EX01", t(14), &[("Threat Name", "Backdoor:ASP/Chopper.F!dha"), ("Path", r"file:_C:\inetpub\wwwroot\aspnet_client\a.aspx")]),
+        ]),
+        ("System.evtx", vec![
+            // AccountName absent: Sigma's `null` holds.
+            WriterEvent::new("System", "Service Control Manager", 7045, "EX01", t(11), &[("ServiceName", "a"), ("ImagePath", r"C:\a.exe")]),
+            // AccountName present but empty: `null` does not hold (that is `''`).
+            WriterEvent::new("System", "Service Control Manager", 7045, "EX01", t(12), &[("ServiceName", "b"), ("ImagePath", r"C:\b.exe"), ("AccountName", "")]),
+            WriterEvent::new("System", "Service Control Manager", 7045, "EX01", t(13), &[("ServiceName", "c"), ("ImagePath", r"C:\c.exe"), ("AccountName", "LocalSystem")]),
         ]),
         ("Microsoft-Windows-Sysmon%4Operational.evtx", vec![
             sysmon1(6, w3wp, r"C:\Windows\System32\whoami.exe", "whoami /all"),
@@ -610,7 +623,33 @@ fn sigma_rules_load_run_on_sysmon_and_4688_and_list_what_is_unsupported() {
     assert!(has("1", 1), "w3wp child via Sysmon 1: {hits:?}");
     assert!(
         has("2", 1) && !has("2", 4688),
-        "OriginalFileName rule on Sysmon only: {hits:?}"
+        "OriginalFileName selection cannot match on 4688, which lacks the field: {hits:?}"
+    );
+    // A rule naming a Sysmon-only field still runs on 4688, where its other selection matches
+    // (the Sigma specification: a missing field just does not match).
+    assert!(has("9", 4688) && has("9", 1), "{hits:?}");
+    // Provider_Name is the System element's Provider Name attribute.
+    assert_eq!(
+        hits.iter().filter(|(i, _)| i.ends_with("e010")).count(),
+        2,
+        "{hits:?}"
+    );
+    // Sigma's ThreatName is the event's "Threat Name" (spaces stripped, as the specification says).
+    assert!(
+        hits.iter().any(|(i, e)| i.ends_with("e012") && *e == 1116),
+        "{hits:?}"
+    );
+    // `null`: absent only, not empty.
+    let nulls: Vec<&exhunt_core::Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule.id.ends_with("e011"))
+        .collect();
+    assert_eq!(nulls.len(), 1, "{hits:?}");
+    assert!(
+        nulls[0].evidence.contains("ServiceName=a"),
+        "{}",
+        nulls[0].evidence
     );
     assert!(has("3", 1), "keywords on MSExchange Management: {hits:?}");
     assert!(has("4", 4104), "script block: {hits:?}");
@@ -644,6 +683,7 @@ fn no_events_flag_disables_the_hunter() {
     let rules = embedded();
     let args = EventArgs {
         sigma: vec![],
+        sigma_mapping: None,
         no_events: true,
     };
     let hunter = EventHunter::new(&rules, args.options());
@@ -671,6 +711,7 @@ fn sigma_webserver_rules_run_on_iis_logs() {
     use exhunt_core::discover::LogFile;
     let args = EventArgs {
         sigma: vec![fixture("sigma/web_proxyshell.yml")],
+        sigma_mapping: None,
         no_events: false,
     };
     let hunter = EventHunter::new(&RuleSet::default(), args.options());
@@ -758,4 +799,64 @@ fn mutated_evtx_files_never_stop_the_hunt() {
             "round {round}: one coverage entry per file"
         );
     }
+}
+
+#[test]
+fn a_sigma_mapping_file_replaces_the_embedded_one() {
+    // A collection that forwarded the Security log into ForwardedEvents: the embedded mapping
+    // looks in Security and finds nothing; a user mapping pointing `service: security` there
+    // finds the account creation.
+    let dir = tempfile::tempdir().unwrap();
+    write_server(
+        dir.path(),
+        "EX01",
+        &[(
+            "ForwardedEvents.evtx",
+            vec![WriterEvent::new(
+                "ForwardedEvents",
+                "Microsoft-Windows-Security-Auditing",
+                4720,
+                "EX01",
+                t(4),
+                &[("TargetUserName", "evil")],
+            )],
+        )],
+    );
+    let mapping = dir.path().join("forwarded.yml");
+    std::fs::write(
+        &mapping,
+        "name: forwarded\nfields: {Provider_Name: Provider}\nservices:\n  security: [{channel: ForwardedEvents}]\n",
+    )
+    .unwrap();
+    let run = |mapping: Option<PathBuf>| {
+        let hunter = EventHunter::new(
+            &RuleSet::default(),
+            EventOptions {
+                sigma_dirs: vec![fixture("sigma/win_security_provider_name.yml")],
+                sigma_mapping: mapping,
+                ..Default::default()
+            },
+        );
+        let report = scan_with(
+            &ScanConfig::new(dir.path()),
+            &RuleSet::default(),
+            &[&hunter as &dyn Hunter],
+        )
+        .unwrap();
+        (hunter.diagnostics().to_vec(), report.findings.len())
+    };
+    assert_eq!(run(None).1, 0);
+    let (diags, n) = run(Some(mapping.clone()));
+    assert_eq!(n, 1, "{diags:#?}");
+    // A broken mapping is an error, and no Sigma rule runs with a half-read mapping.
+    std::fs::write(&mapping, "services: [not, a, map]\n").unwrap();
+    let (diags, n) = run(Some(mapping));
+    assert_eq!(n, 0);
+    assert!(
+        diags
+            .iter()
+            .any(|d| d.level == exhunt_core::rules::DiagnosticLevel::Error
+                && d.message.contains("forwarded.yml")),
+        "{diags:#?}"
+    );
 }

@@ -86,6 +86,7 @@ impl FileHunter {
                 cves: vec![],
                 tags: vec!["IOC".into()],
                 attack: vec!["T1505.003".into()],
+                author: None,
                 references: vec!["https://www.microsoft.com/en-us/security/blog/2021/03/02/hafnium-targeting-exchange-servers/".into()],
                 remediation: "Preserve a copy, remove the file, list who requested or ran it, and treat the server as compromised.".into(),
                 origin: "embedded:rules/files/iocs".into(),

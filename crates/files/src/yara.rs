@@ -452,14 +452,8 @@ fn rule_meta(
         })
         .filter_map(|(_, v)| text_of(v))
         .collect();
-    let mut description = first(pairs, &["description", "desc", "info"]).unwrap_or_default();
-    if !embedded {
-        if let Some(a) = first(pairs, &["author"]) {
-            description = format!("{description} (rule author: {a})")
-                .trim()
-                .to_string();
-        }
-    }
+    let description = first(pairs, &["description", "desc", "info"]).unwrap_or_default();
+    let author = first(pairs, &["author"]);
     RuleMeta {
         id: first(pairs, &["id"])
             .filter(|_| embedded)
@@ -474,6 +468,7 @@ fn rule_meta(
         tags,
         attack: all(pairs, &["attack", "mitre_attack", "mitre"]),
         references,
+        author,
         remediation: first(pairs, &["remediation"]).unwrap_or_else(|| {
             "Review the file: if it is not yours, preserve a copy, remove it, and treat the server as compromised.".into()
         }),

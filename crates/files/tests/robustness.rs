@@ -146,7 +146,7 @@ fn user_rules_load_per_file_with_their_metadata() {
         .find(|f| f.rule.id == "YARA:Marker")
         .unwrap();
     assert_eq!(f.severity, exhunt_core::Severity::Medium, "score 65");
-    assert!(f.rule.description.contains("Test Author"));
+    assert_eq!(f.rule.author.as_deref(), Some("Test Author"));
     assert_eq!(f.rule.references, ["https://example.invalid/r"]);
     assert!(f.rule.tags.contains(&"demo".to_string()));
     assert_eq!(f.extra["yara"]["meta"]["score"], 65);

@@ -44,6 +44,11 @@ impl<W: Write> ConsoleWriter<W> {
         }
     }
 
+    /// The underlying writer.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+
     fn paint(&self, code: &str, text: &str) -> String {
         paint(self.color, code, text)
     }
@@ -155,7 +160,7 @@ impl<W: Write> ConsoleWriter<W> {
                 self.out,
                 "  {} ({} findings)",
                 self.paint("\x1b[1m", &stage.as_str().to_uppercase()),
-                in_stage.len()
+                crate::rulelabel::distinct(&in_stage)
             )?;
             // One block per (rule, severity), most severe first.
             let mut groups: BTreeMap<(std::cmp::Reverse<Severity>, String), Vec<&Finding>> =
@@ -166,12 +171,12 @@ impl<W: Write> ConsoleWriter<W> {
                     .or_default()
                     .push(f);
             }
-            for ((std::cmp::Reverse(sev), id), list) in groups {
+            for ((std::cmp::Reverse(sev), _), list) in groups {
                 let hidden = sev < self.min_severity;
                 if hidden {
                     continue;
                 }
-                self.rule_block(sev, &id, &list)?;
+                self.rule_block(sev, &list)?;
             }
         }
         let stories: Vec<_> = r.stories.iter().filter(|s| s.host == h.name).collect();
@@ -326,7 +331,7 @@ impl<W: Write> ConsoleWriter<W> {
         Ok(())
     }
 
-    fn rule_block(&mut self, sev: Severity, id: &str, list: &[&Finding]) -> std::io::Result<()> {
+    fn rule_block(&mut self, sev: Severity, list: &[&Finding]) -> std::io::Result<()> {
         let f0 = list[0];
         let times: Vec<_> = list.iter().filter_map(|f| f.timestamp).collect();
         let span = match (times.iter().min(), times.iter().max()) {
@@ -355,11 +360,32 @@ impl<W: Write> ConsoleWriter<W> {
             self.out,
             "    {} {} {}{cves}",
             self.sev(sev),
-            self.paint("\x1b[1m", id),
+            self.paint("\x1b[1m", crate::rulelabel::short_id(&f0.rule)),
             f0.rule.title
         )?;
-        writeln!(self.out, "             {}× {span}{from}", list.len())?;
-        for f in list.iter().take(self.examples_per_rule) {
+        if let Some(a) = crate::rulelabel::attribution(&f0.rule) {
+            writeln!(self.out, "             {}", one_line(&a, 220))?;
+        }
+        // The same request in IIS and HttpProxy (joined by request id) is one entry.
+        let n = crate::rulelabel::distinct(list);
+        let joined = if n < list.len() {
+            format!(
+                " ({} log lines: the same request in IIS and HttpProxy counts once)",
+                list.len()
+            )
+        } else {
+            String::new()
+        };
+        writeln!(self.out, "             {n}× {span}{from}{joined}")?;
+        let mut shown = std::collections::BTreeSet::new();
+        let examples: Vec<&&Finding> = list
+            .iter()
+            .filter(|f| match &f.request_id {
+                Some(r) => shown.insert(r.as_str()),
+                None => true,
+            })
+            .collect();
+        for f in examples.into_iter().take(self.examples_per_rule) {
             writeln!(self.out, "             at {}", location(f))?;
             writeln!(self.out, "             {}", one_line(&f.evidence, 220))?;
             for n in &f.notes {
@@ -459,10 +485,15 @@ impl<W: Write> ConsoleWriter<W> {
                 .unwrap_or_else(|| "-".into());
             let loc = location(f);
             let sev = self.sev(f.severity);
+            let rule = if crate::rulelabel::is_sigma(&f.rule) {
+                format!("Sigma: {}", one_line(&f.rule.title, 60))
+            } else {
+                f.rule.id.clone()
+            };
             writeln!(
                 self.out,
                 "{time:<20}  {sev}  {:<12}  {:<18}  {:<16}  {:<15}  {}",
-                f.rule.id,
+                rule,
                 f.rule.stage.as_str(),
                 one_line(&f.host, 16),
                 f.client_ip.as_deref().unwrap_or("-"),

@@ -2,7 +2,8 @@
 //!
 //! The contract (stable; fields may be added): finding lines carry `kind:"finding"`, `rule_id`,
 //! `title`, `severity`, `stage`, `cves`, `path` (root-relative, `/`), `line` (1-based or null),
-//! `timestamp` (RFC 3339 UTC or null), `evidence`; the last line is `kind:"summary"` with the
+//! `timestamp` (RFC 3339 UTC or null), `evidence` (and `author` for community rules that name
+//! one); the last line is `kind:"summary"` with the
 //! `verdict` and the coverage. `kind:"data_access"` lines list the mail intruder activity
 //! reached (`host`, `mailbox`, `method`, `first`, `last`, `requests`, `bytes`, `client_ips`,
 //! `story`, `evidence`); `kind:"shell_use"` lines, one per actor of each web shell.
@@ -82,6 +83,10 @@ pub fn finding_json(f: &Finding) -> Value {
         "rule_origin": f.rule.origin,
     });
     if let Value::Object(m) = &mut v {
+        // Community rules (Sigma, YARA) name their author: kept, as their licences ask.
+        if let Some(a) = &f.rule.author {
+            m.insert("author".into(), Value::String(a.clone()));
+        }
         for (k, x) in &f.extra {
             m.entry(k.clone()).or_insert_with(|| x.clone());
         }

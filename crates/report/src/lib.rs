@@ -23,6 +23,7 @@ pub mod html;
 pub mod jsonl;
 mod moments;
 mod remediation;
+pub mod rulelabel;
 pub mod timeline;
 pub mod writer;
 

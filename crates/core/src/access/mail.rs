@@ -476,13 +476,18 @@ fn build(c: Collected, findings: &[Finding], maps: &AccessMappings) -> Vec<DataA
                 .or_default();
             a.unit = "requests and commands";
             let mut seen = BTreeSet::new();
+            // The same request in IIS and HttpProxy (one request id) is one request, with
+            // both lines as its evidence.
+            let mut requests = BTreeSet::new();
             for &i in idx {
                 let f = &findings[i];
                 let r = EvidenceRef::of(f);
                 if !seen.insert((r.path.clone(), r.line, r.record_id)) {
                     continue;
                 }
-                a.requests += 1;
+                if f.request_id.as_ref().is_none_or(|id| requests.insert(id)) {
+                    a.requests += 1;
+                }
                 a.time(f.timestamp);
                 a.ips.extend(f.client_ip.clone());
                 a.refs.push((f.timestamp, r));

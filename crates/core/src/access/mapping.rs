@@ -424,6 +424,7 @@ impl AccessMappings {
                     references: m.references,
                     remediation: m.remediation.trim().to_string(),
                     origin: origin.to_string(),
+                    author: None,
                     escalate_on_intrusion: None,
                 })
             };

@@ -111,8 +111,30 @@ pub(super) enum Op {
     Contains(Vec<String>),
     StartsWith(Vec<String>),
     EndsWith(Vec<String>),
-    Regex(Vec<Regex>),
+    Regex(Vec<Re>),
     Empty(bool),
+}
+
+/// A compiled regex and whether it has named groups (captures to keep), decided once at compile
+/// time: asking the regex on every evaluation costs more than many searches do.
+#[derive(Debug, Clone)]
+pub(super) struct Re {
+    re: Regex,
+    named: bool,
+}
+
+impl Re {
+    fn new(re: Regex) -> Re {
+        let named = re.capture_names().flatten().next().is_some();
+        Re { re, named }
+    }
+}
+
+impl std::ops::Deref for Re {
+    type Target = Regex;
+    fn deref(&self) -> &Regex {
+        &self.re
+    }
 }
 
 /// A compiled condition, ready to evaluate.
@@ -168,7 +190,9 @@ impl Condition {
         if let Some(list) = &spec.all {
             Ok(Condition::All(compile_list(list)?))
         } else if let Some(list) = &spec.any {
-            Ok(Condition::Any(compile_list(list)?))
+            Ok(Condition::Any(merge_regex_alternatives(compile_list(
+                list,
+            )?)))
         } else {
             Ok(Condition::None(compile_list(
                 spec.none.as_ref().expect("checked"),
@@ -203,7 +227,7 @@ impl Condition {
                 .clone()
                 .into_vec()
                 .iter()
-                .map(|p| build_regex(&like_to_regex(p), cs))
+                .map(|p| build_regex(&like_to_regex(p), cs).map(Re::new))
                 .collect::<Result<Vec<_>, _>>()?;
             ops.push(Op::Regex(res));
         }
@@ -212,7 +236,7 @@ impl Condition {
                 .clone()
                 .into_vec()
                 .iter()
-                .map(|p| build_regex(p, cs))
+                .map(|p| build_regex(p, cs).map(Re::new))
                 .collect::<Result<Vec<_>, _>>()?;
             ops.push(Op::Regex(res));
         }
@@ -385,6 +409,94 @@ pub fn like_to_regex(pattern: &str) -> String {
     re
 }
 
+/// The field, case flag and patterns of a test that is only plain regexes (not `like`
+/// translations, no named groups, not negated): such tests can share one regex.
+fn plain_regex(c: &Condition) -> Option<(&str, bool, Vec<&str>)> {
+    let Condition::Field {
+        field,
+        ops,
+        negate: false,
+        case_sensitive,
+    } = c
+    else {
+        return None;
+    };
+    let [OpBox(Op::Regex(res))] = ops.as_slice() else {
+        return None;
+    };
+    if field.starts_with('$')
+        || res
+            .iter()
+            .any(|r| r.as_str().starts_with(LIKE_PREFIX) || r.named)
+    {
+        return None;
+    }
+    Some((
+        field.as_str(),
+        *case_sensitive,
+        res.iter().map(|r| r.as_str()).collect(),
+    ))
+}
+
+/// In an `any:` group, the plain-regex tests of one field become a single regex with the
+/// patterns as alternatives: one search of the value instead of one per pattern (event rules
+/// test command lines against many shapes). The result is the same, captures excepted, which
+/// is why tests with named groups are left alone.
+fn merge_regex_alternatives(list: Vec<Condition>) -> Vec<Condition> {
+    // Which test matched first decides the captures kept: leave such groups as written.
+    if list.iter().any(has_captures) {
+        return list;
+    }
+    let mut groups: Vec<(String, bool, Vec<String>)> = Vec::new();
+    let mut rest = Vec::new();
+    for c in list {
+        match plain_regex(&c) {
+            Some((field, cs, pats)) => {
+                let pats = pats.into_iter().map(str::to_string);
+                match groups.iter_mut().find(|g| g.0 == field && g.1 == cs) {
+                    Some(g) => g.2.extend(pats),
+                    None => groups.push((field.to_string(), cs, pats.collect())),
+                }
+            }
+            None => rest.push(c),
+        }
+    }
+    let mut out = Vec::with_capacity(groups.len() + rest.len());
+    for (field, cs, pats) in groups {
+        let joined = pats
+            .iter()
+            .map(|p| format!("(?:{p})"))
+            .collect::<Vec<_>>()
+            .join("|");
+        let res = match build_regex(&joined, cs) {
+            Ok(one) => vec![Re::new(one)],
+            // Too large together: keep them apart (each compiled before).
+            Err(_) => pats
+                .iter()
+                .filter_map(|p| build_regex(p, cs).ok().map(Re::new))
+                .collect(),
+        };
+        out.push(Condition::Field {
+            field,
+            ops: vec![OpBox(Op::Regex(res))],
+            negate: false,
+            case_sensitive: cs,
+        });
+    }
+    out.extend(rest);
+    out
+}
+
+fn has_captures(c: &Condition) -> bool {
+    match c {
+        Condition::All(l) | Condition::Any(l) | Condition::None(l) => l.iter().any(has_captures),
+        Condition::Field { ops, .. } => ops.iter().any(|op| match &op.0 {
+            Op::Regex(res) => res.iter().any(|r| r.named),
+            _ => false,
+        }),
+    }
+}
+
 fn build_regex(pattern: &str, case_sensitive: bool) -> Result<Regex, String> {
     RegexBuilder::new(pattern)
         .case_insensitive(!case_sensitive)
@@ -400,24 +512,48 @@ fn eval_ops(
     caps: &mut Vec<(String, String)>,
 ) -> bool {
     let value = raw.unwrap_or("");
+    // Equality, prefix and suffix tests of an ASCII value compare in place, ignoring ASCII
+    // case (the rule's values are lower-cased when compiled); `contains` and non-ASCII values
+    // compare a lower-cased copy; regexes carry their own case flag and copy nothing.
+    let ascii = value.is_ascii();
+    let insensitive_in_place = !case_sensitive && ascii;
+    let needs_lowered = !case_sensitive
+        && ops.iter().any(|op| match op.0 {
+            Op::Contains(_) => true,
+            Op::Equals(_) | Op::StartsWith(_) | Op::EndsWith(_) => !ascii,
+            _ => false,
+        });
     let lowered;
-    let cmp: &str = if case_sensitive || value.bytes().all(|b| !b.is_ascii_uppercase()) {
+    let cmp: &str = if !needs_lowered || value.bytes().all(|b| !b.is_ascii_uppercase()) {
         value
     } else {
         lowered = value.to_lowercase();
         &lowered
     };
+    let eq = |a: &str, b: &str| {
+        if insensitive_in_place {
+            a.eq_ignore_ascii_case(b)
+        } else {
+            a == b
+        }
+    };
     ops.iter().all(|op| match &op.0 {
         Op::Empty(want) => value.is_empty() == *want,
         _ if raw.is_none() => false,
-        Op::Equals(v) => v.iter().any(|x| cmp == x),
+        Op::Equals(v) => v.iter().any(|x| eq(cmp, x)),
         Op::Contains(v) => v.iter().any(|x| cmp.contains(x.as_str())),
-        Op::StartsWith(v) => v.iter().any(|x| cmp.starts_with(x.as_str())),
-        Op::EndsWith(v) => v.iter().any(|x| cmp.ends_with(x.as_str())),
+        Op::StartsWith(v) => v.iter().any(|x| {
+            cmp.len() >= x.len() && cmp.is_char_boundary(x.len()) && eq(&cmp[..x.len()], x)
+        }),
+        Op::EndsWith(v) => v.iter().any(|x| {
+            cmp.len() >= x.len()
+                && cmp.is_char_boundary(cmp.len() - x.len())
+                && eq(&cmp[cmp.len() - x.len()..], x)
+        }),
         // Without named groups there is nothing to capture, and `is_match` lets the regex
         // engine skip the slower capture-tracking search.
         Op::Regex(res) => res.iter().any(|re| {
-            if re.capture_names().flatten().next().is_none() {
+            if !re.named {
                 return re.is_match(value);
             }
             regex_captures(re, value, caps)
@@ -550,5 +686,38 @@ mod tests {
             assert!(Condition::compile(&spec).is_err(), "{bad}");
         }
         assert!(serde_yaml_ng::from_str::<ConditionSpec>("{field: x, contain: a}").is_err());
+    }
+
+    #[test]
+    fn regex_alternatives_of_one_field_share_one_regex() {
+        let spec: ConditionSpec = serde_yaml_ng::from_str(
+            "any:\n  - {field: CommandLine, regex: 'netsh\\s+add\\s+helper'}\n  - {field: CommandLine, regex: '\\bsc\\s+create\\b'}\n  - {field: Image, endswith: '\\sc.exe'}\n  - {field: CommandLine, regex: 'vssadmin\\s+delete'}\n",
+        )
+        .unwrap();
+        let c = Condition::compile(&spec).unwrap();
+        let Condition::Any(list) = &c else {
+            panic!("{c:?}")
+        };
+        assert_eq!(
+            list.len(),
+            2,
+            "three regexes on CommandLine became one: {list:?}"
+        );
+        let rec = |cmd: &str, image: &str| {
+            Rec(HashMap::from([
+                ("commandline".to_string(), cmd.to_string()),
+                ("image".to_string(), image.to_string()),
+            ]))
+        };
+        for (cmd, image, want) in [
+            ("NETSH add helper x.dll", "a.exe", true),
+            ("sc create svc binpath= x", "a.exe", true),
+            ("vssadmin delete shadows", "a.exe", true),
+            ("vssadmin list shadows", r"C:\Windows\sc.exe", true),
+            ("vssadmin list shadows", "a.exe", false),
+        ] {
+            let r = rec(cmd, image);
+            assert_eq!(c.eval(&mut EvalCtx::new(&r)), want, "{cmd} {image}");
+        }
     }
 }

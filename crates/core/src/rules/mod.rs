@@ -40,6 +40,10 @@ pub struct RuleMeta {
     pub attack: Vec<String>,
     /// Public references the logic comes from.
     pub references: Vec<String>,
+    /// Who wrote the rule, when it says (community Sigma and YARA rules name their authors, as
+    /// their licences ask tools to show).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
     /// What to do when it matches.
     pub remediation: String,
     /// Where the rule came from (`embedded:<file>` or a user path).
@@ -323,7 +327,6 @@ impl RuleSet {
             );
             return;
         }
-        let _ = spec.author;
         let meta = Arc::new(RuleMeta {
             id: id.clone(),
             title: spec.title,
@@ -334,6 +337,7 @@ impl RuleSet {
             tags: spec.tags,
             attack: spec.attack,
             references: spec.references,
+            author: spec.author,
             remediation: spec.remediation.trim().to_string(),
             origin: origin.to_string(),
             escalate_on_intrusion: spec.escalate_on_intrusion,

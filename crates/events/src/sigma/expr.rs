@@ -44,7 +44,8 @@ pub enum Matcher {
     EndsWith(String, bool),
     /// Wildcard pattern or `|re`, as a regex.
     Regex(SigmaRegex),
-    /// `null`: field absent or empty.
+    /// `null`: the field is absent (the Sigma specification tells `null` from the empty
+    /// value `''`; an EventData element rendered as JSON null counts as absent).
     Null,
     /// `|exists`.
     Exists(bool),
@@ -174,27 +175,32 @@ impl Expr {
         }
     }
 
-    /// Rename fields (for a logsource whose events name them differently). Returns the names
-    /// that have no equivalent (`None` in the map) — the caller decides what that means.
-    pub fn rename(&mut self, map: &dyn Fn(&str) -> Option<Option<&'static str>>) -> Vec<String> {
-        let mut missing = Vec::new();
-        self.rename_into(map, &mut missing);
-        missing
+    /// Rename every field (lower case in, lower case out) for a logsource whose events name
+    /// them differently; keywords (`_text`) keep their name.
+    pub fn rename(&mut self, map: &dyn Fn(&str) -> String) {
+        match self {
+            Expr::And(l) | Expr::Or(l) => l.iter_mut().for_each(|e| e.rename(map)),
+            Expr::Not(e) => e.rename(map),
+            Expr::Field(t) if t.field != "_text" => t.field = map(&t.field).to_ascii_lowercase(),
+            Expr::Field(_) => {}
+        }
     }
 
-    fn rename_into(
-        &mut self,
-        map: &dyn Fn(&str) -> Option<Option<&'static str>>,
-        missing: &mut Vec<String>,
-    ) {
+    /// Field names tested under a negation (`not filter`): where such a field is missing, the
+    /// filter cannot exclude anything.
+    pub fn negated_fields(&self, out: &mut Vec<String>) {
+        self.negated_into(false, out);
+    }
+
+    fn negated_into(&self, negated: bool, out: &mut Vec<String>) {
         match self {
-            Expr::And(l) | Expr::Or(l) => l.iter_mut().for_each(|e| e.rename_into(map, missing)),
-            Expr::Not(e) => e.rename_into(map, missing),
-            Expr::Field(t) => match map(&t.field) {
-                Some(Some(to)) => t.field = to.to_ascii_lowercase(),
-                Some(None) => missing.push(t.field.clone()),
-                None => {}
-            },
+            Expr::And(l) | Expr::Or(l) => l.iter().for_each(|e| e.negated_into(negated, out)),
+            Expr::Not(e) => e.negated_into(!negated, out),
+            Expr::Field(t) => {
+                if negated && t.field != "_text" && !out.contains(&t.field) {
+                    out.push(t.field.clone());
+                }
+            }
         }
     }
 
@@ -257,7 +263,7 @@ fn cmp_text<'a>(v: &'a str, cased: bool, lowered: &'a OnceLock<String>) -> &'a s
 
 fn matches(m: &Matcher, value: Option<&str>, ev: &Event, lowered: &OnceLock<String>) -> bool {
     match m {
-        Matcher::Null => value.is_none_or(str::is_empty),
+        Matcher::Null => value.is_none(),
         Matcher::Exists(want) => value.is_some() == *want,
         _ if value.is_none() => false,
         _ => {

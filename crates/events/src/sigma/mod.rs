@@ -26,11 +26,13 @@ pub mod expr;
 pub mod logsource;
 pub mod web;
 
+pub use logsource::Mapping;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use exhunt_core::rules::{DiagnosticLevel, LogRule, RuleDiagnostic, RuleMeta};
-use exhunt_core::{Severity, SourceKind, Stage};
+use exhunt_core::{Severity, Stage};
 use serde::Deserialize;
 use serde_yaml_ng::Value;
 
@@ -99,8 +101,9 @@ struct LogSource {
     service: Option<String>,
 }
 
-/// Load every `.yml`/`.yaml` under each folder (or single file).
-pub fn load_dirs(paths: &[PathBuf]) -> SigmaLoad {
+/// Load every `.yml`/`.yaml` under each folder (or single file), with `mapping` telling where
+/// each logsource applies and how its fields are named.
+pub fn load_dirs(paths: &[PathBuf], mapping: &Mapping) -> SigmaLoad {
     let mut load = SigmaLoad::default();
     let mut seen = std::collections::HashSet::new();
     for p in paths {
@@ -126,6 +129,7 @@ pub fn load_dirs(paths: &[PathBuf]) -> SigmaLoad {
                     Ok(text) => load_text(
                         &f.display().to_string(),
                         &text,
+                        mapping,
                         &mut one,
                         &mut Default::default(),
                     ),
@@ -198,6 +202,7 @@ fn collect(p: &Path, out: &mut Vec<PathBuf>) {
 pub fn load_text(
     origin: &str,
     text: &str,
+    mapping: &Mapping,
     load: &mut SigmaLoad,
     seen: &mut std::collections::HashSet<String>,
 ) {
@@ -242,7 +247,7 @@ pub fn load_text(
         }
     };
     let (id, title) = (spec.id.clone(), spec.title.clone());
-    match compile(origin, &spec) {
+    match compile(origin, &spec, mapping) {
         Ok((compiled, warnings)) => {
             let rule_id = match &compiled {
                 Compiled::Event(r) => r.meta.id.clone(),
@@ -302,7 +307,11 @@ enum Compiled {
     Web(Box<LogRule>),
 }
 
-fn compile(origin: &str, spec: &SigmaDoc) -> Result<(Compiled, Vec<String>), String> {
+fn compile(
+    origin: &str,
+    spec: &SigmaDoc,
+    mapping: &Mapping,
+) -> Result<(Compiled, Vec<String>), String> {
     if spec.correlation.is_some() {
         return Err("correlation rules are not supported".into());
     }
@@ -321,13 +330,19 @@ fn compile(origin: &str, spec: &SigmaDoc) -> Result<(Compiled, Vec<String>), Str
     if ls.category.as_deref() == Some("webserver")
         && matches!(ls.product.as_deref(), None | Some("windows"))
     {
+        let web = mapping.web().ok_or_else(|| {
+            format!(
+                "`webserver` rules have no mapping in {} (no `webserver:` section)",
+                mapping.origin
+            )
+        })?;
         let expr = detection::compile_detection(detection)?;
-        let condition = web::to_condition(&expr)?;
+        let condition = web::to_condition(&expr, web)?;
         let meta = Arc::new(meta_of(origin, spec, title, id)?);
-        let (rule, warnings) = LogRule::from_condition(meta, vec![SourceKind::Iis], condition)?;
+        let (rule, warnings) = LogRule::from_condition(meta, web.sources.clone(), condition)?;
         return Ok((Compiled::Web(Box::new(rule)), warnings));
     }
-    let targets = logsource::targets(
+    let targets = mapping.targets(
         ls.product.as_deref(),
         ls.category.as_deref(),
         ls.service.as_deref(),
@@ -336,18 +351,20 @@ fn compile(origin: &str, spec: &SigmaDoc) -> Result<(Compiled, Vec<String>), Str
     let mut warnings = Vec::new();
     let mut variants = Vec::new();
     for t in targets {
-        let mut e = expr.clone();
-        if let Some(map) = t.rename {
-            let missing = e.rename(&map);
-            if !missing.is_empty() {
-                warnings.push(format!(
-                    "runs on Sysmon only: {} has no field {} (its filters would not apply there)",
-                    t.label,
-                    missing.join(", ")
-                ));
-                continue;
-            }
+        // Fields this target never carries: per the Sigma specification a test of a missing
+        // field does not match, so the rule still runs here; a negated one cannot filter.
+        let mut negated = Vec::new();
+        expr.negated_fields(&mut negated);
+        let unfiltered: Vec<&String> = negated.iter().filter(|f| t.missing.contains(f)).collect();
+        if !unfiltered.is_empty() {
+            warnings.push(format!(
+                "on {} the filter on {} cannot apply (no such field there): the rule may match more there than on its own logsource",
+                t.label,
+                unfiltered.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            ));
         }
+        let mut e = expr.clone();
+        e.rename(&|f: &str| t.field(f));
         let mut scope = t.scope;
         if scope.event_ids.is_empty() {
             if let Some(ids) = e.required_event_ids() {
@@ -402,6 +419,7 @@ fn meta_of(origin: &str, spec: &SigmaDoc, title: String, id: String) -> Result<R
             .map(|t| t["attack.".len()..].to_ascii_uppercase())
             .collect(),
         references: spec.references.clone(),
+        author: spec.author.clone(),
         remediation: format!(
             "Community Sigma rule{}: review the matching event and its process tree; false positives: {}.",
             spec.author.as_deref().map(|a| format!(" by {a}")).unwrap_or_default(),

@@ -1,67 +1,62 @@
-//! Sigma `webserver` rules on IIS W3C logs: a compiled detection becomes an exhunt condition
-//! for the log hunter.
+//! Sigma `webserver` rules on request logs: a compiled detection becomes an exhunt condition for
+//! the log hunter, with the field names of the mapping's `webserver:` section (by default the
+//! source-neutral request fields, so that one rule runs on IIS, HttpProxy and remote PowerShell
+//! logs alike):
 //!
-//! Field mapping (Sigma → IIS W3C column):
-//!
-//! | Sigma | IIS |
+//! | Sigma | exhunt |
 //! |---|---|
-//! | `cs-uri-query` | `cs-uri` (stem + `?` + query: Sigma rules put path fragments there) |
-//! | `cs-uri-stem`, `cs-method`, `sc-status`, `c-ip`, `s-ip`, `s-port`, `cs-username`, `cs-host`, `cs-version` | same name |
-//! | `c-useragent`, `cs-user-agent` | `cs(User-Agent)` |
-//! | `cs-referer`, `cs-referrer` | `cs(Referer)` |
-//! | `cs-cookie` | `cs(Cookie)` |
+//! | `cs-uri-query` | `_url` (stem + `?` + query: Sigma rules put path fragments there) |
+//! | `cs-uri-stem`, `cs-method`, `sc-status`, `c-ip`, `cs-username`, `c-useragent` | `_stem`, `_method`, `_status`, `_client`, `_user`, `_ua` |
+//! | `cs-referer`, `cs-cookie`, `cs-host`, `s-ip`, `s-port` | the IIS column |
 //! | keywords (no field) | the whole line (`_raw`) |
 //!
 //! Not translatable, and reported per rule: numeric comparisons, CIDR, field references and
-//! fields with no IIS column.
+//! fields the mapping does not name.
 
 use exhunt_core::rules::condition::{ConditionSpec, OneOrMany};
 
 use super::expr::{Expr, FieldTest, Matcher};
+use super::logsource::WebMapping;
 
-/// The IIS column for a Sigma webserver field (lower-cased), if there is one.
-pub fn iis_field(sigma: &str) -> Option<&'static str> {
-    Some(match sigma {
-        "cs-uri-query" | "cs-uri" => "cs-uri",
-        "cs-uri-stem" => "cs-uri-stem",
-        "cs-method" => "cs-method",
-        "sc-status" => "sc-status",
-        "c-ip" => "c-ip",
-        "s-ip" => "s-ip",
-        "s-port" => "s-port",
-        "cs-username" => "cs-username",
-        "cs-host" => "cs-host",
-        "cs-version" => "cs-version",
-        "c-useragent" | "cs-user-agent" | "cs(user-agent)" => "cs(user-agent)",
-        "cs-referer" | "cs-referrer" | "cs(referer)" => "cs(referer)",
-        "cs-cookie" | "cs(cookie)" => "cs(cookie)",
-        "_text" | "keywords" => "_raw",
-        _ => return None,
-    })
-}
-
-/// Translate a compiled Sigma detection into an exhunt condition over IIS columns.
-pub fn to_condition(expr: &Expr) -> Result<ConditionSpec, String> {
+/// Translate a compiled Sigma detection into an exhunt condition over request-log fields.
+pub fn to_condition(expr: &Expr, web: &WebMapping) -> Result<ConditionSpec, String> {
     Ok(match expr {
         Expr::And(list) => ConditionSpec {
-            all: Some(list.iter().map(to_condition).collect::<Result<_, _>>()?),
+            all: Some(
+                list.iter()
+                    .map(|e| to_condition(e, web))
+                    .collect::<Result<_, _>>()?,
+            ),
             ..Default::default()
         },
         Expr::Or(list) => ConditionSpec {
-            any: Some(list.iter().map(to_condition).collect::<Result<_, _>>()?),
+            any: Some(
+                list.iter()
+                    .map(|e| to_condition(e, web))
+                    .collect::<Result<_, _>>()?,
+            ),
             ..Default::default()
         },
         Expr::Not(inner) => ConditionSpec {
-            none: Some(vec![to_condition(inner)?]),
+            none: Some(vec![to_condition(inner, web)?]),
             ..Default::default()
         },
-        Expr::Field(t) => field_test(t)?,
+        Expr::Field(t) => field_test(t, web)?,
     })
 }
 
-fn field_test(t: &FieldTest) -> Result<ConditionSpec, String> {
-    let field = iis_field(&t.field)
-        .ok_or_else(|| format!("webserver field `{}` has no IIS W3C column", t.field))?;
+fn field_test(t: &FieldTest, web: &WebMapping) -> Result<ConditionSpec, String> {
+    let sigma = if t.field == "_text" {
+        "keywords"
+    } else {
+        t.field.as_str()
+    };
+    let field = web.fields.get(sigma).ok_or_else(|| {
+        format!(
+            "webserver field `{}` has no request-log field in the mapping",
+            t.field
+        )
+    })?;
     let tests = t
         .matchers
         .iter()

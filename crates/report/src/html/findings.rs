@@ -96,14 +96,25 @@ pub(crate) fn section(s: &mut String, r: &ScanReport, o: &HtmlOptions) {
     let mut not_listed_total = 0usize;
     for g in &groups {
         let meta = &r.findings[g.members[0]].rule;
+        let members: Vec<&Finding> = g.members.iter().map(|&i| &r.findings[i]).collect();
+        let requests = crate::rulelabel::distinct(&members);
+        let times = if requests < members.len() {
+            format!(
+                "{}× ({} log lines: one request in IIS and HttpProxy counts once)",
+                count(requests as u64),
+                count(members.len() as u64)
+            )
+        } else {
+            format!("{}×", count(members.len() as u64))
+        };
         let _ = write!(
             s,
-            "<details class=\"rule\" data-sev=\"{}\"><summary>{}<span class=\"t\"><span class=\"mono\">{}</span> {}</span><span class=\"c\">{}× · {} UTC</span></summary><div class=\"body\">",
+            "<details class=\"rule\" data-sev=\"{}\"><summary>{}<span class=\"t\"><span class=\"mono\">{}</span> {}</span><span class=\"c\">{} · {} UTC</span></summary><div class=\"body\">",
             g.severity.as_str(),
             sev(g.severity),
-            esc(g.rule_id),
+            esc(crate::rulelabel::short_id(meta)),
             esc(&meta.title),
-            count(g.members.len() as u64),
+            times,
             span(g.first, g.last)
         );
         let _ = write!(
@@ -116,6 +127,16 @@ pub(crate) fn section(s: &mut String, r: &ScanReport, o: &HtmlOptions) {
             chips("attack", &meta.attack),
             chips("tag", &meta.tags),
         );
+        if crate::rulelabel::is_sigma(meta) {
+            let _ = write!(
+                s,
+                "<dt>Rule id</dt><dd class=\"mono small\">{}</dd>",
+                esc(g.rule_id)
+            );
+        }
+        if let Some(a) = meta.author.as_deref().filter(|a| !a.trim().is_empty()) {
+            let _ = write!(s, "<dt>Author</dt><dd>{}</dd>", esc(a));
+        }
         if !meta.references.is_empty() {
             s.push_str("<dt>References</dt><dd class=\"small\">");
             for u in &meta.references {

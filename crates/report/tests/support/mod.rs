@@ -53,6 +53,7 @@ pub fn rule(id: &str, title: &str, severity: Severity, stage: Stage) -> Arc<Rule
         cves: vec!["CVE-2021-26855".into()],
         tags: vec!["ProxyLogon".into()],
         attack: vec!["T1190".into()],
+        author: None,
         references: vec!["https://example.org/advisory".into()],
         remediation: "Patch and hunt.".into(),
         origin: "test".into(),

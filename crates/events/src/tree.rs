@@ -1,0 +1,281 @@
+//! Process trees rebuilt from one log's process-creation events (Sysmon 1, Security 4688), so
+//! that rules can ask where a process came from: "a SYSTEM process whose ancestry leads to the
+//! IIS worker through a process running as an application-pool identity".
+//!
+//! While a file is read, every process creation is kept as a compact [`ProcNode`] (ids, image,
+//! command line, user). After the file, each node's parent is the latest earlier creation of its
+//! parent process id on the same computer (process ids are reused), and the chain is walked up
+//! to [`MAX_DEPTH`] ancestors. Rules that read the tree fields are evaluated then, on an event
+//! built from the node with these fields (names are case-insensitive in rules):
+//!
+//! | field | value |
+//! |---|---|
+//! | `Image`, `CommandLine`, `ParentImage`, `ProcessId`, `ParentProcessId`, `User` | the process (4688's `NewProcessName` is `Image` here) |
+//! | `_user`, `_user_sid` | the account the process runs as (4688 v2: the target subject when set, else the subject) |
+//! | `_parent` | the parent's image |
+//! | `_ancestry` | the ancestors' images, nearest first, joined by ` < ` |
+//! | `_ancestry_users` | the ancestors' accounts (`DOMAIN\name [SID]`), nearest first, joined by ` < ` |
+//!
+//! The tree of one file only: a parent created before the log's first record is known by the
+//! `ParentImage`/`ParentProcessName` (and Sysmon's `ParentUser`) of its child, not further.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+
+use crate::event::Event;
+
+/// Ancestors followed at most.
+pub const MAX_DEPTH: usize = 16;
+
+/// Process creations kept per file; beyond it tree rules see only the first ones (and the file
+/// gets an issue saying so).
+pub const MAX_NODES: usize = 250_000;
+
+/// Longest command line kept per node.
+const MAX_CMD: usize = 2048;
+
+/// Field names that make a rule a tree rule (lower case).
+pub const TREE_FIELDS: &[&str] = &[
+    "_ancestry",
+    "_ancestry_users",
+    "_parent",
+    "_user",
+    "_user_sid",
+];
+
+/// One process creation, compact.
+#[derive(Debug, Clone)]
+pub struct ProcNode {
+    /// Record id of the creation event.
+    pub record_id: u64,
+    /// Creation time.
+    pub time: Option<DateTime<Utc>>,
+    /// Channel of the creation event.
+    pub channel: String,
+    /// Event id (1 or 4688).
+    pub event_id: u32,
+    /// Computer.
+    pub computer: String,
+    /// Process id.
+    pub pid: u64,
+    /// Parent (creator) process id.
+    pub ppid: u64,
+    /// Image path.
+    pub image: String,
+    /// Command line (capped).
+    pub command_line: String,
+    /// Account, `DOMAIN\name` where known.
+    pub user: String,
+    /// Account SID where known.
+    pub user_sid: String,
+    /// Parent image as the event names it.
+    pub parent_image: String,
+    /// Parent account as the event names it (Sysmon's `ParentUser`).
+    pub parent_user: String,
+}
+
+/// Parse a process id written in decimal (Sysmon) or `0x` hexadecimal (Security).
+fn pid_of(v: Option<&str>) -> Option<u64> {
+    let v = v?.trim();
+    match v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
+        Some(h) => u64::from_str_radix(h, 16).ok(),
+        None => v.parse().ok(),
+    }
+}
+
+fn cap(s: &str, n: usize) -> String {
+    if s.len() <= n {
+        return s.to_string();
+    }
+    let mut end = n;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_string()
+}
+
+fn account(domain: Option<&str>, name: Option<&str>) -> String {
+    match (domain.filter(|d| !d.is_empty() && *d != "-"), name) {
+        (Some(d), Some(n)) if !n.is_empty() && n != "-" => format!("{d}\\{n}"),
+        (_, Some(n)) if n != "-" => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+impl ProcNode {
+    /// The node of a process-creation event (Sysmon 1 or Security 4688), if it is one.
+    pub fn from_event(ev: &Event) -> Option<ProcNode> {
+        let sysmon = ev.event_id == 1
+            && ev
+                .channel
+                .eq_ignore_ascii_case(crate::sigma::logsource::SYSMON);
+        let security = ev.event_id == 4688 && ev.channel.eq_ignore_ascii_case("Security");
+        let mut node = ProcNode {
+            record_id: ev.record_id,
+            time: ev.timestamp,
+            channel: ev.channel.clone(),
+            event_id: ev.event_id,
+            computer: ev.computer.clone(),
+            pid: 0,
+            ppid: 0,
+            image: String::new(),
+            command_line: cap(ev.get("CommandLine").unwrap_or(""), MAX_CMD),
+            user: String::new(),
+            user_sid: String::new(),
+            parent_image: String::new(),
+            parent_user: String::new(),
+        };
+        if sysmon {
+            node.pid = pid_of(ev.get("ProcessId"))?;
+            node.ppid = pid_of(ev.get("ParentProcessId")).unwrap_or(0);
+            node.image = ev.get("Image").unwrap_or("").to_string();
+            node.user = ev.get("User").unwrap_or("").to_string();
+            node.parent_image = ev.get("ParentImage").unwrap_or("").to_string();
+            node.parent_user = ev.get("ParentUser").unwrap_or("").to_string();
+        } else if security {
+            node.pid = pid_of(ev.get("NewProcessId"))?;
+            node.ppid = pid_of(ev.get("ProcessId")).unwrap_or(0);
+            node.image = ev.get("NewProcessName").unwrap_or("").to_string();
+            node.parent_image = ev.get("ParentProcessName").unwrap_or("").to_string();
+            // Version 2 names the new process's account as the target subject when it differs
+            // from the creator's; the NULL SID there means "the same as the subject".
+            let target_sid = ev.get("TargetUserSid").unwrap_or("");
+            if !target_sid.is_empty() && target_sid != "S-1-0-0" {
+                node.user_sid = target_sid.to_string();
+                node.user = account(ev.get("TargetDomainName"), ev.get("TargetUserName"));
+            } else {
+                node.user_sid = ev.get("SubjectUserSid").unwrap_or("").to_string();
+                node.user = account(ev.get("SubjectDomainName"), ev.get("SubjectUserName"));
+            }
+        } else {
+            return None;
+        }
+        Some(node)
+    }
+
+    fn user_label(&self) -> String {
+        match (self.user.is_empty(), self.user_sid.is_empty()) {
+            (false, false) => format!("{} [{}]", self.user, self.user_sid),
+            (false, true) => self.user.clone(),
+            (true, false) => format!("[{}]", self.user_sid),
+            (true, true) => String::new(),
+        }
+    }
+}
+
+/// Process creations of one file, collected while it is read (from several threads).
+#[derive(Debug, Default)]
+pub struct TreeCollector {
+    nodes: Mutex<Vec<ProcNode>>,
+    dropped: std::sync::atomic::AtomicU64,
+}
+
+impl TreeCollector {
+    /// Keep the node of `ev` if it is a process creation.
+    pub fn add(&self, ev: &Event) {
+        let Some(node) = ProcNode::from_event(ev) else {
+            return;
+        };
+        let mut nodes = self.nodes.lock().unwrap_or_else(|p| p.into_inner());
+        if nodes.len() >= MAX_NODES {
+            self.dropped
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return;
+        }
+        nodes.push(node);
+    }
+
+    /// Process creations that were not kept (over [`MAX_NODES`]).
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The events tree rules run on: one per process creation, with the tree fields, in time
+    /// order.
+    pub fn events(self) -> Vec<Event> {
+        let mut nodes = self.nodes.into_inner().unwrap_or_else(|p| p.into_inner());
+        nodes.sort_by_key(|n| (n.time, n.record_id));
+        // (computer, pid) -> node indexes in time order.
+        let mut by_pid: HashMap<(&str, u64), Vec<usize>> = HashMap::new();
+        for (i, n) in nodes.iter().enumerate() {
+            by_pid
+                .entry((n.computer.as_str(), n.pid))
+                .or_default()
+                .push(i);
+        }
+        let parent_of = |i: usize| -> Option<usize> {
+            let n = &nodes[i];
+            if n.ppid == 0 {
+                return None;
+            }
+            let list = by_pid.get(&(n.computer.as_str(), n.ppid))?;
+            // The latest creation of that id before this one (ids are reused).
+            let at = list.partition_point(|&j| j < i);
+            at.checked_sub(1).map(|k| list[k])
+        };
+        let mut out = Vec::with_capacity(nodes.len());
+        for i in 0..nodes.len() {
+            let n = &nodes[i];
+            let mut images: Vec<String> = Vec::new();
+            let mut users: Vec<String> = Vec::new();
+            let mut cur = parent_of(i);
+            // The parent as the child's own event names it, when its creation is not in the log.
+            if cur.is_none() && !n.parent_image.is_empty() {
+                images.push(n.parent_image.clone());
+                users.push(n.parent_user.clone());
+            }
+            let mut seen = vec![i];
+            while let Some(p) = cur {
+                if images.len() >= MAX_DEPTH || seen.contains(&p) {
+                    break;
+                }
+                seen.push(p);
+                let pn = &nodes[p];
+                images.push(pn.image.clone());
+                users.push(pn.user_label());
+                let next = parent_of(p);
+                if next.is_none() && !pn.parent_image.is_empty() && images.len() < MAX_DEPTH {
+                    images.push(pn.parent_image.clone());
+                    users.push(pn.parent_user.clone());
+                }
+                cur = next;
+            }
+            if users.first().is_some_and(String::is_empty) && !n.parent_user.is_empty() {
+                users[0] = n.parent_user.clone();
+            }
+            let parent = images.first().cloned().unwrap_or_default();
+            let fields: Vec<(&str, String)> = vec![
+                ("Image", n.image.clone()),
+                ("CommandLine", n.command_line.clone()),
+                ("ProcessId", n.pid.to_string()),
+                ("ParentProcessId", n.ppid.to_string()),
+                ("ParentImage", parent.clone()),
+                ("User", n.user.clone()),
+                ("_user", n.user.clone()),
+                ("_user_sid", n.user_sid.clone()),
+                ("_parent", parent),
+                ("_ancestry", images.join(" < ")),
+                (
+                    "_ancestry_users",
+                    users
+                        .iter()
+                        .filter(|u| !u.is_empty())
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(" < "),
+                ),
+            ];
+            out.push(Event::synthetic(
+                &n.channel,
+                n.event_id,
+                n.record_id,
+                &n.computer,
+                n.time,
+                &fields,
+            ));
+        }
+        out
+    }
+}
