@@ -582,3 +582,97 @@ fn the_fleet_page_is_written_and_self_contained() {
         "nothing is loaded from the network"
     );
 }
+
+/// Whose mail was read travels into the fleet view: from a multi-root scan and from `merge`
+/// of a scan's JSONL alike, per server and per organisation.
+#[test]
+fn mail_the_intruders_reached_is_in_the_fleet_view() {
+    let r = runs();
+    // Web shells on EX-A1: code ran with the server's rights, so every mailbox was reachable.
+    let a1 = host(&r.fleet, "EX-A1");
+    assert!(
+        a1["mail_reached"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["scope"] == "all-mailboxes"),
+        "{a1}"
+    );
+    let s = r.fleet.last().unwrap();
+    let alpha = s["organisations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["org"] == "alpha")
+        .unwrap();
+    assert_eq!(alpha["servers_all_mail_reachable"], 1, "{alpha}");
+    // A clean server reached nothing.
+    assert_eq!(
+        host(&r.fleet, "EX-A2")["mail_reached"],
+        serde_json::json!([])
+    );
+
+    // The single-server demo: the SSRF and OWA victims by name, through merge.
+    let dir = tempfile::tempdir().unwrap();
+    let single = dir.path().join("ex2016.jsonl");
+    let merged = dir.path().join("merged.jsonl");
+    let root = repo().join("examples/compromised-ex2016");
+    let (code, _, err) = exhunt(
+        &[
+            "scan",
+            root.to_str().unwrap(),
+            "--org",
+            "contoso",
+            "-q",
+            "--jsonl",
+            single.to_str().unwrap(),
+        ],
+        &repo(),
+    );
+    assert_eq!(code, 1, "{err}");
+    let (code, out, err) = exhunt(
+        &[
+            "merge",
+            single.to_str().unwrap(),
+            "--jsonl",
+            merged.to_str().unwrap(),
+        ],
+        &repo(),
+    );
+    assert_eq!(code, 1, "{err}");
+    let m = lines(&merged);
+    let h = kind(&m, "host")[0];
+    let named: Vec<&str> = h["mail_reached"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["scope"] == "named")
+        .map(|x| x["mailbox"].as_str().unwrap())
+        .collect();
+    for who in [
+        "ceo@contoso.local",
+        "cfo@contoso.local",
+        "carol@contoso.local",
+    ] {
+        assert!(named.contains(&who), "{who} missing from {named:?}");
+    }
+    assert_eq!(h["mailboxes_reached"], named.len());
+    let ceo = h["mail_reached"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["mailbox"] == "ceo@contoso.local")
+        .unwrap();
+    let methods: Vec<&str> = ceo["methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap())
+        .collect();
+    assert!(methods.iter().any(|x| x.contains("SSRF")), "{methods:?}");
+    assert_eq!(m.last().unwrap()["input_problems"]["listed"], 0);
+    // The console says it per server and per organisation.
+    assert!(out.contains("mail reached: "), "{out}");
+    assert!(out.contains("ceo@contoso.local"), "{out}");
+    assert!(out.contains("MAILBOXES"), "{out}");
+}

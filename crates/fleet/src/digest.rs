@@ -9,7 +9,7 @@ use exhunt_core::correlate::{proves_compromise_by, shows_attempt_by};
 use exhunt_core::{Severity, Stage, VerdictLevel};
 
 use crate::indicator::{self, IndicatorType};
-use crate::view::{FindingView, HostFacts};
+use crate::view::{FindingView, HostFacts, MailReached};
 
 /// The most example findings kept per rule and server (for the HTML per-server sections).
 pub const EXAMPLES_PER_RULE: usize = 2;
@@ -187,7 +187,14 @@ pub struct HostDigest {
     keep_examples: bool,
     /// The verdict from the findings alone (for result files cut before their summary).
     pub verdict_from_findings: VerdictLevel,
+    /// Mail intruder activity reached, by mailbox label (at most [`MAX_MAILBOXES`]).
+    pub mail: BTreeMap<String, MailReached>,
+    /// Mailboxes over that limit, counted only.
+    pub mail_not_listed: u64,
 }
+
+/// Mailboxes listed per server; more are counted (memory stays bounded per server).
+pub const MAX_MAILBOXES: usize = 500;
 
 impl HostDigest {
     /// An empty digest; `keep_examples` keeps a few example findings per rule.
@@ -213,6 +220,19 @@ impl HostDigest {
             file_times: Moments::default(),
             keep_examples,
             verdict_from_findings: VerdictLevel::NoEvidence,
+            mail: BTreeMap::new(),
+            mail_not_listed: 0,
+        }
+    }
+
+    /// Fold in one record of mail the intruders reached.
+    pub fn add_mail(&mut self, m: MailReached) {
+        if let Some(e) = self.mail.get_mut(&m.mailbox) {
+            e.merge(m);
+        } else if self.mail.len() < MAX_MAILBOXES {
+            self.mail.insert(m.mailbox.clone(), m);
+        } else {
+            self.mail_not_listed += 1;
         }
     }
 

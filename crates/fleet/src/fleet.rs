@@ -14,7 +14,7 @@ use crate::assess::{refine, BuildFacts};
 use crate::campaigns::{CampaignMatch, Campaigns};
 use crate::digest::{HostDigest, Moments, RuleStat};
 use crate::indicator::IndicatorType;
-use crate::view::log_span;
+use crate::view::{log_span, MailReached};
 
 /// How many input problems are listed (the rest are counted).
 pub const MAX_LISTED_PROBLEMS: usize = 1000;
@@ -122,9 +122,24 @@ pub struct FleetHost {
     pub detailed: bool,
     /// Exploitation and intrusion findings of weight per day: (exploitation, intrusion).
     pub activity: BTreeMap<chrono::NaiveDate, (u32, u32)>,
+    /// Mail intruder activity reached: named mailboxes first (most requests first), then
+    /// "not recorded" and "all mailboxes" entries.
+    pub mail_reached: Vec<MailReached>,
+    /// Mailboxes reached beyond those listed.
+    pub mail_not_listed: u64,
 }
 
 impl FleetHost {
+    /// Named mailboxes reached (listed and counted only).
+    pub fn mailboxes_reached(&self) -> u64 {
+        self.mail_reached.iter().filter(|m| m.is_named()).count() as u64 + self.mail_not_listed
+    }
+
+    /// True when code ran with the server's rights, so every mailbox could be read.
+    pub fn all_mail_reachable(&self) -> bool {
+        self.mail_reached.iter().any(|m| m.scope == "all-mailboxes")
+    }
+
     /// `org/host`, or `host` without an organisation.
     pub fn label(&self) -> String {
         match &self.org {
@@ -204,6 +219,10 @@ pub struct OrgSummary {
     pub earliest_compromise: Option<(DateTime<Utc>, String)>,
     /// Findings in all.
     pub findings: u64,
+    /// Named mailboxes intruder activity reached, summed over the servers.
+    pub mailboxes_reached: u64,
+    /// Servers where code ran with the server's rights (every mailbox reachable).
+    pub all_mail_reachable: usize,
 }
 
 impl OrgSummary {
@@ -316,6 +335,8 @@ struct Stored {
     moments: Moments,
     activity: Box<[(chrono::NaiveDate, (u32, u32))]>,
     verdict_from_findings: VerdictLevel,
+    mail: Box<[MailReached]>,
+    mail_not_listed: u64,
 }
 
 impl From<HostDigest> for Stored {
@@ -344,6 +365,8 @@ impl From<HostDigest> for Stored {
             moments,
             activity: d.activity.into_iter().collect(),
             verdict_from_findings: d.verdict_from_findings,
+            mail: d.mail.into_values().collect(),
+            mail_not_listed: d.mail_not_listed,
         }
     }
 }
@@ -361,6 +384,17 @@ fn pack(t: Option<DateTime<Utc>>) -> u32 {
 fn unpack(x: u32) -> Option<DateTime<Utc>> {
     const EPOCH_2000: i64 = 946_684_800;
     (x != 0).then(|| DateTime::from_timestamp(EPOCH_2000 + x as i64, 0))?
+}
+
+/// Named mailboxes first, most requests first; then the entries that name none.
+fn mail_order(mut mail: Vec<MailReached>) -> Vec<MailReached> {
+    mail.sort_by(|a, b| {
+        b.is_named()
+            .cmp(&a.is_named())
+            .then(b.requests.cmp(&a.requests))
+            .then(a.mailbox.cmp(&b.mailbox))
+    });
+    mail
 }
 
 /// No rule in an inline rule slot.
@@ -766,6 +800,8 @@ impl FleetBuilder {
                     scan_issues: issues,
                     detailed: options.keep_examples,
                     activity: d.activity.iter().copied().collect(),
+                    mail_reached: mail_order(d.mail.into_vec()),
+                    mail_not_listed: d.mail_not_listed,
                 },
             ));
         }
@@ -924,6 +960,8 @@ impl FleetBuilder {
             });
             o.servers += 1;
             o.findings += h.findings;
+            o.mailboxes_reached += h.mailboxes_reached();
+            o.all_mail_reachable += usize::from(h.all_mail_reachable());
             match h.verdict {
                 VerdictLevel::Compromised => o.compromised += 1,
                 VerdictLevel::ExploitationAttempted => o.attempted += 1,

@@ -7,7 +7,7 @@ use exhunt_core::{ScanReport, Stage, VerdictLevel};
 
 use crate::assess::{refine, BuildFacts};
 use crate::digest::HostDigest;
-use crate::view::{FindingView, HostFacts};
+use crate::view::{FindingView, HostFacts, MailReached};
 
 /// The light view of one finding of `report`.
 pub fn finding_view(org: Option<&str>, f: &Finding) -> FindingView {
@@ -82,6 +82,28 @@ pub fn host_facts(report: &ScanReport) -> Vec<HostFacts> {
         .collect()
 }
 
+/// The fleet's view of one `data_access` record.
+pub fn mail_reached(a: &exhunt_core::access::DataAccess) -> MailReached {
+    MailReached {
+        mailbox: a.label().to_string(),
+        scope: scope_name(a.scope).to_string(),
+        methods: vec![a.method.clone()],
+        requests: a.requests,
+        first: a.first,
+        last: a.last,
+    }
+}
+
+/// The JSONL spelling of a mailbox scope.
+fn scope_name(s: exhunt_core::access::MailboxScope) -> &'static str {
+    use exhunt_core::access::MailboxScope::*;
+    match s {
+        Named => "named",
+        NotRecorded => "not-recorded",
+        AllMailboxes => "all-mailboxes",
+    }
+}
+
 /// One digest per host of `report`.
 pub fn digests(report: &ScanReport, keep_examples: bool) -> Vec<HostDigest> {
     let org = report.org.as_deref();
@@ -106,6 +128,11 @@ pub fn digests(report: &ScanReport, keep_examples: bool) -> Vec<HostDigest> {
             }
         };
         out[i].add(&finding_view(org, f));
+    }
+    for a in &report.access.data_access {
+        if let Some(d) = out.iter_mut().find(|d| d.host == a.host) {
+            d.add_mail(mail_reached(a));
+        }
     }
     // Input problems are per root: counted on every host of the root.
     let issues = report.issues.len() as u64 + report.issues_not_listed;

@@ -25,7 +25,7 @@ use serde::Deserialize;
 
 use crate::digest::HostDigest;
 use crate::fleet::{FleetBuilder, InputProblem};
-use crate::view::{FindingView, HostFacts};
+use crate::view::{FindingView, HostFacts, MailReached};
 
 /// How inputs are labelled.
 #[derive(Debug, Clone, Default)]
@@ -98,6 +98,41 @@ struct Row<'a> {
     #[serde(default)]
     scan_issues: Option<serde_json::Value>,
     // Velociraptor hunt columns.
+    #[serde(borrow, default, rename = "ClientId")]
+    client_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "Fqdn")]
+    fqdn: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "FlowId")]
+    flow_id: Option<Cow<'a, str>>,
+}
+
+/// Only the kind of a line.
+#[derive(Debug, Deserialize)]
+struct KindOnly<'a> {
+    #[serde(borrow, default)]
+    kind: Option<Cow<'a, str>>,
+}
+
+/// A `data_access` line: what the fleet keeps of it (its evidence stays in the server's own
+/// results).
+#[derive(Debug, Deserialize)]
+struct MailRow<'a> {
+    #[serde(borrow, default)]
+    host: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    org: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    mailbox: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    scope: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    method: Option<Cow<'a, str>>,
+    #[serde(default)]
+    requests: Option<u64>,
+    #[serde(borrow, default)]
+    first: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    last: Option<Cow<'a, str>>,
     #[serde(borrow, default, rename = "ClientId")]
     client_id: Option<Cow<'a, str>>,
     #[serde(borrow, default, rename = "Fqdn")]
@@ -305,15 +340,29 @@ impl<'o> Reader<'o> {
             "{\"kind\":\"indicator\"",
             "{\"kind\":\"cluster\"",
             "{\"kind\":\"shell_use\"",
-            "{\"kind\":\"data_access\"",
         ] {
             if raw.starts_with(skip) {
                 return;
             }
         }
+        if raw.starts_with("{\"kind\":\"data_access\"") {
+            return self.data_access(raw, n);
+        }
         let row: Row<'_> = match serde_json::from_str(raw) {
             Ok(r) => r,
             Err(e) => {
+                // A hunt row puts its own columns first: recognise the kinds whose fields do
+                // not fit a finding's by their `kind`.
+                let kind = serde_json::from_str::<KindOnly<'_>>(raw)
+                    .ok()
+                    .and_then(|k| k.kind);
+                match kind.as_deref() {
+                    Some("data_access") => return self.data_access(raw, n),
+                    Some("shell_use" | "story" | "rule_diagnostic" | "indicator" | "cluster") => {
+                        return
+                    }
+                    _ => {}
+                }
                 if last_unterminated {
                     self.problem(
                         Some(n),
@@ -409,6 +458,57 @@ impl<'o> Reader<'o> {
             }
         }
         self.digest(key).add(&v);
+    }
+
+    fn data_access(&mut self, raw: &str, n: u64) {
+        let m: MailRow<'_> = match serde_json::from_str(raw) {
+            Ok(m) => m,
+            Err(e) => {
+                self.problem(
+                    Some(n),
+                    "malformed-line",
+                    format!("a data_access line: {e}"),
+                );
+                return;
+            }
+        };
+        let Some(host) = m.host.as_deref() else {
+            self.problem(
+                Some(n),
+                "malformed-line",
+                "a data_access line without its host".into(),
+            );
+            return;
+        };
+        let keys = Row {
+            org: m.org.clone(),
+            client_id: m.client_id.clone(),
+            fqdn: m.fqdn.clone(),
+            flow_id: m.flow_id.clone(),
+            ..Default::default()
+        };
+        let mut key = self.key(&keys, host);
+        if m.org.is_none() && !self.units.contains_key(&key) {
+            // A line written without its organisation belongs to the server of the same
+            // scan that has one.
+            if let Some(k) = self.order.iter().find(|k| k.0 == key.0 && k.2 == key.2) {
+                key = k.clone();
+            }
+        }
+        let scope = m.scope.as_deref().unwrap_or("named").to_string();
+        let mailbox = match (scope.as_str(), m.mailbox) {
+            ("named", Some(b)) => b.into_owned(),
+            ("all-mailboxes", _) => "all mailboxes on this server were reachable".into(),
+            _ => "mailbox not recorded".into(),
+        };
+        self.digest(key).add_mail(MailReached {
+            mailbox,
+            scope,
+            methods: m.method.map(|x| vec![x.into_owned()]).unwrap_or_default(),
+            requests: m.requests.unwrap_or(0),
+            first: time(m.first.as_deref()),
+            last: time(m.last.as_deref()),
+        });
     }
 
     fn summary(&mut self, row: Row<'_>, n: u64) {

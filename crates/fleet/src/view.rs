@@ -10,6 +10,47 @@ use exhunt_core::model::{Outcome, SourceCoverage};
 use exhunt_core::{Severity, SourceKind, Stage, VerdictLevel};
 use regex::Regex;
 
+/// Mail intruder activity reached on one server: one mailbox (or "not recorded", or "all
+/// mailboxes") with the methods and how much, from the scan's `data_access` records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailReached {
+    /// The mailbox as the scan labels it (an address, `mailbox not recorded`, or `all
+    /// mailboxes on this server were reachable`).
+    pub mailbox: String,
+    /// `named`, `not-recorded` or `all-mailboxes`.
+    pub scope: String,
+    /// How it was reached (OWA session, SSRF to EWS, PST export…).
+    pub methods: Vec<String>,
+    /// Requests, calls or files, summed over the methods.
+    pub requests: u64,
+    /// Earliest evidence.
+    pub first: Option<DateTime<Utc>>,
+    /// Latest evidence.
+    pub last: Option<DateTime<Utc>>,
+}
+
+impl MailReached {
+    /// True when one named mailbox was reached.
+    pub fn is_named(&self) -> bool {
+        self.scope == "named"
+    }
+
+    /// Fold another record of the same mailbox in.
+    pub fn merge(&mut self, other: MailReached) {
+        for m in other.methods {
+            if !self.methods.contains(&m) {
+                self.methods.push(m);
+            }
+        }
+        self.requests += other.requests;
+        self.first = match (self.first, other.first) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.last = self.last.max(other.last);
+    }
+}
+
 /// What the fleet view needs of one finding.
 #[derive(Debug, Clone)]
 pub struct FindingView {

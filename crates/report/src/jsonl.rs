@@ -171,10 +171,18 @@ impl<W: Write> JsonlWriter<W> {
             self.line(&v)?;
         }
         for d in &r.access.data_access {
-            self.line(&data_access_json(d))?;
+            let mut v = data_access_json(d);
+            if let Value::Object(m) = &mut v {
+                m.insert("org".into(), r.org.clone().into());
+            }
+            self.line(&v)?;
         }
         for a in &r.access.shell_use {
-            self.line(&shell_use_json(a))?;
+            let mut v = shell_use_json(a);
+            if let Value::Object(m) = &mut v {
+                m.insert("org".into(), r.org.clone().into());
+            }
+            self.line(&v)?;
         }
         for i in &r.issues {
             let mut v = serde_json::to_value(i).unwrap_or(Value::Null);

@@ -78,6 +78,9 @@ impl<W: Write> FleetConsoleWriter<W> {
                 one_line(&list(&h.web_shells, 5), 300)
             )?;
         }
+        if let Some(mail) = mail_line(h) {
+            writeln!(self.out, "      mail reached: {}", one_line(&mail, 300))?;
+        }
         if !h.attacker_ips.is_empty() {
             writeln!(
                 self.out,
@@ -166,19 +169,26 @@ impl<W: Write> FleetWriter for FleetConsoleWriter<W> {
             .clamp(12, 40);
         writeln!(
             self.out,
-            "  {:<width$} {:>7} {:>11} {:>9} {:>11} {:>14}  EARLIEST COMPROMISE",
-            "ORGANISATION", "SERVERS", "COMPROMISED", "ATTEMPTED", "NO EVIDENCE", "NOT ASSESSABLE"
+            "  {:<width$} {:>7} {:>11} {:>9} {:>11} {:>14} {:>16}  EARLIEST COMPROMISE",
+            "ORGANISATION",
+            "SERVERS",
+            "COMPROMISED",
+            "ATTEMPTED",
+            "NO EVIDENCE",
+            "NOT ASSESSABLE",
+            "MAILBOXES"
         )?;
         for o in &f.orgs {
             writeln!(
                 self.out,
-                "  {:<width$} {:>7} {:>11} {:>9} {:>11} {:>14}  {}",
+                "  {:<width$} {:>7} {:>11} {:>9} {:>11} {:>14} {:>16}  {}",
                 one_line(org_label(&o.org), width),
                 o.servers,
                 o.compromised,
                 o.attempted,
                 o.no_evidence,
                 o.not_assessable,
+                mailboxes(o),
                 o.earliest_compromise
                     .as_ref()
                     .map(|(t, h)| format!("{} ({})", when(Some(*t)), one_line(h, 40)))
@@ -346,5 +356,39 @@ impl<W: Write> FleetWriter for FleetConsoleWriter<W> {
             }
         }
         self.out.flush()
+    }
+}
+
+/// Whose mail intruder activity reached on one server, in one line: the named mailboxes (most
+/// requests first), and whether every mailbox was reachable.
+fn mail_line(h: &exhunt_fleet::FleetHost) -> Option<String> {
+    let named: Vec<String> = h
+        .mail_reached
+        .iter()
+        .filter(|m| m.is_named())
+        .map(|m| m.mailbox.clone())
+        .collect();
+    let mut parts = Vec::new();
+    if !named.is_empty() {
+        let total = h.mailboxes_reached();
+        parts.push(format!("{total} mailbox(es): {}", list(&named, 6)));
+    }
+    if h.mail_reached.iter().any(|m| m.scope == "not-recorded") {
+        parts.push("mail whose mailbox the logs do not name".into());
+    }
+    if h.all_mail_reachable() {
+        parts.push("every mailbox (code ran with the server's rights)".into());
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// An organisation's mailboxes reached: the named count, and on how many servers every
+/// mailbox was reachable.
+fn mailboxes(o: &exhunt_fleet::fleet::OrgSummary) -> String {
+    match (o.mailboxes_reached, o.all_mail_reachable) {
+        (0, 0) => "—".into(),
+        (n, 0) => n.to_string(),
+        (0, a) => format!("all on {a} srv"),
+        (n, a) => format!("{n} + all on {a} srv"),
     }
 }

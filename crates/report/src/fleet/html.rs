@@ -110,11 +110,11 @@ fn render(f: &Fleet, o: &HtmlOptions) -> String {
         n(VerdictLevel::NoEvidence),
         n(VerdictLevel::NotAssessable),
     );
-    s.push_str("<h3 id=\"organisations\">Organisations</h3><table><thead><tr><th>Organisation</th><th class=\"num\">Servers</th><th class=\"num\">Compromised</th><th class=\"num\">Attempted</th><th class=\"num\">No evidence</th><th class=\"num\">Not assessable</th><th>Earliest compromise (UTC)</th></tr></thead><tbody>");
+    s.push_str("<h3 id=\"organisations\">Organisations</h3><table><thead><tr><th>Organisation</th><th class=\"num\">Servers</th><th class=\"num\">Compromised</th><th class=\"num\">Attempted</th><th class=\"num\">No evidence</th><th class=\"num\">Not assessable</th><th class=\"num\" title=\"Named mailboxes intruder activity reached; 'all' where code ran with a server's rights\">Mailboxes reached</th><th>Earliest compromise (UTC)</th></tr></thead><tbody>");
     for org in &f.orgs {
         let _ = write!(
             s,
-            "<tr><td>{} {}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"nowrap\">{}</td></tr>",
+            "<tr><td>{} {}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"nowrap\">{}</td></tr>",
             badge(org.worst()),
             esc(org_label(&org.org)),
             org.servers,
@@ -122,6 +122,12 @@ fn render(f: &Fleet, o: &HtmlOptions) -> String {
             org.attempted,
             org.no_evidence,
             org.not_assessable,
+            match (org.mailboxes_reached, org.all_mail_reachable) {
+                (0, 0) => "—".to_string(),
+                (n, 0) => n.to_string(),
+                (0, a) => format!("all, on {a} server(s)"),
+                (n, a) => format!("{n} · all, on {a} server(s)"),
+            },
             match &org.earliest_compromise {
                 Some((t, h)) => format!("{} ({})", time(*t), esc(&cap(h, 60))),
                 None => "—".into(),
@@ -387,6 +393,32 @@ fn server(s: &mut String, f: &Fleet, i: usize, h: &FleetHost) {
                 .map(|w| cap(w, 80).into_owned())
                 .collect::<Vec<_>>()
                 .join(" · "),
+        );
+    }
+    if !h.mail_reached.is_empty() {
+        let named: Vec<String> = h
+            .mail_reached
+            .iter()
+            .filter(|m| m.is_named())
+            .take(8)
+            .map(|m| format!("{} ({})", cap(&m.mailbox, 80), m.methods.join(", ")))
+            .collect();
+        let mut detail = named.join(" · ");
+        if h.all_mail_reachable() {
+            if !detail.is_empty() {
+                detail.push_str(" · ");
+            }
+            detail.push_str("every mailbox was reachable: code ran with the server's rights");
+        }
+        kpi(
+            s,
+            "Mailboxes reached",
+            &if h.all_mail_reachable() {
+                format!("{} named, all reachable", h.mailboxes_reached())
+            } else {
+                h.mailboxes_reached().to_string()
+            },
+            &detail,
         );
     }
     if !h.attacker_ips.is_empty() {

@@ -90,6 +90,15 @@ pub fn host_json(f: &Fleet, h: &FleetHost) -> Value {
         })),
         "web_shells": h.web_shells,
         "attacker_ips": h.attacker_ips,
+        "mail_reached": h.mail_reached.iter().map(|m| json!({
+            "mailbox": m.mailbox,
+            "scope": m.scope,
+            "methods": m.methods,
+            "requests": m.requests,
+            "first": t(m.first),
+            "last": t(m.last),
+        })).collect::<Vec<_>>(),
+        "mailboxes_reached": h.mailboxes_reached(),
         "rules": h.rules.iter().map(|(id, r)| json!({
             "rule_id": id,
             "title": r.title,
@@ -159,6 +168,8 @@ pub fn summary_json(f: &Fleet) -> Value {
                 "earliest_compromise": o.earliest_compromise.as_ref().map(|(t, _)| rfc3339(t)),
                 "earliest_compromise_host": o.earliest_compromise.as_ref().map(|(_, h)| h.clone()),
                 "findings": o.findings,
+                "mailboxes_reached": o.mailboxes_reached,
+                "servers_all_mail_reachable": o.all_mail_reachable,
             })
         })
         .collect();
