@@ -337,3 +337,33 @@ fn hostile_lines_are_judged_alike() {
         "{rules:?}"
     );
 }
+
+#[test]
+fn directives_and_case_fold_hazards_far_from_any_hit_are_found() {
+    // The region search looks for directive lines and for U+0130 apart from the rules'
+    // patterns: a column change after a long benign stretch must still apply to the attack
+    // line after it, and a hazard line between benign ones must still be checked.
+    let dir = tempfile::tempdir().unwrap();
+    let iis = dir.path().join("inetpub/logs/LogFiles/W3SVC1");
+    std::fs::create_dir_all(&iis).unwrap();
+    let mut text = b"#Software: Microsoft Internet Information Services 10.0\r\n#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\r\n".to_vec();
+    let benign = |t: &mut Vec<u8>, n: usize| {
+        for i in 0..n {
+            t.extend_from_slice(format!("2021-03-03 02:{:02}:00 10.0.0.5 GET /img/p.gif - 443 - 10.1.1.{} zz - 304 0 0 1\r\n", i % 60, i % 250).as_bytes());
+        }
+    };
+    benign(&mut text, 3000);
+    // The columns change order (an IIS restart with other logging fields).
+    text.extend_from_slice(b"#Fields: date time cs-uri-stem c-ip cs-method sc-status cs(User-Agent) s-ip cs-uri-query s-port cs-username cs(Referer) sc-substatus sc-win32-status time-taken\r\n");
+    benign(&mut text, 10);
+    text.extend_from_slice(b"2021-03-03 03:00:00 /ecp/y.js 1.2.3.4 POST 200 python-requests/2.25.1 10.0.0.5 - 443 - - 0 0 1\r\n");
+    benign(&mut text, 3000);
+    text.extend_from_slice(
+        "2021-03-03 03:10:00 /ECP/\u{130}.js 1.2.3.4 POST 200 x 10.0.0.5 - 443 - - 0 0 1\r\n"
+            .as_bytes(),
+    );
+    benign(&mut text, 3000);
+    std::fs::write(iis.join("u_ex210303.log"), text).unwrap();
+    let (n, rules) = compare(dir.path());
+    assert!(n >= 2, "{n} findings: {rules:?}");
+}

@@ -53,10 +53,13 @@ pub(crate) enum Hit {
 
 /// The compiled selective search of one log kind.
 pub(crate) struct Selector {
-    /// Finds the next line worth a look: the rules' finder regexes, the directive marker and
-    /// the fold hazard.
-    finder: Regex,
-    directive: PatternID,
+    /// Finds the next line worth a look: the rules' finder regexes (`None`: no rule has one).
+    /// The directive marker and the fold hazard are searched apart (memchr-fast, over the span
+    /// before the finder's match): two-byte markers in the union would limit its literal
+    /// prefilter to two-byte fingerprints, which stop at every `/e`, `/o`… of a URL.
+    finder: Option<Regex>,
+    directive: memmem::Finder<'static>,
+    hazard: memmem::Finder<'static>,
     /// Every regex of every rule's filter, run together (overlapping) on a candidate line.
     leaves: Option<Regex>,
     /// Rules with a raw filter: (rule index, filter over leaf ids; `None`: no line check).
@@ -134,23 +137,20 @@ impl Selector {
                 None => unfiltered.push(ri),
             }
         }
-        let markers = [
-            Hir::literal(*b"\n#"),
-            Hir::literal(FOLD_HAZARD.as_bytes().to_vec()),
-        ];
-        let with_markers = |f: &[Hir]| -> Vec<Hir> { f.iter().chain(&markers).cloned().collect() };
-        let finder = match build(&with_markers(&finders), MatchKind::LeftmostFirst) {
-            Some(r) => r,
-            None => {
-                // Patterns too big for an automaton (a huge user pack): those rules are checked
-                // on every line instead. Slower, never silent about a match.
-                unfiltered.extend(filtered.drain(..).map(|(ri, _)| ri));
-                unfiltered.sort_unstable();
-                finders.clear();
-                build(&with_markers(&[]), MatchKind::LeftmostFirst).expect("two literals")
+        let finder = if finders.is_empty() {
+            None
+        } else {
+            match build(&finders, MatchKind::LeftmostFirst) {
+                Some(r) => Some(r),
+                None => {
+                    // Patterns too big for an automaton (a huge user pack): those rules are
+                    // checked on every line instead. Slower, never silent about a match.
+                    unfiltered.extend(filtered.drain(..).map(|(ri, _)| ri));
+                    unfiltered.sort_unstable();
+                    None
+                }
             }
         };
-        let directive = PatternID::must(finders.len());
         let leaves = if filtered.is_empty() {
             None
         } else {
@@ -163,7 +163,8 @@ impl Selector {
         };
         Selector {
             finder,
-            directive,
+            directive: memmem::Finder::new(b"\n#").into_owned(),
+            hazard: memmem::Finder::new(FOLD_HAZARD.as_bytes()).into_owned(),
             leaves,
             filtered,
             unfiltered,
@@ -174,14 +175,23 @@ impl Selector {
     /// The next line at or after `pos` (a line start) in the lower-cased `region` that is worth
     /// a look, or `None` when there is none.
     pub(crate) fn next(&self, region: &[u8], pos: usize) -> Option<Hit> {
-        let m = self
-            .finder
-            .search(&Input::new(region).span(pos..region.len()))?;
-        if m.pattern() == self.directive {
-            return Some(Hit::Directive(m.start() + 1));
+        let found = self.finder.as_ref().and_then(|f| {
+            f.search(&Input::new(region).span(pos..region.len()))
+                .map(|m| m.start())
+        });
+        // The markers only matter before the finder's match: each byte is searched once.
+        let until = found.map_or(region.len(), |at| (at + 1).min(region.len()));
+        let span = &region[pos..until];
+        let directive = self.directive.find(span).map(|i| pos + i);
+        let hazard = self.hazard.find(span).map(|i| pos + i);
+        let line_at =
+            |at: usize| memchr::memrchr(b'\n', &region[pos..at]).map_or(pos, |i| pos + i + 1);
+        match (directive, hazard.or(found)) {
+            (Some(d), Some(l)) if l <= d => Some(Hit::Line(line_at(l))),
+            (Some(d), _) => Some(Hit::Directive(d + 1)),
+            (None, Some(l)) => Some(Hit::Line(line_at(l))),
+            (None, None) => None,
         }
-        let start = memchr::memrchr(b'\n', &region[pos..m.start()]).map_or(pos, |i| pos + i + 1);
-        Some(Hit::Line(start))
     }
 
     /// A reusable set for [`Selector::candidates`].
