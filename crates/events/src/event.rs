@@ -76,6 +76,9 @@ impl FieldLookup for Event {
     }
 }
 
+/// The fields `_cmd` reads, in order: the first non-empty one is the event's command.
+pub(crate) const COMMAND_FIELDS: [&str; 4] = ["commandline", "scriptblocktext", "payload", "data"];
+
 impl Event {
     /// The value of a field by (any-case) name.
     pub fn get(&self, name: &str) -> Option<&str> {
@@ -105,14 +108,12 @@ impl Event {
     /// Rules about command lines read it instead of `_text`: the same text whatever the
     /// source, without joining every value of the event.
     pub fn command(&self) -> Option<&str> {
-        ["commandline", "scriptblocktext", "payload", "data"]
-            .iter()
-            .find_map(|k| {
-                self.fields[self.system_len..]
-                    .iter()
-                    .find(|(_, lower, v)| lower == k && !v.is_empty())
-                    .map(|(_, _, v)| v.as_str())
-            })
+        COMMAND_FIELDS.iter().find_map(|k| {
+            self.fields[self.system_len..]
+                .iter()
+                .find(|(_, lower, v)| lower == k && !v.is_empty())
+                .map(|(_, _, v)| v.as_str())
+        })
     }
 
     /// Every data value joined by spaces (the `_text` field).

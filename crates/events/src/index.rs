@@ -32,6 +32,7 @@ use regex_syntax::hir::{
 use crate::engine::{Logic, Variant};
 use crate::event::Event;
 use crate::sigma::expr::{Expr, FieldTest, Matcher};
+use exhunt_core::rules::condition::{Condition, OpView};
 
 /// One way a requirement is met: the lower-cased field holds the ASCII-lower-cased literal, or
 /// (`None`) the field's value is not all ASCII.
@@ -87,7 +88,7 @@ impl LiteralIndex {
             .par_iter()
             .map(|v| match &v.logic {
                 Logic::Sigma(expr) => requirement(expr),
-                Logic::Native(_) => None,
+                Logic::Native(c) => native_requirement(c),
             })
             .collect();
         for (vi, needs) in requirements.into_iter().enumerate() {
@@ -211,6 +212,87 @@ pub(crate) fn requirement(expr: &Expr) -> Option<Vec<Need>> {
         Expr::Not(_) => None,
         Expr::Field(t) => field_requirement(t),
     }
+}
+
+/// What an exhunt `event:` condition requires, with the same meaning as [`requirement`].
+/// Computed names (`_cmd`, `_text`), captures and names with spaces are not event fields the
+/// index sees: nothing is required of them.
+pub(crate) fn native_requirement(c: &Condition) -> Option<Vec<Need>> {
+    match c {
+        Condition::All(list) => list
+            .iter()
+            .filter_map(native_requirement)
+            .max_by_key(|needs| score(needs)),
+        Condition::Any(list) => {
+            let mut out = Vec::new();
+            for c in list {
+                out.extend(native_requirement(c)?);
+            }
+            Some(out)
+        }
+        Condition::None(_) | Condition::Field { negate: true, .. } => None,
+        Condition::Field { field, ops, .. } => {
+            // `_cmd` is the first non-empty of these fields (see `Event::command`): a literal
+            // it needs is in one of them.
+            let names: &[&str] = if field == "_cmd" {
+                &crate::event::COMMAND_FIELDS
+            } else if field.starts_with('_') || field.starts_with('$') || field.contains(' ') {
+                return None;
+            } else {
+                &[]
+            };
+            // Every operator must hold: the most selective one is required.
+            let lits = ops
+                .iter()
+                .filter_map(|op| op_literals(op.view()))
+                .max_by_key(|l| {
+                    (
+                        l.iter().map(Vec::len).min().unwrap_or(usize::MAX).min(64),
+                        std::cmp::Reverse(l.len()),
+                    )
+                })?;
+            let fields: Vec<String> = if names.is_empty() {
+                vec![field.clone()]
+            } else {
+                names.iter().map(|n| n.to_string()).collect()
+            };
+            if lits.is_empty() {
+                return Some(fields.into_iter().map(|f| (f, None)).collect());
+            }
+            Some(
+                fields
+                    .iter()
+                    .flat_map(|f| lits.iter().map(move |l| (f.clone(), Some(l.clone()))))
+                    .collect(),
+            )
+        }
+    }
+}
+
+/// Literals of which one occurs (ASCII-lower-cased) in any ASCII value the operator accepts,
+/// as [`matcher_literals`] says of a Sigma matcher.
+fn op_literals(op: OpView<'_>) -> Option<Vec<Vec<u8>>> {
+    let values = match op {
+        OpView::Equals(v) | OpView::Contains(v) | OpView::StartsWith(v) | OpView::EndsWith(v) => v,
+        OpView::Regex(patterns) => {
+            let mut out = Vec::new();
+            for p in patterns {
+                out.extend(regex_literals(p)?);
+            }
+            return Some(out);
+        }
+        OpView::Empty(_) => return None,
+    };
+    let mut out = Vec::new();
+    for s in values {
+        if s.is_empty() {
+            return None;
+        }
+        if s.is_ascii() {
+            out.push(s.to_ascii_lowercase().into_bytes());
+        }
+    }
+    Some(out)
 }
 
 /// Prefer requirements whose shortest literal is long, then fewer of them.

@@ -34,10 +34,18 @@ fn evtx_files(root: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn hunter(literal_index: bool) -> EventHunter {
-    EventHunter::new(
+    hunter_of(
         &RuleSet::default(),
+        vec![shared().join("sigma/SigmaHQ__sigma-all/rules/windows")],
+        literal_index,
+    )
+}
+
+fn hunter_of(rules: &RuleSet, sigma_dirs: Vec<PathBuf>, literal_index: bool) -> EventHunter {
+    EventHunter::new(
+        rules,
         EventOptions {
-            sigma_dirs: vec![shared().join("sigma/SigmaHQ__sigma-all/rules/windows")],
+            sigma_dirs,
             literal_index,
             // Every match kept: which records a capped rule keeps depends on the order the
             // EVTX chunks are parsed in, not on the index.
@@ -45,6 +53,61 @@ fn hunter(literal_index: bool) -> EventHunter {
             ..Default::default()
         },
     )
+}
+
+fn corpus_files() -> Vec<PathBuf> {
+    let corpus = shared();
+    let mut files = Vec::new();
+    evtx_files(
+        &corpus.join("evtx/mdecrevoisier__EVTX-to-MITRE-Attack"),
+        &mut files,
+    );
+    evtx_files(&corpus.join("evtx/SigmaHQ__sigma"), &mut files);
+    files.sort();
+    files
+}
+
+/// Findings of `hunter` on one file, comparable across hunters.
+fn findings_of(hunter: &EventHunter, path: &Path) -> Vec<String> {
+    let file = LogFile {
+        path: path.to_path_buf(),
+        rel: path.file_name().unwrap().to_string_lossy().into_owned(),
+        kind: SourceKind::Evtx,
+        size: std::fs::metadata(path).unwrap().len(),
+        host: "H".into(),
+    };
+    let mut out: Vec<String> = hunter
+        .hunt_file(&file)
+        .findings
+        .iter()
+        .map(|f| format!("{} {:?} {}", f.rule.id, f.location, f.evidence))
+        .collect();
+    out.sort();
+    out
+}
+
+/// exhunt's own event rules are indexed by the literals their conditions need, too.
+#[test]
+fn literal_index_keeps_every_finding_of_the_built_in_event_rules() {
+    let rules = RuleSet::load(&exhunt_core::rules::RuleSources {
+        embedded: true,
+        user_paths: vec![],
+    });
+    let (fast, every) = (
+        hunter_of(&rules, vec![], true),
+        hunter_of(&rules, vec![], false),
+    );
+    let mut fired = std::collections::BTreeSet::new();
+    for path in corpus_files() {
+        let (a, b) = (findings_of(&fast, &path), findings_of(&every, &path));
+        assert_eq!(a, b, "{}", path.display());
+        fired.extend(a.iter().map(|f| f.split(' ').next().unwrap().to_string()));
+    }
+    assert!(
+        fired.len() > 25,
+        "{} built-in rules fired: {fired:?}",
+        fired.len()
+    );
 }
 
 #[test]

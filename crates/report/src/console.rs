@@ -223,6 +223,13 @@ impl<W: Write> ConsoleWriter<W> {
         self.shell_use(r, h)
     }
 
+    /// A blank line and a bold section heading inside a server's block.
+    fn heading(&mut self, title: &str) -> std::io::Result<()> {
+        writeln!(self.out)?;
+        let title = self.paint("\x1b[1m", title);
+        writeln!(self.out, "  {title}")
+    }
+
     /// "Mail the intruders reached": one line per mailbox and method, by volume.
     fn mail(&mut self, r: &ScanReport, h: &HostReport) -> std::io::Result<()> {
         let list: Vec<_> = r
@@ -234,12 +241,7 @@ impl<W: Write> ConsoleWriter<W> {
         if list.is_empty() {
             return Ok(());
         }
-        writeln!(self.out)?;
-        writeln!(
-            self.out,
-            "  {}",
-            self.paint("\x1b[1m", "MAIL THE INTRUDERS REACHED (by volume)")
-        )?;
+        self.heading("MAIL THE INTRUDERS REACHED (by volume)")?;
         for d in list {
             let volume = match (d.bytes, d.size_on_disk) {
                 (Some(b), _) => format!(", {} sent", human_bytes(b)),
@@ -312,12 +314,7 @@ impl<W: Write> ConsoleWriter<W> {
         if list.is_empty() {
             return Ok(());
         }
-        writeln!(self.out)?;
-        writeln!(
-            self.out,
-            "  {}",
-            self.paint("\x1b[1m", "WHO USED EACH WEB SHELL")
-        )?;
+        self.heading("WHO USED EACH WEB SHELL")?;
         for a in list {
             writeln!(self.out, "    {}", one_line(&a.summary(), 200))?;
             if !a.user_agents.is_empty() {

@@ -455,23 +455,9 @@ fn trim_line(line: &[u8]) -> &[u8] {
 }
 
 fn directive(line: &[u8], kind: SourceKind, schema: &mut Schema) {
-    let text = String::from_utf8_lossy(line);
-    let Some(rest) = text
-        .get(..8)
-        .filter(|p| p.eq_ignore_ascii_case("#fields:"))
-        .map(|_| text[8..].trim())
-    else {
-        return;
-    };
-    let names: Vec<String> = if kind.is_w3c() {
-        rest.split_whitespace().map(str::to_string).collect()
-    } else {
-        parse_csv(rest)
-            .into_iter()
-            .map(|s| s.trim().to_string())
-            .collect()
-    };
-    *schema = Schema::new(names, kind.is_w3c());
+    if let Some(s) = Schema::from_directive(line, kind.is_w3c()) {
+        *schema = s;
+    }
 }
 
 #[cfg(test)]

@@ -475,23 +475,9 @@ impl<'e> FileState<'e> {
     }
 
     fn directive(&mut self, raw: &[u8]) {
-        let text = String::from_utf8_lossy(raw);
-        let Some(rest) = text
-            .get(..8)
-            .filter(|p| p.eq_ignore_ascii_case("#fields:"))
-            .map(|_| text[8..].trim())
-        else {
-            return;
-        };
-        let names: Vec<String> = if self.file.kind.is_w3c() {
-            rest.split_whitespace().map(str::to_string).collect()
-        } else {
-            parse_csv(rest)
-                .into_iter()
-                .map(|s| s.trim().to_string())
-                .collect()
-        };
-        self.schema = Schema::new(names, self.file.kind.is_w3c());
+        if let Some(s) = Schema::from_directive(raw, self.file.kind.is_w3c()) {
+            self.schema = s;
+        }
     }
 
     fn finish(mut self, lines: u64, bytes: u64, mut out: FileScan) -> FileScan {

@@ -31,6 +31,25 @@ impl Schema {
         Schema { names, index, w3c }
     }
 
+    /// The schema a `#Fields:` directive line declares (`None` for any other line): names
+    /// split on spaces in W3C logs (`w3c`), as CSV otherwise.
+    pub fn from_directive(line: &[u8], w3c: bool) -> Option<Schema> {
+        let text = String::from_utf8_lossy(line);
+        let rest = text
+            .get(..8)
+            .filter(|p| p.eq_ignore_ascii_case("#fields:"))
+            .map(|_| text[8..].trim())?;
+        let names: Vec<String> = if w3c {
+            rest.split_whitespace().map(str::to_string).collect()
+        } else {
+            parse_csv(rest)
+                .into_iter()
+                .map(|s| s.trim().to_string())
+                .collect()
+        };
+        Some(Schema::new(names, w3c))
+    }
+
     /// Column count.
     pub fn len(&self) -> usize {
         self.names.len()

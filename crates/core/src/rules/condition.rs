@@ -163,6 +163,38 @@ pub enum Condition {
 #[derive(Debug, Clone)]
 pub struct OpBox(pub(super) Op);
 
+/// What one operator compares a value with, for engines that index rules by the literals
+/// they need (see [`OpBox::view`]).
+#[derive(Debug)]
+pub enum OpView<'a> {
+    /// `equals`: one of these values.
+    Equals(&'a [String]),
+    /// `contains`: one of these.
+    Contains(&'a [String]),
+    /// `startswith`: one of these.
+    StartsWith(&'a [String]),
+    /// `endswith`: one of these.
+    EndsWith(&'a [String]),
+    /// `regex` (and `like`, compiled to a regex): one of these patterns.
+    Regex(Vec<&'a str>),
+    /// `empty`: the value is (or is not) empty.
+    Empty(bool),
+}
+
+impl OpBox {
+    /// What the operator compares with.
+    pub fn view(&self) -> OpView<'_> {
+        match &self.0 {
+            Op::Equals(v) => OpView::Equals(v),
+            Op::Contains(v) => OpView::Contains(v),
+            Op::StartsWith(v) => OpView::StartsWith(v),
+            Op::EndsWith(v) => OpView::EndsWith(v),
+            Op::Regex(v) => OpView::Regex(v.iter().map(|r| r.as_str()).collect()),
+            Op::Empty(b) => OpView::Empty(*b),
+        }
+    }
+}
+
 impl Condition {
     /// Compile a rule-file condition, checking it is well-formed.
     pub fn compile(spec: &ConditionSpec) -> Result<Condition, String> {
