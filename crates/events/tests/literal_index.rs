@@ -86,6 +86,23 @@ fn findings_of(hunter: &EventHunter, path: &Path) -> Vec<String> {
     out
 }
 
+/// The findings with the index (`a`) and without it (`b`) are the same; when not, the first
+/// of each side's own.
+fn assert_same(a: &[String], b: &[String], path: &Path) {
+    if a != b {
+        let only_fast: Vec<&String> = a.iter().filter(|x| !b.contains(x)).collect();
+        let only_every: Vec<&String> = b.iter().filter(|x| !a.contains(x)).collect();
+        panic!(
+            "{}: {} found only with the index, {} only without it; first of each: {:?} / {:?}",
+            path.display(),
+            only_fast.len(),
+            only_every.len(),
+            only_fast.first().map(|s| &s[..s.len().min(300)]),
+            only_every.first().map(|s| &s[..s.len().min(300)])
+        );
+    }
+}
+
 /// exhunt's own event rules are indexed by the literals their conditions need, too.
 #[test]
 fn literal_index_keeps_every_finding_of_the_built_in_event_rules() {
@@ -100,7 +117,7 @@ fn literal_index_keeps_every_finding_of_the_built_in_event_rules() {
     let mut fired = std::collections::BTreeSet::new();
     for path in corpus_files() {
         let (a, b) = (findings_of(&fast, &path), findings_of(&every, &path));
-        assert_eq!(a, b, "{}", path.display());
+        assert_same(&a, &b, &path);
         fired.extend(a.iter().map(|f| f.split(' ').next().unwrap().to_string()));
     }
     assert!(
@@ -112,44 +129,14 @@ fn literal_index_keeps_every_finding_of_the_built_in_event_rules() {
 
 #[test]
 fn literal_index_finds_exactly_what_checking_every_rule_finds() {
-    let corpus = shared();
-    let mut files = Vec::new();
-    evtx_files(
-        &corpus.join("evtx/mdecrevoisier__EVTX-to-MITRE-Attack"),
-        &mut files,
-    );
-    evtx_files(&corpus.join("evtx/SigmaHQ__sigma"), &mut files);
-    files.sort();
+    let files = corpus_files();
     assert!(files.len() > 400, "{} EVTX files", files.len());
     let (fast, every) = (hunter(true), hunter(false));
     assert!(fast.rule_count() > 2000, "{} rules", fast.rule_count());
     let mut per_rule: BTreeMap<String, usize> = BTreeMap::new();
     for path in &files {
-        let file = LogFile {
-            path: path.clone(),
-            rel: path.file_name().unwrap().to_string_lossy().into_owned(),
-            kind: SourceKind::Evtx,
-            size: std::fs::metadata(path).unwrap().len(),
-            host: "H".into(),
-        };
-        let key =
-            |f: &exhunt_core::Finding| format!("{} {:?} {}", f.rule.id, f.location, f.evidence);
-        let mut a: Vec<String> = fast.hunt_file(&file).findings.iter().map(key).collect();
-        let mut b: Vec<String> = every.hunt_file(&file).findings.iter().map(key).collect();
-        a.sort();
-        b.sort();
-        if a != b {
-            let only_fast: Vec<&String> = a.iter().filter(|x| !b.contains(x)).collect();
-            let only_every: Vec<&String> = b.iter().filter(|x| !a.contains(x)).collect();
-            panic!(
-                "{}: {} found only with the index, {} only without it; first of each: {:?} / {:?}",
-                path.display(),
-                only_fast.len(),
-                only_every.len(),
-                only_fast.first().map(|s| &s[..s.len().min(300)]),
-                only_every.first().map(|s| &s[..s.len().min(300)])
-            );
-        }
+        let (a, b) = (findings_of(&fast, path), findings_of(&every, path));
+        assert_same(&a, &b, path);
         for f in a {
             *per_rule
                 .entry(f.split(' ').next().unwrap().to_string())
