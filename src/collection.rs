@@ -31,14 +31,19 @@ impl PreparedRoot {
     }
 }
 
-/// True for a file that starts like a zip archive.
-pub fn is_zip(path: &Path) -> bool {
+/// Whether `path` (a root the operator named: a link to it is followed) is a file that starts
+/// like a zip archive; an error when it is a file that cannot be read.
+fn zip_magic(path: &Path) -> std::io::Result<bool> {
+    if !path.is_file() {
+        return Ok(false);
+    }
+    let mut f = exhunt_core::read::open::open_evidence(&path.canonicalize()?)?;
     let mut magic = [0u8; 4];
-    path.is_file()
-        && exhunt_core::read::open::open_evidence(path)
-            .and_then(|mut f| f.read_exact(&mut magic))
-            .is_ok()
-        && magic == *b"PK\x03\x04"
+    match f.read_exact(&mut magic) {
+        Ok(()) => Ok(magic == *b"PK\x03\x04"),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// Prepare `root` for scanning: a zip is unpacked into a temporary folder (under `work_dir`,
@@ -59,7 +64,9 @@ pub fn prepare_until(
     max_unpacked: u64,
     cancel: &Cancel,
 ) -> anyhow::Result<PreparedRoot> {
-    if !is_zip(root) {
+    let zip = zip_magic(root)
+        .map_err(|e| anyhow::anyhow!("cannot read the evidence root {}: {e}", root.display()))?;
+    if !zip {
         return Ok(PreparedRoot {
             path: root.to_path_buf(),
             problems: Vec::new(),
@@ -77,7 +84,9 @@ pub fn prepare_until(
         .unwrap_or_else(|| "collection".into());
     let dest = temp.path().join(&name);
     fs::create_dir_all(&dest)?;
-    let problems = unpack(root, &dest, max_unpacked, cancel)?;
+    // The operator named the root: a link to the zip is followed (evidence inside never is).
+    let real = root.canonicalize()?;
+    let problems = unpack(&real, &dest, max_unpacked, cancel)?;
     Ok(PreparedRoot {
         path: dest,
         problems,

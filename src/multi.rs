@@ -65,6 +65,18 @@ pub fn rename_host(report: &mut ScanReport, name: &str) -> bool {
             s.host = name.to_string();
         }
     }
+    let access = &mut report.access;
+    for h in access
+        .data_access
+        .iter_mut()
+        .map(|d| &mut d.host)
+        .chain(access.shell_use.iter_mut().map(|a| &mut a.host))
+        .chain(access.sweeps.iter_mut().map(|s| &mut s.host))
+    {
+        if *h == old {
+            *h = name.to_string();
+        }
+    }
     true
 }
 
@@ -253,6 +265,7 @@ fn unreadable(spec: &RootSpec, why: &str, keep: bool) -> HostDigest {
         origin: spec.path.display().to_string(),
         scan_issues: 1,
         read_error: Some(why.to_string()),
+        interrupted: None,
     });
     d
 }

@@ -1050,3 +1050,43 @@ fn a_clean_server_has_no_data_access() {
     assert_eq!(summary["access_sweeps"], serde_json::json!([]));
     assert!(!run.stdout.contains("MAIL THE INTRUDERS REACHED"));
 }
+
+/// A root named through a link to the zip is unpacked like the zip itself (evidence files are
+/// never opened through links, the operator's own root argument is).
+#[test]
+#[cfg(unix)]
+fn a_link_to_a_zipped_collection_is_scanned_as_the_zip() {
+    let dir = tempfile::tempdir().unwrap();
+    let zip_path = dir.path().join("clean-ex2016.zip");
+    zip_folder(&repo().join("examples/clean-ex2016"), &zip_path);
+    let link = dir.path().join("latest.zip");
+    std::os::unix::fs::symlink(&zip_path, &link).unwrap();
+    let jsonl = dir.path().join("l.jsonl");
+    let out = Command::new(env!("CARGO_BIN_EXE_exhunt"))
+        .arg("scan")
+        .arg(&link)
+        .arg("--unpack-dir")
+        .arg(dir.path())
+        .args(["--quiet", "--no-exposure", "--jsonl"])
+        .arg(&jsonl)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let linked = Run {
+        code: 0,
+        stdout: String::new(),
+        lines: std::fs::read_to_string(&jsonl)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect(),
+    };
+    let folder = run_scan("clean-ex2016", &["--no-exposure"]);
+    assert!(!finding_list(&folder).is_empty());
+    assert_eq!(finding_list(&linked), finding_list(&folder));
+}

@@ -676,3 +676,40 @@ fn mail_the_intruders_reached_is_in_the_fleet_view() {
     assert!(out.contains("ceo@contoso.local"), "{out}");
     assert!(out.contains("MAILBOXES"), "{out}");
 }
+
+/// A root's server renamed (`--host`, a roots file's `host`) keeps what its scan found of mail
+/// and web-shell use: nothing stays under the old name.
+#[test]
+fn a_renamed_server_keeps_its_mail_access() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("fleet.jsonl");
+    let iocs = dir.path().join("iocs.csv");
+    let root = repo().join("examples/compromised-ex2016");
+    let (code, _, err) = exhunt(
+        &[
+            "scan",
+            root.to_str().unwrap(),
+            "--host",
+            "MAIL-01",
+            "-q",
+            "--jsonl",
+            out.to_str().unwrap(),
+            "--indicators",
+            iocs.to_str().unwrap(),
+        ],
+        &repo(),
+    );
+    assert_eq!(code, 1, "{err}");
+    let v = lines(&out);
+    let hosts: Vec<&str> = kind(&v, "host")
+        .iter()
+        .map(|h| h["host"].as_str().unwrap())
+        .collect();
+    assert_eq!(hosts, ["MAIL-01"]);
+    for k in ["data_access", "shell_use"] {
+        let records = kind(&v, k);
+        assert!(!records.is_empty(), "no {k} line");
+        assert!(records.iter().all(|r| r["host"] == "MAIL-01"), "{k}");
+    }
+    assert!(host(&v, "MAIL-01")["mailboxes_reached"].as_u64().unwrap() >= 3);
+}

@@ -132,11 +132,20 @@ impl BuildFacts {
     }
 }
 
+/// How the reason of a server whose scan was interrupted begins (read back by `merge`).
+pub const INTERRUPTED_PREFIX: &str = "the scan stopped before every file was read (";
+
 /// Why a server with no finding of weight cannot be judged, or `None` when it can.
 /// `build` is the installed build as the evidence shows it, if found.
 pub fn not_assessable_reason(facts: &HostFacts, build: Option<&BuildFacts>) -> Option<String> {
     if let Some(e) = &facts.read_error {
         return Some(format!("the evidence could not be read: {e}"));
+    }
+    if let Some(why) = &facts.interrupted {
+        return Some(format!(
+            "{INTERRUPTED_PREFIX}{why}): \"no evidence found\" would only speak for the part \
+             that was read"
+        ));
     }
     let (first, last) = log_span(&facts.coverage);
     if first.is_none() && last.is_none() {
@@ -250,6 +259,7 @@ mod tests {
             origin: "test".into(),
             scan_issues: 0,
             read_error: None,
+            interrupted: None,
         }
     }
 
@@ -285,6 +295,23 @@ mod tests {
         assert!(why.contains("only start on 2021-03-05"), "{why}");
         // ProxyShell (exploited from August 2021) lies after the evidence: not named.
         assert!(!why.contains("ProxyShell"), "{why}");
+    }
+
+    #[test]
+    fn an_interrupted_scan_stays_not_assessable_however_far_its_logs_reach() {
+        let b = BuildFacts::of("15.1.2176.2");
+        let mut f = facts(&[(
+            SourceKind::HttpProxy,
+            "2021-01-01T00:00:00Z",
+            "2021-03-10T00:00:00Z",
+        )]);
+        f.interrupted = Some("interrupted (Ctrl-C)".into());
+        // Both a first judgement and a second one (the fleet refines the scan's verdict again).
+        let (v, why) = refine(VerdictLevel::NoEvidence, "x", &f, Some(&b));
+        assert_eq!(v, VerdictLevel::NotAssessable);
+        assert!(why.starts_with(INTERRUPTED_PREFIX), "{why}");
+        let (v, _) = refine(v, &why, &f, Some(&b));
+        assert_eq!(v, VerdictLevel::NotAssessable);
     }
 
     #[test]

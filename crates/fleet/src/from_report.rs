@@ -3,7 +3,7 @@
 //! the fleet view say the same thing about a server.
 
 use exhunt_core::model::{Finding, Location};
-use exhunt_core::{ScanReport, Stage, VerdictLevel};
+use exhunt_core::{ScanReport, Stage};
 
 use crate::assess::{refine, BuildFacts};
 use crate::digest::HostDigest;
@@ -78,6 +78,7 @@ pub fn host_facts(report: &ScanReport) -> Vec<HostFacts> {
             origin: report.root.clone(),
             scan_issues: 0,
             read_error: None,
+            interrupted: report.interrupted.clone(),
         })
         .collect()
 }
@@ -164,15 +165,9 @@ pub fn refine_report(report: &mut ScanReport) {
             origin: String::new(),
             scan_issues: 0,
             read_error: None,
+            interrupted: report.interrupted.clone(),
         };
-        let (mut v, mut r) = refine(h.verdict, &h.reason, &facts, build.as_ref());
-        if let (VerdictLevel::NoEvidence, Some(why)) = (v, &report.interrupted) {
-            v = VerdictLevel::NotAssessable;
-            r = format!(
-                "the scan stopped before every file was read ({why}): \"no evidence found\" \
-                 would only speak for the part that was read"
-            );
-        }
+        let (v, r) = refine(h.verdict, &h.reason, &facts, build.as_ref());
         h.verdict = v;
         h.reason = r;
     }

@@ -88,6 +88,8 @@ struct Row<'a> {
     #[serde(borrow, default)]
     finished: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
+    interrupted: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
     scanned: Option<Cow<'a, str>>,
     #[serde(default)]
     coverage: Option<BTreeMap<String, CoverageJson>>,
@@ -573,6 +575,7 @@ impl<'o> Reader<'o> {
                 origin: format!("{}:{n}", self.file),
                 scan_issues: issues,
                 read_error: None,
+                interrupted: row.interrupted.as_deref().map(str::to_string),
             };
             self.facts(key, facts);
         }
@@ -623,6 +626,12 @@ impl<'o> Reader<'o> {
                 .as_deref()
                 .and_then(|r| r.strip_prefix("the evidence could not be read: "))
                 .map(str::to_string),
+            // A host line keeps only the reason: an interrupted scan is known by it.
+            interrupted: row
+                .reason
+                .as_deref()
+                .and_then(|r| r.strip_prefix(crate::assess::INTERRUPTED_PREFIX))
+                .and_then(|r| r.split_once(')').map(|(why, _)| why.to_string())),
         };
         let d = self.digest(key.clone());
         if d.build.is_none() {

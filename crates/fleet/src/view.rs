@@ -202,6 +202,8 @@ pub struct HostFacts {
     pub scan_issues: u64,
     /// Why the evidence could not be read at all (an unreadable root, a corrupt zip).
     pub read_error: Option<String>,
+    /// Why the scan stopped before reading everything (Ctrl-C, SIGTERM), if it did.
+    pub interrupted: Option<String>,
 }
 
 /// A coverage span of the log sources (every kind but files), `(first, last)`.

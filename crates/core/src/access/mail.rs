@@ -408,7 +408,7 @@ fn build(c: Collected, findings: &[Finding], maps: &AccessMappings) -> Vec<DataA
         a.time(h.time);
         a.requests += 1;
         if let Some(b) = h.bytes {
-            a.bytes = Some(a.bytes.unwrap_or(0) + b);
+            a.bytes = Some(a.bytes.unwrap_or(0).saturating_add(b));
         }
         a.ips.extend(h.client_ip.clone());
         a.refs.push((h.time, h.evidence.clone()));
@@ -454,7 +454,7 @@ fn build(c: Collected, findings: &[Finding], maps: &AccessMappings) -> Vec<DataA
         if !a.refs.iter().any(|(_, r)| r.path == f.rel) {
             a.requests += 1;
             if let Some(s) = f.size {
-                a.size = Some(a.size.unwrap_or(0) + s);
+                a.size = Some(a.size.unwrap_or(0).saturating_add(s));
             }
             a.details.insert(match f.size {
                 Some(s) => format!("{} ({s} bytes on disk)", f.rel),
@@ -533,11 +533,11 @@ fn build(c: Collected, findings: &[Finding], maps: &AccessMappings) -> Vec<DataA
         t.requests += a.requests;
         t.unit = a.unit;
         t.bytes = match (t.bytes, a.bytes) {
-            (Some(x), Some(y)) => Some(x + y),
+            (Some(x), Some(y)) => Some(x.saturating_add(y)),
             (x, y) => x.or(y),
         };
         t.size = match (t.size, a.size) {
-            (Some(x), Some(y)) => Some(x + y),
+            (Some(x), Some(y)) => Some(x.saturating_add(y)),
             (x, y) => x.or(y),
         };
         t.ips.extend(a.ips);

@@ -393,8 +393,9 @@ impl AccessMappings {
             });
         }
         if let Some(h) = doc.split_gap_hours {
-            if h <= 0.0 {
-                return Err("split_gap_hours must be positive".into());
+            // NaN fails both comparisons; a huge value would overflow the duration.
+            if !(h > 0.0 && h <= 8760.0) {
+                return Err("split_gap_hours must be more than 0 and at most 8760 (a year)".into());
             }
             self.split_gap = chrono::Duration::seconds((h * 3600.0) as i64);
         }

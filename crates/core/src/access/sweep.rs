@@ -81,8 +81,11 @@ pub fn plan(inventory: &Inventory, findings: &[Finding], maps: &AccessMappings) 
     for ((host, ip), (a, b)) in spans {
         per_host.entry(host).or_default().push((
             ip.to_string(),
-            a - maps.session_margin,
-            b + maps.session_margin,
+            // Clamped: a recorded time near chrono's limits must not end the scan.
+            a.checked_sub_signed(maps.session_margin)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
+            b.checked_add_signed(maps.session_margin)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC),
         ));
     }
     per_host
@@ -95,12 +98,8 @@ pub fn plan(inventory: &Inventory, findings: &[Finding], maps: &AccessMappings) 
                 .iter()
                 .filter(|h| h.name == host)
                 .flat_map(|h| h.logs.iter())
-                .filter(|f| {
-                    matches!(
-                        f.kind,
-                        SourceKind::Iis | SourceKind::HttpProxy | SourceKind::Rps
-                    )
-                })
+                // Only the logs some request signature reads: the others cannot hold a hit.
+                .filter(|f| maps.requests.iter().any(|r| r.sources.contains(&f.kind)))
                 .cloned()
                 .collect(),
         })
@@ -310,8 +309,10 @@ fn sweep_file(
         }
         // Read only the part of the file inside the windows.
         let slack = chrono::Duration::seconds(ORDER_SLACK_SECS);
-        let lo = live.iter().map(|w| w.1).min().expect("not empty") - slack;
-        let hi = live.iter().map(|w| w.2).max().expect("not empty") + slack;
+        let lo = live.iter().map(|w| w.1).min().expect("not empty");
+        let lo = lo.checked_sub_signed(slack).unwrap_or(lo);
+        let hi = live.iter().map(|w| w.2).max().expect("not empty");
+        let hi = hi.checked_add_signed(slack).unwrap_or(hi);
         if first.is_some_and(|x| x < lo) {
             start_off = offset_at(&mut f, file.size, lo);
         }
