@@ -355,32 +355,36 @@ fn the_same_server_twice_is_reported_and_the_newer_scan_wins() {
         writeln!(f, "{x}").unwrap();
     }
     drop(f);
-    let out = dir.path().join("m.jsonl");
-    let (_, _, err) = exhunt(
-        &[
-            "merge",
-            r.singles["EX-B2"].1.to_str().unwrap(),
-            older.to_str().unwrap(),
-            "--jsonl",
-            out.to_str().unwrap(),
-            "-q",
-        ],
-        &demo(),
-    );
-    let m = lines(&out);
-    assert_eq!(kind(&m, "host").len(), 1, "{err}");
-    let h = host(&m, "EX-B2");
-    assert!(
-        h["reason"].as_str().unwrap().contains("ProxyLogon"),
-        "the newer scan: {h}"
-    );
-    let d = &m.last().unwrap()["duplicates"];
-    assert_eq!(d.as_array().unwrap().len(), 1, "{d}");
-    assert_eq!(d[0]["host"], "EX-B2");
-    assert!(d[0]["dropped"][0]
-        .as_str()
-        .unwrap()
-        .contains("old-EX-B2.jsonl"));
+    // Both orders: the newer scan wins by its time, not by its place on the command line.
+    let newer = r.singles["EX-B2"].1.clone();
+    for (i, files) in [[&newer, &older], [&older, &newer]].iter().enumerate() {
+        let out = dir.path().join(format!("m{i}.jsonl"));
+        let (_, _, err) = exhunt(
+            &[
+                "merge",
+                files[0].to_str().unwrap(),
+                files[1].to_str().unwrap(),
+                "--jsonl",
+                out.to_str().unwrap(),
+                "-q",
+            ],
+            &demo(),
+        );
+        let m = lines(&out);
+        assert_eq!(kind(&m, "host").len(), 1, "{err}");
+        let h = host(&m, "EX-B2");
+        assert!(
+            h["reason"].as_str().unwrap().contains("ProxyLogon"),
+            "the newer scan: {h}"
+        );
+        let d = &m.last().unwrap()["duplicates"];
+        assert_eq!(d.as_array().unwrap().len(), 1, "{d}");
+        assert_eq!(d[0]["host"], "EX-B2");
+        assert!(d[0]["dropped"][0]
+            .as_str()
+            .unwrap()
+            .contains("old-EX-B2.jsonl"));
+    }
 }
 
 fn zip_dir(src: &Path, zip_path: &Path) {

@@ -79,7 +79,10 @@ pub fn run(a: MergeArgs) -> anyhow::Result<i32> {
     if builder.is_empty() {
         let fleet = builder.finish();
         for p in &fleet.problems {
-            eprintln!("exhunt: {p}");
+            eprintln!(
+                "exhunt: {}",
+                exhunt_report::console::one_line(&p.to_string(), 400)
+            );
         }
         anyhow::bail!("no server could be read from the {} input(s)", paths.len());
     }

@@ -195,7 +195,10 @@ fn run_fleet(
 ) -> anyhow::Result<i32> {
     if roots.is_empty() {
         for p in &problems {
-            eprintln!("exhunt: {p}");
+            eprintln!(
+                "exhunt: {}",
+                exhunt_report::console::one_line(&p.to_string(), 400)
+            );
         }
         anyhow::bail!("no root to scan");
     }

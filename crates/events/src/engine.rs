@@ -371,6 +371,10 @@ impl RecordHandler for FileHunt<'_> {
                 if let (true, Some(tree)) = (for_tree, &self.tree) {
                     tree.add(&ev);
                 }
+                if cands.is_empty() {
+                    // Kept for the tree only: no rule to evaluate now (not even the index).
+                    return vec![];
+                }
                 self.evaluate(&ev, &cands)
             }
             None => vec![],

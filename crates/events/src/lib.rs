@@ -297,8 +297,9 @@ impl EventHunter {
                 path: file.rel.clone(),
                 line: None,
                 message: format!(
-                    "{over_limit} process creation(s) beyond the first {} were not part of the process tree: ancestry rules did not see them",
-                    tree::MAX_NODES
+                    "{over_limit} process creation(s) beyond the tree's limits (the first {} creations, {} MiB of command lines) were not part of the process tree: ancestry rules did not see them",
+                    tree::MAX_NODES,
+                    tree::MAX_CMD_BYTES >> 20
                 ),
             });
         }

@@ -33,8 +33,13 @@ pub const MAX_DEPTH: usize = 16;
 /// gets an issue saying so).
 pub const MAX_NODES: usize = 250_000;
 
-/// Longest command line kept per node.
-const MAX_CMD: usize = 2048;
+/// Longest command line kept per node: Windows' own limit (32,767 characters), so that padding
+/// a command line cannot push its payload out of a tree rule's sight.
+const MAX_CMD: usize = 32 * 1024;
+
+/// Command-line bytes kept per file: with [`MAX_NODES`], what bounds the tree's memory. Nodes
+/// beyond it are dropped and counted like nodes beyond [`MAX_NODES`].
+pub const MAX_CMD_BYTES: usize = 64 << 20;
 
 /// Field names that make a rule a tree rule (lower case).
 pub const TREE_FIELDS: &[&str] = &[
@@ -169,6 +174,7 @@ impl ProcNode {
 #[derive(Debug, Default)]
 pub struct TreeCollector {
     nodes: Mutex<Vec<ProcNode>>,
+    cmd_bytes: std::sync::atomic::AtomicUsize,
     dropped: std::sync::atomic::AtomicU64,
 }
 
@@ -179,15 +185,20 @@ impl TreeCollector {
             return;
         };
         let mut nodes = self.nodes.lock().unwrap_or_else(|p| p.into_inner());
-        if nodes.len() >= MAX_NODES {
+        let bytes = self.cmd_bytes.load(std::sync::atomic::Ordering::Relaxed);
+        if nodes.len() >= MAX_NODES || bytes + node.command_line.len() > MAX_CMD_BYTES {
             self.dropped
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             return;
         }
+        self.cmd_bytes.fetch_add(
+            node.command_line.len(),
+            std::sync::atomic::Ordering::Relaxed,
+        );
         nodes.push(node);
     }
 
-    /// Process creations that were not kept (over [`MAX_NODES`]).
+    /// Process creations that were not kept (over [`MAX_NODES`] or [`MAX_CMD_BYTES`]).
     pub fn dropped(&self) -> u64 {
         self.dropped.load(std::sync::atomic::Ordering::Relaxed)
     }

@@ -2,7 +2,7 @@
 //! the web tier, persistence, defence evasion, discovery and staging), each on a record written
 //! in the real EVTX format with the fields Windows/Sysmon/PowerShell put there, next to a benign
 //! look-alike that must stay silent. Real CC0 samples of the same techniques are measured in
-//! crates/events/MEASUREMENTS.md (bench/events_corpus.sh).
+//! crates/events/MEASUREMENTS.md (bench/measure_corpus.sh).
 
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -140,7 +140,8 @@ pub fn shell_use_json(a: &ShellActor) -> Value {
     })
 }
 
-fn coverage_json(c: &SourceCoverage) -> Value {
+/// The JSON of one source's coverage (summary hosts, fleet host lines).
+pub(crate) fn coverage_json(c: &SourceCoverage) -> Value {
     json!({
         "files": c.files,
         "bytes": c.bytes,

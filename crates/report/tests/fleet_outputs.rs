@@ -133,11 +133,19 @@ fn regex_lite_ms() -> impl Fn(&str) -> bool {
 
 #[test]
 fn stix_bundle_passes_the_oasis_validator_when_installed() {
-    let Ok(found) = Command::new("stix2_validator").arg("--version").output() else {
+    if Command::new("stix2_validator")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        // In CI the check is a requirement (.ci/run installs the validator), as the browser test.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "stix2_validator not found in CI: the STIX bundle cannot be validated"
+        );
         eprintln!("SKIPPED: stix2_validator not installed (pip install stix2-validator)");
         return;
-    };
-    assert!(found.status.success() || !found.stdout.is_empty() || !found.stderr.is_empty());
+    }
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bundle.json");
     let f = std::fs::File::create(&path).unwrap();

@@ -62,7 +62,7 @@ impl<W: Write> FleetConsoleWriter<W> {
         let line = format!(
             "  {} {}{}",
             self.verdict(h.verdict),
-            self.paint("\x1b[1m", &h.label()),
+            self.paint("\x1b[1m", &one_line(&h.label(), 200)),
             if facts.is_empty() {
                 String::new()
             } else {
@@ -89,9 +89,9 @@ impl<W: Write> FleetConsoleWriter<W> {
             )?;
         }
         if let Some(b) = &h.build {
-            writeln!(
-                self.out,
-                "      build {}{}: {}{}",
+            // The version comes from the evidence (a merged result file): one line, escaped.
+            let line = format!(
+                "build {}{}: {}{}",
                 b.version,
                 b.name
                     .as_deref()
@@ -103,7 +103,8 @@ impl<W: Write> FleetConsoleWriter<W> {
                 } else {
                     format!(" — missing {}", list(&b.missing_fixes, 4))
                 }
-            )?;
+            );
+            writeln!(self.out, "      {}", one_line(&line, 400))?;
         }
         let (a, b) = h.log_span;
         writeln!(
@@ -323,14 +324,14 @@ impl<W: Write> FleetWriter for FleetConsoleWriter<W> {
                 )
             )?;
             for d in &f.duplicates {
-                writeln!(
-                    self.out,
-                    "  {}/{}: kept {}; dropped {}",
+                let line = format!(
+                    "{}/{}: kept {}; dropped {}",
                     org_label(&d.org),
                     d.host,
                     d.kept,
                     d.dropped.join(", ")
-                )?;
+                );
+                writeln!(self.out, "  {}", one_line(&line, 400))?;
             }
         }
         let problems = f.problems.len() as u64 + f.problems_not_listed;

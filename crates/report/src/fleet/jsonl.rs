@@ -4,7 +4,6 @@
 
 use std::io::Write;
 
-use exhunt_core::model::SourceCoverage;
 use exhunt_fleet::fleet::{Cluster, Fleet, FleetHost, Indicator};
 use exhunt_fleet::CampaignMatch;
 use serde_json::{json, Map, Value};
@@ -31,16 +30,6 @@ impl<W: Write> FleetJsonlWriter<W> {
 
 fn t(x: Option<chrono::DateTime<chrono::Utc>>) -> Value {
     x.as_ref().map(rfc3339).into()
-}
-
-fn coverage_json(c: &SourceCoverage) -> Value {
-    json!({
-        "files": c.files,
-        "bytes": c.bytes,
-        "lines": c.lines,
-        "first": t(c.first),
-        "last": t(c.last),
-    })
 }
 
 fn campaign_json(m: &CampaignMatch) -> Value {
@@ -77,7 +66,7 @@ pub fn host_json(f: &Fleet, h: &FleetHost) -> Value {
             "by_severity": h.by_severity.iter().map(|(k, v)| (k.as_str().to_string(), json!(v))).collect::<Map<_, _>>(),
             "by_stage": h.by_stage.iter().map(|(k, v)| (k.as_str().to_string(), json!(v))).collect::<Map<_, _>>(),
         },
-        "coverage": h.coverage.iter().map(|(k, c)| (k.as_str().to_string(), coverage_json(c))).collect::<Map<_, _>>(),
+        "coverage": h.coverage.iter().map(|(k, c)| (k.as_str().to_string(), crate::jsonl::coverage_json(c))).collect::<Map<_, _>>(),
         "log_span": {"first": t(h.log_span.0), "last": t(h.log_span.1)},
         "missing_sources": h.missing_sources,
         "build": h.build.as_ref().map(|b| json!({
