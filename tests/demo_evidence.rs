@@ -679,17 +679,18 @@ fn zip_folder(src: &Path, zip_path: &Path) {
     z.finish().unwrap();
 }
 
-#[test]
-fn zipped_collection_gives_the_same_findings_as_the_folder() {
-    let dir = tempfile::tempdir().unwrap();
-    let zip_path = dir.path().join("clean-ex2016.zip");
-    zip_folder(&repo().join("examples/clean-ex2016"), &zip_path);
-    let jsonl = dir.path().join("z.jsonl");
+/// `exhunt scan ROOT --no-exposure` of a zipped clean collection, unpacked under `work` (the
+/// JSONL is written there too); the scan must exit 0.
+fn scan_zip_root(root: &Path, work: &Path) -> Run {
+    let jsonl = work.join(format!(
+        "{}.jsonl",
+        root.file_name().unwrap().to_string_lossy()
+    ));
     let out = Command::new(env!("CARGO_BIN_EXE_exhunt"))
         .arg("scan")
-        .arg(&zip_path)
+        .arg(root)
         .arg("--unpack-dir")
-        .arg(dir.path())
+        .arg(work)
         .args(["--quiet", "--no-exposure", "--jsonl"])
         .arg(&jsonl)
         .output()
@@ -700,7 +701,7 @@ fn zipped_collection_gives_the_same_findings_as_the_folder() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let zipped = Run {
+    Run {
         code: 0,
         stdout: String::new(),
         lines: std::fs::read_to_string(&jsonl)
@@ -708,7 +709,15 @@ fn zipped_collection_gives_the_same_findings_as_the_folder() {
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
             .collect(),
-    };
+    }
+}
+
+#[test]
+fn zipped_collection_gives_the_same_findings_as_the_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let zip_path = dir.path().join("clean-ex2016.zip");
+    zip_folder(&repo().join("examples/clean-ex2016"), &zip_path);
+    let zipped = scan_zip_root(&zip_path, dir.path());
     let folder = run_scan("clean-ex2016", &["--no-exposure"]);
     assert_eq!(finding_list(&zipped), finding_list(&folder));
     let summary = zipped.lines.last().unwrap();
@@ -1061,31 +1070,7 @@ fn a_link_to_a_zipped_collection_is_scanned_as_the_zip() {
     zip_folder(&repo().join("examples/clean-ex2016"), &zip_path);
     let link = dir.path().join("latest.zip");
     std::os::unix::fs::symlink(&zip_path, &link).unwrap();
-    let jsonl = dir.path().join("l.jsonl");
-    let out = Command::new(env!("CARGO_BIN_EXE_exhunt"))
-        .arg("scan")
-        .arg(&link)
-        .arg("--unpack-dir")
-        .arg(dir.path())
-        .args(["--quiet", "--no-exposure", "--jsonl"])
-        .arg(&jsonl)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let linked = Run {
-        code: 0,
-        stdout: String::new(),
-        lines: std::fs::read_to_string(&jsonl)
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect(),
-    };
+    let linked = scan_zip_root(&link, dir.path());
     let folder = run_scan("clean-ex2016", &["--no-exposure"]);
     assert!(!finding_list(&folder).is_empty());
     assert_eq!(finding_list(&linked), finding_list(&folder));
