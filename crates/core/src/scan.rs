@@ -381,13 +381,18 @@ where
         .num_threads(config.threads.unwrap_or(0))
         .build()
         .map_err(|e| ScanError::Threads(e.to_string()))?;
-    let (inventory, (all, progress)) = pool.install(|| {
+    let report = pool.install(|| {
         let (inventory, hunters) =
             rayon::join(|| discover_until(&config.root, &config.cancel), build);
-        let work = run_hunters(&inventory, hunters.iter().map(|h| &**h), config);
-        (inventory, work)
+        let (all, progress) = run_hunters(&inventory, hunters.iter().map(|h| &**h), config);
+        // Freeing thousands of compiled rules takes a while: do it beside the report.
+        rayon::join(
+            move || drop(hunters),
+            || finish(config, rules, inventory, all, progress, started),
+        )
+        .1
     });
-    Ok(finish(config, rules, inventory, all, progress, started))
+    Ok(report)
 }
 
 /// Run a scan with hunters built once by the caller, in the calling thread's thread pool
