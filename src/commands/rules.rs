@@ -166,6 +166,7 @@ fn listed_rules(a: &RulesArgs, rules: &RuleSet) -> ListedRules {
             },
         );
         diagnostics.extend(events.diagnostics().iter().cloned());
+        diagnostics.extend(events.check_regexes());
         listed.extend(events.rule_metas().into_iter().map(|m| ("sigma", m, None)));
     }
     ListedRules {

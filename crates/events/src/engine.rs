@@ -211,6 +211,28 @@ impl Engine {
         self.index.get_or_init(|| LiteralIndex::new(&self.variants))
     }
 
+    /// Sigma regexes that could not be compiled, as (rule index, pattern, error): with
+    /// `compile_now` every one is compiled to find out; without, only those some event needed
+    /// (regexes are compiled on first use).
+    pub fn regex_errors(&self, compile_now: bool) -> Vec<(usize, String, String)> {
+        let mut out: Vec<(usize, String, String)> = Vec::new();
+        for v in self.variants.iter().chain(&self.tree_variants) {
+            let Logic::Sigma(expr) = &v.logic else {
+                continue;
+            };
+            let mut regexes = Vec::new();
+            expr.regexes(&mut regexes);
+            for re in regexes {
+                if let Some(e) = re.error(compile_now) {
+                    if !out.iter().any(|(r, p, _)| *r == v.rule && p == re.as_str()) {
+                        out.push((v.rule, re.as_str().to_string(), e.to_string()));
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// True when some rule reads the process tree (see [`crate::tree`]).
     pub fn has_tree_rules(&self) -> bool {
         !self.tree_variants.is_empty()

@@ -38,13 +38,22 @@ use exhunt_core::rules::condition::{Condition, OpView};
 /// (`None`) the field's value is not all ASCII.
 type Need = (String, Option<Vec<u8>>);
 
+/// One requirement of a variant: a list of needs of which one must be met.
+type Clause = Vec<Need>;
+
+/// Most clauses kept per variant (the most selective ones).
+const MAX_CLAUSES: usize = 4;
+
 /// The literal index over a set of rule variants.
 #[derive(Debug, Default)]
 pub struct LiteralIndex {
-    /// Per field (lower-cased name): its automaton and, per pattern, the variants it serves.
+    /// Per field (lower-cased name): its automaton and, per pattern, the clauses it serves.
     fields: HashMap<String, FieldAutomaton>,
-    /// Per variant: does it have a requirement (else it is always a candidate)?
-    indexed: Vec<bool>,
+    /// Per variant: its clauses, as a range of clause ids; every one must be met. An empty
+    /// range: nothing is required, the variant is always a candidate.
+    clauses: Vec<std::ops::Range<u32>>,
+    /// Number of clauses of all variants.
+    clause_count: usize,
 }
 
 #[derive(Debug)]
@@ -52,23 +61,26 @@ struct FieldAutomaton {
     /// The literals, compiled on first use (fields no event holds cost nothing).
     literals: Vec<Vec<u8>>,
     ac: OnceLock<Option<AhoCorasick>>,
-    /// Per pattern: the variants it serves.
-    variants: Vec<Vec<u32>>,
-    /// Every variant with a requirement on this field (kept when the value is not ASCII).
+    /// Per pattern: the clauses it meets.
+    clauses: Vec<Vec<u32>>,
+    /// Every clause with a need on this field (met when the value is not ASCII).
     any: Vec<u32>,
 }
 
 /// Which variants an event can match: the result of [`LiteralIndex::scan`].
 #[derive(Debug, Default)]
 pub struct Hits {
-    /// Marks per variant.
+    /// Marks per clause.
     met: Vec<bool>,
 }
 
 impl Hits {
-    /// Whether variant `v` can still match.
+    /// Whether variant `v` can still match: every clause of it is met.
     pub fn admits(&self, index: &LiteralIndex, v: usize) -> bool {
-        !index.indexed.get(v).copied().unwrap_or(false) || self.met[v]
+        index
+            .clauses
+            .get(v)
+            .is_none_or(|r| r.clone().all(|c| self.met[c as usize]))
     }
 }
 
@@ -83,39 +95,48 @@ impl LiteralIndex {
             any: Vec<u32>,
         }
         let mut per_field: HashMap<String, Building> = HashMap::new();
-        let mut indexed = vec![false; variants.len()];
-        let requirements: Vec<Option<Vec<Need>>> = variants
+        let requirements: Vec<Vec<Clause>> = variants
             .par_iter()
-            .map(|v| match &v.logic {
-                Logic::Sigma(expr) => requirement(expr),
-                Logic::Native(c) => native_requirement(c),
+            .map(|v| {
+                let mut clauses = match &v.logic {
+                    Logic::Sigma(expr) => requirement(expr),
+                    Logic::Native(c) => native_requirement(c),
+                };
+                // The most selective first; a few are enough to dismiss nearly every event.
+                clauses.sort_by_key(|c| std::cmp::Reverse(score(c)));
+                clauses.truncate(MAX_CLAUSES);
+                clauses
             })
             .collect();
-        for (vi, needs) in requirements.into_iter().enumerate() {
-            let Some(needs) = needs else {
-                continue;
-            };
-            indexed[vi] = true;
-            let vi = vi as u32;
-            for (field, lit) in needs {
-                let b = per_field.entry(field).or_default();
-                if b.any.last() != Some(&vi) {
-                    b.any.push(vi);
-                }
-                let Some(lit) = lit else { continue };
-                let p = match b.position.get(&lit) {
-                    Some(&p) => p,
-                    None => {
-                        b.position.insert(lit.clone(), b.literals.len());
-                        b.literals.push(lit);
-                        b.serves.push(Vec::new());
-                        b.literals.len() - 1
+        let mut ranges = Vec::with_capacity(variants.len());
+        let mut next: u32 = 0;
+        for clauses in requirements {
+            let first = next;
+            for needs in clauses {
+                let ci = next;
+                next += 1;
+                for (field, lit) in needs {
+                    let b = per_field.entry(field).or_default();
+                    if b.any.last() != Some(&ci) {
+                        b.any.push(ci);
                     }
-                };
-                if b.serves[p].last() != Some(&vi) {
-                    b.serves[p].push(vi);
+                    let Some(lit) = lit else { continue };
+                    let lit = representative(lit);
+                    let p = match b.position.get(&lit) {
+                        Some(&p) => p,
+                        None => {
+                            b.position.insert(lit.clone(), b.literals.len());
+                            b.literals.push(lit);
+                            b.serves.push(Vec::new());
+                            b.literals.len() - 1
+                        }
+                    };
+                    if b.serves[p].last() != Some(&ci) {
+                        b.serves[p].push(ci);
+                    }
                 }
             }
+            ranges.push(first..next);
         }
         let fields = per_field
             .into_iter()
@@ -123,44 +144,48 @@ impl LiteralIndex {
                 let fa = FieldAutomaton {
                     literals: b.literals,
                     ac: OnceLock::new(),
-                    variants: b.serves,
+                    clauses: b.serves,
                     any: b.any,
                 };
                 (field, fa)
             })
             .collect();
-        LiteralIndex { fields, indexed }
+        LiteralIndex {
+            fields,
+            clauses: ranges,
+            clause_count: next as usize,
+        }
     }
 
     /// Whether variant `v` has a requirement.
     pub fn is_indexed(&self, v: usize) -> bool {
-        self.indexed.get(v).copied().unwrap_or(false)
+        self.clauses.get(v).is_some_and(|r| !r.is_empty())
     }
 
     /// Number of variants with a requirement.
     pub fn indexed_len(&self) -> usize {
-        self.indexed.iter().filter(|b| **b).count()
+        self.clauses.iter().filter(|r| !r.is_empty()).count()
     }
 
     /// Search the event's values; `hits` is reused between events.
     pub fn scan(&self, ev: &Event, hits: &mut Hits) {
         hits.met.clear();
-        hits.met.resize(self.indexed.len(), false);
+        hits.met.resize(self.clause_count, false);
         let mut lower = Vec::new();
         for (name, value) in ev.lower_fields() {
             let Some(fa) = self.fields.get(name) else {
                 continue;
             };
             if !value.is_ascii() {
-                for &vi in &fa.any {
-                    hits.met[vi as usize] = true;
+                for &ci in &fa.any {
+                    hits.met[ci as usize] = true;
                 }
                 continue;
             }
             let Some(ac) = fa.automaton() else {
-                // No automaton could be built: keep every variant of the field.
-                for &vi in &fa.any {
-                    hits.met[vi as usize] = true;
+                // No automaton could be built: every clause of the field counts as met.
+                for &ci in &fa.any {
+                    hits.met[ci as usize] = true;
                 }
                 continue;
             };
@@ -172,8 +197,8 @@ impl LiteralIndex {
                 value.as_bytes()
             };
             for m in ac.find_overlapping_iter(hay) {
-                for &vi in &fa.variants[m.pattern().as_usize()] {
-                    hits.met[vi as usize] = true;
+                for &ci in &fa.clauses[m.pattern().as_usize()] {
+                    hits.met[ci as usize] = true;
                 }
             }
         }
@@ -194,79 +219,111 @@ impl FieldAutomaton {
     }
 }
 
-/// What `expr` requires: one of these needs is met by any event it matches; `None`: nothing
-/// can be required.
-pub(crate) fn requirement(expr: &Expr) -> Option<Vec<Need>> {
+/// Longest literal the automata hold. A field holding a literal holds each of its parts, so a
+/// long literal is indexed by one 12-byte window of it: the automata stay small (the 5,600
+/// hashes of SigmaHQ's driver rules are 277 KB as written, and the automaton over them took
+/// 30 ms to build), and 12 bytes are still rare in event values.
+const MAX_INDEXED_LITERAL: usize = 12;
+
+/// The window of `lit` the index searches for: the whole literal when short, else the window
+/// of [`MAX_INDEXED_LITERAL`] bytes with the most distinct bytes (a run of one repeated
+/// character is the least telling), the last one on ties (file names end paths).
+fn representative(lit: Vec<u8>) -> Vec<u8> {
+    let max = MAX_INDEXED_LITERAL;
+    if lit.len() <= max {
+        return lit;
+    }
+    let distinct = |w: &[u8]| {
+        let mut seen = [false; 256];
+        w.iter()
+            .filter(|&&b| !std::mem::replace(&mut seen[b as usize], true))
+            .count()
+    };
+    let best = (0..=lit.len() - max)
+        .max_by_key(|&start| (distinct(&lit[start..start + max]), start))
+        .unwrap_or(0);
+    lit[best..best + max].to_vec()
+}
+
+/// What `expr` requires, as clauses that must all be met (each a list of needs of which one
+/// is met by any event the expression matches); empty when nothing can be required. From an
+/// `and`, every member's clauses; from an `or`, one clause: the union of each member's most
+/// selective clause (none, if a member requires nothing).
+pub(crate) fn requirement(expr: &Expr) -> Vec<Clause> {
     match expr {
-        Expr::And(list) => list
-            .iter()
-            .filter_map(requirement)
-            .max_by_key(|needs| score(needs)),
+        Expr::And(list) => list.iter().flat_map(requirement).collect(),
         Expr::Or(list) => {
-            let mut out = Vec::new();
-            for e in list {
-                out.extend(requirement(e)?);
-            }
-            Some(out)
+            union_of_best(list.iter().map(requirement)).map_or_else(Vec::new, |c| vec![c])
         }
-        Expr::Not(_) => None,
+        Expr::Not(_) => Vec::new(),
         Expr::Field(t) => field_requirement(t),
     }
+}
+
+/// One clause met whenever any of the alternatives is: the union of each one's most
+/// selective clause; `None` when some alternative requires nothing.
+fn union_of_best(alternatives: impl Iterator<Item = Vec<Clause>>) -> Option<Clause> {
+    let mut out = Vec::new();
+    for clauses in alternatives {
+        out.extend(clauses.into_iter().max_by_key(|c| score(c))?);
+    }
+    Some(out)
 }
 
 /// What an exhunt `event:` condition requires, with the same meaning as [`requirement`].
 /// Computed names (`_cmd`, `_text`), captures and names with spaces are not event fields the
 /// index sees: nothing is required of them.
-pub(crate) fn native_requirement(c: &Condition) -> Option<Vec<Need>> {
+pub(crate) fn native_requirement(c: &Condition) -> Vec<Clause> {
     match c {
-        Condition::All(list) => list
-            .iter()
-            .filter_map(native_requirement)
-            .max_by_key(|needs| score(needs)),
+        Condition::All(list) => list.iter().flat_map(native_requirement).collect(),
         Condition::Any(list) => {
-            let mut out = Vec::new();
-            for c in list {
-                out.extend(native_requirement(c)?);
-            }
-            Some(out)
+            union_of_best(list.iter().map(native_requirement)).map_or_else(Vec::new, |c| vec![c])
         }
-        Condition::None(_) | Condition::Field { negate: true, .. } => None,
+        Condition::None(_) | Condition::Field { negate: true, .. } => Vec::new(),
         Condition::Field { field, ops, .. } => {
-            // `_cmd` is the first non-empty of these fields (see `Event::command`): a literal
-            // it needs is in one of them.
-            let names: &[&str] = if field == "_cmd" {
-                &crate::event::COMMAND_FIELDS
-            } else if field.starts_with('_') || field.starts_with('$') || field.contains(' ') {
-                return None;
-            } else {
-                &[]
-            };
-            // Every operator must hold: the most selective one is required.
-            let lits = ops
-                .iter()
-                .filter_map(|op| op_literals(op.view()))
-                .max_by_key(|l| {
-                    (
-                        l.iter().map(Vec::len).min().unwrap_or(usize::MAX).min(64),
-                        std::cmp::Reverse(l.len()),
-                    )
-                })?;
-            let fields: Vec<String> = if names.is_empty() {
-                vec![field.clone()]
-            } else {
-                names.iter().map(|n| n.to_string()).collect()
-            };
-            if lits.is_empty() {
-                return Some(fields.into_iter().map(|f| (f, None)).collect());
-            }
-            Some(
-                fields
-                    .iter()
-                    .flat_map(|f| lits.iter().map(move |l| (f.clone(), Some(l.clone()))))
-                    .collect(),
-            )
+            native_field_requirement(field, ops).into_iter().collect()
         }
     }
+}
+
+/// The clause of one native field test, if it has one.
+fn native_field_requirement(
+    field: &str,
+    ops: &[exhunt_core::rules::condition::OpBox],
+) -> Option<Clause> {
+    // `_cmd` is the first non-empty of these fields (see `Event::command`): a literal it needs
+    // is in one of them.
+    let names: &[&str] = if field == "_cmd" {
+        &crate::event::COMMAND_FIELDS
+    } else if field.starts_with('_') || field.starts_with('$') || field.contains(' ') {
+        return None;
+    } else {
+        &[]
+    };
+    // Every operator must hold: the most selective one is required.
+    let lits = ops
+        .iter()
+        .filter_map(|op| op_literals(op.view()))
+        .max_by_key(|l| {
+            (
+                l.iter().map(Vec::len).min().unwrap_or(usize::MAX).min(64),
+                std::cmp::Reverse(l.len()),
+            )
+        })?;
+    let fields: Vec<String> = if names.is_empty() {
+        vec![field.to_string()]
+    } else {
+        names.iter().map(|n| n.to_string()).collect()
+    };
+    if lits.is_empty() {
+        return Some(fields.into_iter().map(|f| (f, None)).collect());
+    }
+    Some(
+        fields
+            .iter()
+            .flat_map(|f| lits.iter().map(move |l| (f.clone(), Some(l.clone()))))
+            .collect(),
+    )
 }
 
 /// Literals of which one occurs (ASCII-lower-cased) in any ASCII value the operator accepts,
@@ -305,35 +362,31 @@ fn score(needs: &[Need]) -> (usize, std::cmp::Reverse<usize>) {
     (shortest.min(64), std::cmp::Reverse(needs.len()))
 }
 
-fn field_requirement(t: &FieldTest) -> Option<Vec<Need>> {
+/// The clauses of one field test: with `|all`, one per matcher that requires a literal (each
+/// must hold); else one, the union of every matcher's literals (none if one requires nothing).
+fn field_requirement(t: &FieldTest) -> Vec<Clause> {
     // `_text` (keywords) is every data value joined: not one field of the event.
     if t.field == "_text" {
-        return None;
+        return Vec::new();
     }
-    let per_matcher = t.matchers.iter().map(matcher_literals);
-    let lits: Vec<Vec<u8>> = if t.all {
-        per_matcher.flatten().max_by_key(|l| {
-            (
-                l.iter().map(Vec::len).min().unwrap_or(usize::MAX).min(64),
-                std::cmp::Reverse(l.len()),
-            )
-        })?
-    } else {
-        per_matcher
-            .collect::<Option<Vec<_>>>()?
-            .into_iter()
-            .flatten()
-            .collect()
-    };
-    if lits.is_empty() {
-        // Only a value that is not all ASCII can pass.
-        return Some(vec![(t.field.clone(), None)]);
-    }
-    Some(
+    let clause = |lits: Vec<Vec<u8>>| -> Clause {
+        if lits.is_empty() {
+            // Only a value that is not all ASCII can pass.
+            return vec![(t.field.clone(), None)];
+        }
         lits.into_iter()
             .map(|l| (t.field.clone(), Some(l)))
-            .collect(),
-    )
+            .collect()
+    };
+    let per_matcher = t.matchers.iter().map(matcher_literals);
+    if t.all {
+        return per_matcher.flatten().map(clause).collect();
+    }
+    per_matcher
+        .collect::<Option<Vec<_>>>()
+        .map(|l| clause(l.into_iter().flatten().collect()))
+        .into_iter()
+        .collect()
 }
 
 /// Literals of which one occurs (ASCII-lower-cased) in any ASCII value the matcher accepts;
@@ -353,6 +406,13 @@ fn matcher_literals(m: &Matcher) -> Option<Vec<Vec<u8>>> {
             }
         }
         Matcher::Regex(re) => regex_literals(re.as_str()),
+        // Every literal run of the pattern is in every match: the longest is required.
+        Matcher::Glob(g) if g.is_ascii() => g
+            .literals()
+            .max_by_key(|l| l.len())
+            .filter(|l| l.len() >= MIN_REGEX_LITERAL)
+            .map(|l| vec![l.to_ascii_lowercase().into_bytes()]),
+        Matcher::Glob(g) => regex_literals(g.regex().as_str()),
         Matcher::Null
         | Matcher::Exists(_)
         | Matcher::Num(..)
@@ -480,6 +540,16 @@ mod tests {
                 .map(|l| String::from_utf8(l).unwrap())
                 .collect()
         })
+    }
+
+    #[test]
+    fn long_literals_are_indexed_by_their_most_varied_window() {
+        let r = |s: &str| String::from_utf8(representative(s.as_bytes().to_vec())).unwrap();
+        assert_eq!(r(r"\whoami.exe"), r"\whoami.exe");
+        // A hash: any window is as good; the last is taken.
+        assert_eq!(r("md5=0123456789abcdef"), "456789abcdef");
+        // The padding run is avoided.
+        assert_eq!(r("-enc q1w2e3r4aaaaaaaaaaaaaaa"), "nc q1w2e3r4a");
     }
 
     #[test]

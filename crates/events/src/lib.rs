@@ -186,6 +186,32 @@ impl EventHunter {
             .collect()
     }
 
+    /// Compile every Sigma regex now (they are compiled on first use during a hunt) and
+    /// return a diagnostic for each one that cannot be compiled: for `exhunt rules`, which
+    /// checks rule sets without evidence.
+    pub fn check_regexes(&self) -> Vec<RuleDiagnostic> {
+        self.regex_diagnostics(true)
+    }
+
+    fn regex_diagnostics(&self, compile_now: bool) -> Vec<RuleDiagnostic> {
+        self.engine
+            .regex_errors(compile_now)
+            .into_iter()
+            .map(|(rule, pattern, error)| {
+                let meta = &self.engine.rules[rule].meta;
+                RuleDiagnostic {
+                    level: DiagnosticLevel::Error,
+                    origin: meta.origin.clone(),
+                    rule_id: Some(meta.id.clone()),
+                    message: format!(
+                        "regex `{pattern}` cannot be compiled ({}); the test never matches, so the rule may miss events",
+                        error.lines().last().unwrap_or("").trim()
+                    ),
+                }
+            })
+            .collect()
+    }
+
     /// Sigma rules that were not loaded, with the reason.
     pub fn unsupported(&self) -> &[Unsupported] {
         &self.unsupported
@@ -373,6 +399,8 @@ impl Hunter for EventHunter {
             out.absorb(c);
         }
         out.work.add(&work);
+        // Regexes are compiled on first use: those that could not be are reported now.
+        out.rule_diagnostics.extend(self.regex_diagnostics(false));
         out
     }
 }

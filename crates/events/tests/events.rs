@@ -860,3 +860,83 @@ fn a_sigma_mapping_file_replaces_the_embedded_one() {
         "{diags:#?}"
     );
 }
+
+/// Sigma regexes compile on first use. One too big to compile (here only in Unicode mode, which
+/// values that are not ASCII need) is reported by the scan that needed it, and by the rule
+/// check that compiles everything — never silently dropped.
+#[test]
+fn a_sigma_regex_too_big_to_compile_is_reported_where_it_was_needed() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    std::fs::write(
+        rules.join("big_regex.yml"),
+        r"title: Huge regex
+id: 6b7c2f9e-1d2a-4c55-9f0e-7a1b2c3d4e5f
+status: test
+logsource:
+    product: windows
+    category: process_creation
+detection:
+    selection:
+        CommandLine|re: '(?:\w{100}){100}'
+    condition: selection
+level: high
+",
+    )
+    .unwrap();
+    let hunter = EventHunter::new(
+        &RuleSet::default(),
+        EventArgs {
+            sigma: vec![rules.clone()],
+            sigma_mapping: None,
+            no_events: false,
+        }
+        .options(),
+    );
+    assert_eq!(hunter.rule_count(), 1, "{:#?}", hunter.diagnostics());
+    let too_big = |d: &exhunt_core::rules::RuleDiagnostic| {
+        d.rule_id.as_deref() == Some("SIGMA-6b7c2f9e-1d2a-4c55-9f0e-7a1b2c3d4e5f")
+            && d.message.contains("cannot be compiled")
+    };
+    assert!(
+        !hunter.diagnostics().iter().any(too_big),
+        "not compiled at load"
+    );
+
+    let scan = |command_line: &str| {
+        let evidence = dir.path().join(format!("evidence-{}", command_line.len()));
+        write_server(
+            &evidence,
+            "EX01",
+            &[(
+                "Microsoft-Windows-Sysmon%4Operational.evtx",
+                vec![sysmon1(
+                    1,
+                    r"C:\Windows\explorer.exe",
+                    r"C:\Windows\System32\cmd.exe",
+                    command_line,
+                )],
+            )],
+        );
+        scan_with(
+            &ScanConfig::new(&evidence),
+            &RuleSet::default(),
+            &[&hunter as &dyn Hunter],
+        )
+        .unwrap()
+    };
+    // ASCII values are matched by the pattern compiled without Unicode, which is small.
+    let ascii = scan(&"a".repeat(10_050));
+    assert_eq!(ascii.findings.len(), 1, "{:#?}", ascii.rule_diagnostics);
+    assert!(!ascii.rule_diagnostics.iter().any(too_big));
+    // A value that is not ASCII needs the Unicode form, which is over the size limit.
+    let unicode = scan(&"é".repeat(10_050));
+    assert!(
+        unicode.rule_diagnostics.iter().any(too_big),
+        "{:#?}",
+        unicode.rule_diagnostics
+    );
+    // `exhunt rules` compiles every regex.
+    assert!(hunter.check_regexes().iter().any(too_big));
+}

@@ -7,6 +7,7 @@ use base64::Engine as _;
 use serde_yaml_ng::Value;
 
 use super::expr::{Expr, FieldTest, Matcher, NumOp, SigmaRegex};
+use super::glob::{Atom, Glob};
 
 /// Why a detection cannot be compiled (the rule is listed as unsupported with this reason).
 pub type Unsupported = String;
@@ -345,9 +346,27 @@ fn wildcard_matcher(value: &str, kind: &str, cased: bool) -> Result<Matcher, Uns
     }
     re.push('$');
     let flags = if cased { "(?s)" } else { "(?is)" };
-    Ok(Matcher::Regex(SigmaRegex::from_wildcards(format!(
-        "{flags}{re}"
-    ))))
+    let regex = SigmaRegex::from_wildcards(format!("{flags}{re}"));
+    let anchored_start = p.first() != Some(&Star);
+    let anchored_end = p.last() != Some(&Star);
+    let segments = p
+        .split(|piece| *piece == Star)
+        .map(|seg| {
+            seg.iter()
+                .map(|piece| match piece {
+                    Lit(s) => Atom::Lit(s.clone()),
+                    _ => Atom::One,
+                })
+                .collect()
+        })
+        .collect();
+    Ok(Matcher::Glob(Glob::new(
+        segments,
+        anchored_start,
+        anchored_end,
+        cased,
+        regex,
+    )))
 }
 
 // ---- condition ----
@@ -527,10 +546,51 @@ mod tests {
         assert!(
             matches!(m(r"\cmd.exe", "endswith"), Matcher::EndsWith(s, false) if s == r"\cmd.exe")
         );
-        assert!(matches!(m("a*b", "eq"), Matcher::Regex(_)));
+        assert!(matches!(m("a*b", "eq"), Matcher::Glob(_)));
         assert!(matches!(m(r"a\*b", "eq"), Matcher::Exact(s, _) if s == "a*b"));
         // A trailing backslash stays literal when `contains` adds its wildcards.
         assert!(matches!(m(r"\Temp\", "contains"), Matcher::Contains(s, _) if s == r"\temp\"));
+    }
+
+    proptest::proptest! {
+        /// A wildcard value matched by the glob matcher gives exactly what the regex it also
+        /// compiles to gives (the regex was the matcher before; it is still the one used for
+        /// values that are not ASCII). The values tried are built from the pattern (wildcards
+        /// filled, case changed, cut short, framed) so that most of them nearly match.
+        #[test]
+        fn wildcard_globs_match_as_their_regex_does(
+            value in "[abAB*?\\\\é ]{0,8}",
+            fill in "[abAB?*\\\\éÉK ]{0,3}",
+            frame in "[abAB \\\\é]{0,2}",
+            kind in proptest::sample::select(vec!["eq", "contains", "startswith", "endswith"]),
+            cased: bool,
+            upper: bool,
+        ) {
+            let Matcher::Glob(g) = wildcard_matcher(&value, kind, cased).unwrap() else {
+                return Ok(());
+            };
+            let one = fill.chars().next().map(String::from).unwrap_or_default();
+            let filled = value.replace('*', &fill).replace('?', &one);
+            let filled = if upper { filled.to_uppercase() } else { filled };
+            let mut hays = vec![
+                filled.clone(),
+                format!("{frame}{filled}"),
+                format!("{filled}{frame}"),
+                format!("{frame}{filled}{frame}"),
+            ];
+            for cut in 0..filled.chars().count() {
+                hays.push(filled.chars().skip(cut).collect());
+                hays.push(filled.chars().take(cut).collect());
+            }
+            for hay in hays {
+                let lowered = hay.to_lowercase();
+                proptest::prop_assert_eq!(
+                    g.is_match(&hay, || lowered.as_str()),
+                    g.regex().is_match(&hay),
+                    "value {:?} ({}, cased {}) on {:?}", value, kind, cased, hay
+                );
+            }
+        }
     }
 
     #[test]

@@ -42,8 +42,10 @@ pub enum Matcher {
     StartsWith(String, bool),
     /// Value ends with.
     EndsWith(String, bool),
-    /// Wildcard pattern or `|re`, as a regex.
+    /// `|re`.
     Regex(SigmaRegex),
+    /// A value with `*`/`?` wildcards.
+    Glob(super::glob::Glob),
     /// `null`: the field is absent (the Sigma specification tells `null` from the empty
     /// value `''`; an EventData element rendered as JSON null counts as absent).
     Null,
@@ -58,43 +60,35 @@ pub enum Matcher {
 }
 
 /// A Sigma regex with its flags written inline (`(?is)…`), so that its text alone says what it
-/// matches. Wildcard patterns are compiled on first use: with the literal index most of them
-/// never run, and compiling thousands of them would cost more than the hunt.
+/// matches. Patterns are compiled on first use: with the literal index most of them never run,
+/// and compiling every one of a large rule set would cost more than the hunt. The syntax is
+/// checked at load; a pattern whose compiled form is over the size limit is found when first
+/// used, and reported then ([`SigmaRegex::error`]) or by `exhunt rules`, which compiles every
+/// pattern.
+///
+/// An ASCII pattern is compiled twice, each on first need: without Unicode for ASCII values
+/// (nearly all of them), with Unicode for the others. On ASCII text both match the same (`\w`,
+/// `\s`, `\b`, classes and case folding differ only on other characters), and the ASCII form is
+/// far smaller: SigmaHQ's `-k\s\w{1,64}` is 64 copies of Unicode's word class, 26 ms to
+/// compile, and a few hundred states without it.
 #[derive(Debug, Clone)]
 pub struct SigmaRegex {
     pattern: String,
-    compiled: Arc<OnceLock<Option<Regex>>>,
+    compiled: Arc<OnceLock<Result<Regex, String>>>,
+    ascii: Arc<OnceLock<Option<regex::bytes::Regex>>>,
 }
 
 /// The size limit of a compiled Sigma regex.
 const REGEX_SIZE_LIMIT: usize = 8 << 20;
 
 impl SigmaRegex {
-    /// Compile now (for `|re` values, so that a pattern too big is reported at load).
-    pub fn compile(pattern: String) -> Result<SigmaRegex, String> {
-        let re = RegexBuilder::new(&pattern)
-            .size_limit(REGEX_SIZE_LIMIT)
-            .build()
-            .map_err(|e| e.to_string())?;
-        Ok(SigmaRegex {
-            pattern,
-            compiled: Arc::new(OnceLock::from(Some(re))),
-        })
-    }
-
-    /// Check the syntax now and compile on first use — unless the pattern is large enough that
-    /// it might exceed the size limit, which is then reported at load.
+    /// Check the syntax now (an error is the reason the rule is not loaded); compile on first
+    /// use.
     pub fn lazy(pattern: String) -> Result<SigmaRegex, String> {
-        let hir = regex_syntax::Parser::new()
+        regex_syntax::Parser::new()
             .parse(&pattern)
             .map_err(|e| e.to_string())?;
-        if pattern.len() > 512 || has_big_repetition(&hir) {
-            return SigmaRegex::compile(pattern);
-        }
-        Ok(SigmaRegex {
-            pattern,
-            compiled: Arc::new(OnceLock::new()),
-        })
+        Ok(SigmaRegex::from_wildcards(pattern))
     }
 
     /// Compile on first use a pattern built from escaped literals and wildcards (always valid,
@@ -103,6 +97,7 @@ impl SigmaRegex {
         SigmaRegex {
             pattern,
             compiled: Arc::new(OnceLock::new()),
+            ascii: Arc::new(OnceLock::new()),
         }
     }
 
@@ -111,30 +106,51 @@ impl SigmaRegex {
         &self.pattern
     }
 
-    /// Whether the regex matches `v` (never, if it could not be compiled).
-    pub fn is_match(&self, v: &str) -> bool {
-        self.compiled
+    fn compiled(&self) -> &Result<Regex, String> {
+        self.compiled.get_or_init(|| {
+            RegexBuilder::new(&self.pattern)
+                .size_limit(REGEX_SIZE_LIMIT)
+                .build()
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    /// The pattern without Unicode, for ASCII values; `None` when the pattern is not ASCII or
+    /// needs Unicode (`\p{L}`).
+    fn ascii(&self) -> Option<&regex::bytes::Regex> {
+        self.ascii
             .get_or_init(|| {
-                RegexBuilder::new(&self.pattern)
+                if !self.pattern.is_ascii() {
+                    return None;
+                }
+                regex::bytes::RegexBuilder::new(&self.pattern)
+                    .unicode(false)
                     .size_limit(REGEX_SIZE_LIMIT)
                     .build()
                     .ok()
             })
             .as_ref()
-            .is_some_and(|re| re.is_match(v))
     }
-}
 
-/// A counted repetition large enough to make a compiled regex big.
-fn has_big_repetition(hir: &regex_syntax::hir::Hir) -> bool {
-    use regex_syntax::hir::HirKind;
-    match hir.kind() {
-        HirKind::Repetition(r) => {
-            r.min > 32 || r.max.is_some_and(|m| m > 32) || has_big_repetition(&r.sub)
+    /// Whether the regex matches `v` (never, if it could not be compiled).
+    pub fn is_match(&self, v: &str) -> bool {
+        if v.is_ascii() {
+            if let Some(re) = self.ascii() {
+                return re.is_match(v.as_bytes());
+            }
         }
-        HirKind::Capture(c) => has_big_repetition(&c.sub),
-        HirKind::Concat(l) | HirKind::Alternation(l) => l.iter().any(has_big_repetition),
-        _ => false,
+        self.compiled().as_ref().is_ok_and(|re| re.is_match(v))
+    }
+
+    /// Why the pattern could not be compiled: with `compile_now`, compiling it if that was not
+    /// done yet; without, only if some event already needed it.
+    pub fn error(&self, compile_now: bool) -> Option<&str> {
+        let state = if compile_now {
+            Some(self.compiled())
+        } else {
+            self.compiled.get()
+        };
+        state.and_then(|r| r.as_ref().err()).map(String::as_str)
     }
 }
 
@@ -159,6 +175,19 @@ impl Expr {
             Expr::Or(l) => l.iter().any(|e| e.eval(ev)),
             Expr::Not(e) => !e.eval(ev),
             Expr::Field(t) => t.eval(ev),
+        }
+    }
+
+    /// Every regex the detection holds (`|re` values and wildcard patterns).
+    pub fn regexes<'a>(&'a self, out: &mut Vec<&'a SigmaRegex>) {
+        match self {
+            Expr::And(l) | Expr::Or(l) => l.iter().for_each(|e| e.regexes(out)),
+            Expr::Not(e) => e.regexes(out),
+            Expr::Field(t) => out.extend(t.matchers.iter().filter_map(|m| match m {
+                Matcher::Regex(re) => Some(re),
+                Matcher::Glob(g) => Some(g.regex()),
+                _ => None,
+            })),
         }
     }
 
@@ -276,6 +305,7 @@ fn matches(m: &Matcher, value: Option<&str>, ev: &Event, lowered: &OnceLock<Stri
                 }
                 Matcher::EndsWith(s, cased) => cmp_text(v, *cased, lowered).ends_with(s.as_str()),
                 Matcher::Regex(re) => re.is_match(v),
+                Matcher::Glob(g) => g.is_match(v, || lowered.get_or_init(|| v.to_lowercase())),
                 Matcher::Num(op, n) => v.trim().parse::<f64>().is_ok_and(|x| match op {
                     NumOp::Gt => x > *n,
                     NumOp::Gte => x >= *n,
@@ -297,4 +327,52 @@ fn matches(m: &Matcher, value: Option<&str>, ev: &Event, lowered: &OnceLock<Stri
 /// Arms handled before the value is read.
 fn unreachable_false() -> bool {
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Pieces of ASCII patterns: classes, boundaries and case folding that Unicode mode
+    /// treats differently on other characters.
+    fn piece() -> impl Strategy<Value = String> {
+        prop::sample::select(vec![
+            "a", "K", "s", "-", r"\w", r"\W", r"\s", r"\S", r"\d", r"\b", r"\B", ".", "[^a]",
+            "[a-c]", r"[\w-]", "(?:a|bb)", "x{1,3}", r"\w{1,5}",
+        ])
+        .prop_map(str::to_string)
+    }
+
+    proptest! {
+        /// On ASCII values the ASCII-only compilation of a pattern matches exactly as the
+        /// Unicode one does.
+        #[test]
+        fn ascii_values_match_as_in_unicode_mode(
+            pieces in prop::collection::vec((piece(), prop::sample::select(vec!["", "*", "+", "?"])), 1..5),
+            flags in prop::sample::select(vec!["", "(?i)", "(?s)", "(?is)"]),
+            hay in "[aAbBcCkKsSx0-9_ \\n-]{0,12}",
+        ) {
+            let pattern = format!(
+                "{flags}{}",
+                pieces.iter().map(|(p, q)| format!("(?:{p}){q}")).collect::<String>()
+            );
+            let re = SigmaRegex::lazy(pattern.clone()).unwrap();
+            let unicode = Regex::new(&pattern).unwrap();
+            prop_assert!(re.ascii().is_some(), "{pattern} has no ASCII form");
+            prop_assert_eq!(re.is_match(&hay), unicode.is_match(&hay), "{} on {:?}", pattern, hay);
+        }
+    }
+
+    #[test]
+    fn values_that_are_not_ascii_use_unicode() {
+        // `\w` holds `é` only in Unicode mode; the Kelvin sign folds to `k` only there.
+        let re = SigmaRegex::lazy(r"^\w$".into()).unwrap();
+        assert!(re.is_match("é"));
+        assert!(re.is_match("e"));
+        let re = SigmaRegex::lazy("(?i)^k$".into()).unwrap();
+        assert!(re.is_match("\u{212A}"));
+        assert!(re.is_match("K"));
+        assert!(!re.is_match("x"));
+    }
 }

@@ -23,6 +23,7 @@
 
 pub mod detection;
 pub mod expr;
+pub mod glob;
 pub mod logsource;
 pub mod web;
 

@@ -103,6 +103,11 @@ fn matcher(field: &str, m: &Matcher) -> Result<ConditionSpec, String> {
             ..base
         },
         // The compiled regex carries its own flags: compile it as written.
+        Matcher::Glob(g) => ConditionSpec {
+            regex: one(g.regex().as_str()),
+            case_sensitive: true,
+            ..base
+        },
         Matcher::Regex(re) => ConditionSpec {
             regex: one(re.as_str()),
             case_sensitive: true,
