@@ -3,13 +3,14 @@
 //! Channel and event id narrow a record to the rules of its kind — for Sysmon 1 that is still a
 //! thousand Sigma process-creation rules. Nearly every one of them requires some literal of some
 //! field (`Image|endswith: '\whoami.exe'`, `CommandLine|contains: ' -enc '`…). From each rule
-//! variant the index derives such a requirement: a set of (field, literal) pairs of which at
-//! least one must occur, case-insensitively, for the rule to match (from an `and`, the member
-//! with the longest literals; from an `or`, every member's; `not`, numbers, CIDR, `exists` and
-//! keyword searches give none). The literals of each field go into one Aho-Corasick automaton.
-//! For an event, each field's value is searched once, and only the variants whose requirement was
-//! met — plus those with no requirement — are evaluated. The cost per event follows the length
-//! of its values, not the number of rules.
+//! variant the index derives its requirements as clauses that must all be met, each a set of
+//! (field, literal) pairs of which at least one must occur, case-insensitively: an `and` gives
+//! every member's clauses (up to four, the most selective), an `or` one clause with each
+//! member's most selective one; `not`, numbers, CIDR, `exists` and keyword searches give none.
+//! A literal longer than 12 bytes is indexed by a 12-byte window of it. The literals of each
+//! field go into one Aho-Corasick automaton. For an event, each field's value is searched once,
+//! and only the variants whose every clause was met — plus those with no requirement — are
+//! evaluated. The cost per event follows the length of its values, not the number of rules.
 //!
 //! The search runs over ASCII-lower-cased values. A value with any non-ASCII character (`®` in
 //! a Sysmon `Product`) is not searched: every variant with a requirement on that field is kept,
