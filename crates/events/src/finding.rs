@@ -60,6 +60,14 @@ pub fn build_finding(rule: &RuleEntry, ev: &Event, file: &LogFile) -> Finding {
     extra.insert("record_id".to_string(), ev.record_id.into());
     extra.insert("computer".to_string(), ev.computer.clone().into());
     extra.insert("provider".to_string(), ev.provider.clone().into());
+    // A process-tree finding: the creation events of the ancestors it was judged on.
+    if let Some(records) = ev.get("_ancestry_records").filter(|r| !r.is_empty()) {
+        let ids: Vec<u64> = records
+            .split(" < ")
+            .filter_map(|r| r.parse().ok())
+            .collect();
+        extra.insert("ancestor_record_ids".to_string(), ids.into());
+    }
     let client_ip = ["IpAddress", "SourceIp", "ClientAddress"]
         .iter()
         .filter_map(|f| ev.get(f))

@@ -3,9 +3,11 @@
 //! IIS worker through a process running as an application-pool identity".
 //!
 //! While a file is read, every process creation is kept as a compact [`ProcNode`] (ids, image,
-//! command line, user). After the file, each node's parent is the latest earlier creation of its
-//! parent process id on the same computer (process ids are reused), and the chain is walked up
-//! to [`MAX_DEPTH`] ancestors. Rules that read the tree fields are evaluated then, on an event
+//! command line, user). After the file, each node's parent is found: by Sysmon's
+//! `ParentProcessGuid`, which names one process exactly; else (Security 4688) the latest earlier
+//! creation of its parent process id on the same computer (process ids are reused) — unless the
+//! child's own event names a different parent image, which means the parent's creation is not
+//! in the log and the id was reused. The chain is walked up to [`MAX_DEPTH`] ancestors. Rules that read the tree fields are evaluated then, on an event
 //! built from the node with these fields (names are case-insensitive in rules):
 //!
 //! | field | value |
@@ -15,6 +17,12 @@
 //! | `_parent` | the parent's image |
 //! | `_ancestry` | the ancestors' images, nearest first, joined by ` < ` |
 //! | `_ancestry_users` | the ancestors' accounts (`DOMAIN\name [SID]`), nearest first, joined by ` < ` |
+//! | `_ancestry_records` | the record ids of the ancestors' creation events, nearest first, joined by ` < ` (findings list them as `ancestor_record_ids`) |
+//!
+//! Sysmon names accounts but not their SIDs; the well-known logon sessions give them whatever
+//! the system's language (`LogonId` 0x3e7 is SYSTEM, S-1-5-18; 0x3e4 NETWORK SERVICE,
+//! S-1-5-20; 0x3e5 LOCAL SERVICE, S-1-5-19), so a rule can test the SID instead of a name that
+//! a German or French Windows writes differently.
 //!
 //! The tree of one file only: a parent created before the log's first record is known by the
 //! `ParentImage`/`ParentProcessName` (and Sysmon's `ParentUser`) of its child, not further.
@@ -44,6 +52,7 @@ pub const MAX_CMD_BYTES: usize = 64 << 20;
 /// Field names that make a rule a tree rule (lower case).
 pub const TREE_FIELDS: &[&str] = &[
     "_ancestry",
+    "_ancestry_records",
     "_ancestry_users",
     "_parent",
     "_user",
@@ -79,6 +88,10 @@ pub struct ProcNode {
     pub parent_image: String,
     /// Parent account as the event names it (Sysmon's `ParentUser`).
     pub parent_user: String,
+    /// Sysmon's `ProcessGuid` (empty for 4688).
+    pub guid: String,
+    /// Sysmon's `ParentProcessGuid` (empty for 4688).
+    pub parent_guid: String,
 }
 
 /// Parse a process id written in decimal (Sysmon) or `0x` hexadecimal (Security).
@@ -87,6 +100,32 @@ fn pid_of(v: Option<&str>) -> Option<u64> {
     match v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
         Some(h) => u64::from_str_radix(h, 16).ok(),
         None => v.parse().ok(),
+    }
+}
+
+/// The SID of a well-known logon session (Sysmon's `LogonId`), whatever the system's language
+/// calls its account.
+fn well_known_logon_sid(logon_id: Option<&str>) -> Option<&'static str> {
+    match pid_of(logon_id)? {
+        0x3e7 => Some("S-1-5-18"),
+        0x3e4 => Some("S-1-5-20"),
+        0x3e5 => Some("S-1-5-19"),
+        _ => None,
+    }
+}
+
+/// A GUID as Sysmon writes it, normalised for comparison (`{…}`, any case); empty stays empty,
+/// and so does the all-zero GUID Sysmon writes for an unknown parent.
+fn guid_of(v: Option<&str>) -> String {
+    let g = v
+        .unwrap_or("")
+        .trim()
+        .trim_matches(|c| c == '{' || c == '}')
+        .to_ascii_lowercase();
+    if g.bytes().all(|b| b == b'0' || b == b'-') {
+        String::new()
+    } else {
+        g
     }
 }
 
@@ -131,6 +170,8 @@ impl ProcNode {
             user_sid: String::new(),
             parent_image: String::new(),
             parent_user: String::new(),
+            guid: String::new(),
+            parent_guid: String::new(),
         };
         if sysmon {
             node.pid = pid_of(ev.get("ProcessId"))?;
@@ -139,6 +180,11 @@ impl ProcNode {
             node.user = ev.get("User").unwrap_or("").to_string();
             node.parent_image = ev.get("ParentImage").unwrap_or("").to_string();
             node.parent_user = ev.get("ParentUser").unwrap_or("").to_string();
+            node.user_sid = well_known_logon_sid(ev.get("LogonId"))
+                .unwrap_or("")
+                .to_string();
+            node.guid = guid_of(ev.get("ProcessGuid"));
+            node.parent_guid = guid_of(ev.get("ParentProcessGuid"));
         } else if security {
             node.pid = pid_of(ev.get("NewProcessId"))?;
             node.ppid = pid_of(ev.get("ProcessId")).unwrap_or(0);
@@ -208,29 +254,48 @@ impl TreeCollector {
     pub fn events(self) -> Vec<Event> {
         let mut nodes = self.nodes.into_inner().unwrap_or_else(|p| p.into_inner());
         nodes.sort_by_key(|n| (n.time, n.record_id));
-        // (computer, pid) -> node indexes in time order.
+        // (computer, pid) -> node indexes in time order; (computer, guid) -> node index.
         let mut by_pid: HashMap<(&str, u64), Vec<usize>> = HashMap::new();
+        let mut by_guid: HashMap<(&str, &str), usize> = HashMap::new();
         for (i, n) in nodes.iter().enumerate() {
             by_pid
                 .entry((n.computer.as_str(), n.pid))
                 .or_default()
                 .push(i);
+            if !n.guid.is_empty() {
+                by_guid
+                    .entry((n.computer.as_str(), n.guid.as_str()))
+                    .or_insert(i);
+            }
         }
         let parent_of = |i: usize| -> Option<usize> {
             let n = &nodes[i];
+            if !n.parent_guid.is_empty() {
+                // The GUID names one process: its creation is in the log or it is not.
+                return by_guid
+                    .get(&(n.computer.as_str(), n.parent_guid.as_str()))
+                    .copied()
+                    .filter(|&p| p != i);
+            }
             if n.ppid == 0 {
                 return None;
             }
             let list = by_pid.get(&(n.computer.as_str(), n.ppid))?;
-            // The latest creation of that id before this one (ids are reused).
+            // The latest creation of that id before this one (ids are reused)…
             let at = list.partition_point(|&j| j < i);
-            at.checked_sub(1).map(|k| list[k])
+            let p = list[at.checked_sub(1)?];
+            // …if it is the process the child's event names as its parent: another image means
+            // the real parent's creation is missing from the log and the id was reused.
+            let named = n.parent_image.as_str();
+            let image = nodes[p].image.as_str();
+            (named.is_empty() || image.is_empty() || named.eq_ignore_ascii_case(image)).then_some(p)
         };
         let mut out = Vec::with_capacity(nodes.len());
         for i in 0..nodes.len() {
             let n = &nodes[i];
             let mut images: Vec<String> = Vec::new();
             let mut users: Vec<String> = Vec::new();
+            let mut records: Vec<String> = Vec::new();
             let mut cur = parent_of(i);
             // The parent as the child's own event names it, when its creation is not in the log.
             if cur.is_none() && !n.parent_image.is_empty() {
@@ -246,6 +311,7 @@ impl TreeCollector {
                 let pn = &nodes[p];
                 images.push(pn.image.clone());
                 users.push(pn.user_label());
+                records.push(pn.record_id.to_string());
                 let next = parent_of(p);
                 if next.is_none() && !pn.parent_image.is_empty() && images.len() < MAX_DEPTH {
                     images.push(pn.parent_image.clone());
@@ -277,6 +343,7 @@ impl TreeCollector {
                         .collect::<Vec<_>>()
                         .join(" < "),
                 ),
+                ("_ancestry_records", records.join(" < ")),
             ];
             out.push(Event::synthetic(
                 &n.channel,

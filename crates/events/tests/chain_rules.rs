@@ -78,6 +78,16 @@ fn sec4688(pid: &str, ppid: &str, image: &str, cmd: &str, sid: &str, user: &str)
 
 /// Rule ids raised by the built-in rules on `events` (one EVTX file), in record order.
 fn fired(dir: &Path, name: &str, events: &[WriterEvent]) -> Vec<(u64, String)> {
+    let mut out: Vec<(u64, String)> = findings(dir, name, events)
+        .iter()
+        .map(|f| (f.extra["record_id"].as_u64().unwrap(), f.rule.id.clone()))
+        .collect();
+    out.sort();
+    out
+}
+
+/// The findings of the built-in rules on `events` (one EVTX file, record n at second n - 1).
+fn findings(dir: &Path, name: &str, events: &[WriterEvent]) -> Vec<exhunt_core::Finding> {
     let mut w = EvtxWriter::new();
     for (i, e) in events.iter().enumerate() {
         let mut e = e.clone();
@@ -104,13 +114,7 @@ fn fired(dir: &Path, name: &str, events: &[WriterEvent]) -> Vec<(u64, String)> {
         host: "EX01".into(),
     });
     assert!(c.issues.is_empty(), "{:?}", c.issues);
-    let mut out: Vec<(u64, String)> = c
-        .findings
-        .iter()
-        .map(|f| (f.extra["record_id"].as_u64().unwrap(), f.rule.id.clone()))
-        .collect();
-    out.sort();
-    out
+    c.findings
 }
 
 fn ids_at(hits: &[(u64, String)], record: u64) -> BTreeSet<&str> {
@@ -494,4 +498,198 @@ fn process_tree_links_sysmon_ids_and_parent_user() {
     assert!(!ids_at(&hits, 3).contains("EXH-EV-063"), "{hits:?}");
     // The same command line alone is EXH-EV-083 (weak alone) on both.
     assert!(ids_at(&hits, 3).contains("EXH-EV-083"), "{hits:?}");
+}
+
+/// A Sysmon process creation with its GUIDs, logon id and the parent's account.
+fn sysmon_guid(
+    (pid, guid): (&str, &str),
+    (ppid, parent_guid): (&str, &str),
+    (image, cmd): (&str, &str),
+    parent: &str,
+    (user, logon_id): (&str, &str),
+) -> WriterEvent {
+    let mut e = sysmon_proc(pid, ppid, image, cmd, parent, user);
+    for (name, value) in [
+        ("ProcessGuid", guid),
+        ("ParentProcessGuid", parent_guid),
+        ("LogonId", logon_id),
+    ] {
+        e.data.push((Some(name.into()), value.into()));
+    }
+    e
+}
+
+#[test]
+fn sysmon_parents_are_linked_by_guid_not_by_a_reused_process_id() {
+    let pool = (r"IIS APPPOOL\Intranet", "0x5a1c3");
+    // w3wp (pid 4400) starts a shell: a tree rule's case.
+    let w3wp = sysmon_guid(
+        ("4400", "{0bd3c6a8-1000-6040-0b00-000000001f00}"),
+        ("700", "{0bd3c6a8-0100-6040-0100-000000001f00}"),
+        (W3WP, r#"w3wp.exe -ap "Intranet""#),
+        r"C:\Windows\System32\svchost.exe",
+        (r"NT AUTHORITY\SYSTEM", "0x3e7"),
+    );
+    let shell = sysmon_guid(
+        ("4500", "{0bd3c6a8-2000-6040-0c00-000000001f00}"),
+        ("4400", "{0bd3c6a8-1000-6040-0b00-000000001f00}"),
+        (
+            r"C:\Windows\System32\cmd.exe",
+            r"cmd /c sc create upd binPath= C:\ProgramData\u.exe",
+        ),
+        W3WP,
+        pool,
+    );
+    let sc = sysmon_guid(
+        ("4600", "{0bd3c6a8-3000-6040-0d00-000000001f00}"),
+        ("4500", "{0bd3c6a8-2000-6040-0c00-000000001f00}"),
+        (
+            r"C:\Windows\System32\sc.exe",
+            r"sc  create upd binPath= C:\ProgramData\u.exe",
+        ),
+        r"C:\Windows\System32\cmd.exe",
+        pool,
+    );
+    // An administrator's sc.exe started from the administrator's own cmd.exe, which reused the
+    // id 4500 after the shell exited: same id, same image, but its GUID is another process,
+    // whose creation is not in this log. By process id (and image) it would inherit the web
+    // shell's ancestry.
+    let admin_sc = sysmon_guid(
+        ("4700", "{0bd3c6a8-4000-6040-0e00-000000001f00}"),
+        ("4500", "{0bd3c6a8-3fff-6040-0f00-000000001f00}"),
+        (
+            r"C:\Windows\System32\sc.exe",
+            r"sc  create upd binPath= C:\ProgramData\u.exe",
+        ),
+        r"C:\Windows\System32\cmd.exe",
+        (r"CORP\admin", "0x9f1e2"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let found = findings(dir.path(), "Sysmon.evtx", &[w3wp, shell, sc, admin_sc]);
+    let tree_finding = |record: u64| {
+        found
+            .iter()
+            .find(|f| f.rule.id == "EXH-EV-063" && f.extra["record_id"] == record)
+    };
+    let f = tree_finding(3).expect("sc.exe under the web shell");
+    // The finding names the creation events its ancestry was read from, nearest first.
+    assert_eq!(
+        f.extra["ancestor_record_ids"],
+        serde_json::json!([2, 1]),
+        "{:?}",
+        f.extra
+    );
+    assert!(
+        tree_finding(4).is_none(),
+        "no ancestry through a reused id: {found:#?}"
+    );
+}
+
+#[test]
+fn security_parents_are_not_taken_from_a_reused_process_id_of_another_image() {
+    // 4688 names the creator by process id and (version 2) by image: when the latest process
+    // with that id is another program, the real parent's creation is not in the log.
+    let pool = (
+        "S-1-5-82-3006700770-424185619-1745488364-794895919-4004696415",
+        r"IIS APPPOOL\DefaultAppPool",
+    );
+    let w3wp = sec4688(
+        "0x1a0",
+        "0x2c4",
+        W3WP,
+        r#"w3wp.exe -ap "DefaultAppPool""#,
+        pool.0,
+        pool.1,
+    );
+    let mut potato = sec4688(
+        "0x1c0",
+        "0x1a0",
+        r"C:\Users\Public\svc.exe",
+        r"C:\Users\Public\svc.exe -cmd whoami",
+        pool.0,
+        pool.1,
+    );
+    potato
+        .data
+        .push((Some("ParentProcessName".into()), W3WP.into()));
+    let system_shell = |parent: &str| {
+        let mut e = sec4688(
+            "0x1d0",
+            "0x1c0",
+            r"C:\Windows\System32\cmd.exe",
+            "cmd.exe /c whoami",
+            "S-1-5-18",
+            r"CONTOSO\EX01$",
+        );
+        e.data
+            .push((Some("ParentProcessName".into()), parent.into()));
+        e
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let hits = fired(
+        dir.path(),
+        "Security.evtx",
+        &[
+            w3wp.clone(),
+            potato.clone(),
+            system_shell(r"C:\Users\Public\svc.exe"),
+        ],
+    );
+    assert!(ids_at(&hits, 3).contains("EXH-EV-062"), "{hits:?}");
+    // The same ids, but the SYSTEM shell's creator was services.exe: id 0x1c0 was reused.
+    let hits = fired(
+        dir.path(),
+        "Security2.evtx",
+        &[
+            w3wp,
+            potato,
+            system_shell(r"C:\Windows\System32\services.exe"),
+        ],
+    );
+    assert!(!ids_at(&hits, 3).contains("EXH-EV-062"), "{hits:?}");
+}
+
+#[test]
+fn a_localised_system_account_is_known_by_its_logon_session() {
+    // A German Windows: SYSTEM is "NT-AUTORITÄT\SYSTEM", NETWORK SERVICE "NT-AUTORITÄT\NETZWERKDIENST".
+    let w3wp = sysmon_guid(
+        ("4400", "{0bd3c6a8-1000-6040-0b00-000000001f00}"),
+        ("700", ""),
+        (W3WP, r#"w3wp.exe -ap "Intranet""#),
+        r"C:\Windows\System32\svchost.exe",
+        (r"NT-AUTORITÄT\NETZWERKDIENST", "0x3e4"),
+    );
+    let potato = sysmon_guid(
+        ("4500", "{0bd3c6a8-2000-6040-0c00-000000001f00}"),
+        ("4400", "{0bd3c6a8-1000-6040-0b00-000000001f00}"),
+        (
+            r"C:\Users\Public\svc.exe",
+            r"C:\Users\Public\svc.exe -cmd whoami",
+        ),
+        W3WP,
+        (r"NT-AUTORITÄT\NETZWERKDIENST", "0x3e4"),
+    );
+    let shell = |logon_id: &str| {
+        sysmon_guid(
+            ("4600", "{0bd3c6a8-3000-6040-0d00-000000001f00}"),
+            ("4500", "{0bd3c6a8-2000-6040-0c00-000000001f00}"),
+            (r"C:\Windows\System32\cmd.exe", "cmd.exe /c whoami"),
+            r"C:\Users\Public\svc.exe",
+            (r"NT-AUTORITÄT\SYSTEM", logon_id),
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let hits = fired(
+        dir.path(),
+        "Sysmon.evtx",
+        &[w3wp.clone(), potato.clone(), shell("0x3e7")],
+    );
+    assert!(ids_at(&hits, 3).contains("EXH-EV-062"), "{hits:?}");
+    // Another session of an account that happens to be called SYSTEM is not SYSTEM.
+    let hits = fired(
+        dir.path(),
+        "Sysmon2.evtx",
+        &[w3wp, potato, shell("0x7a3f1")],
+    );
+    assert!(!ids_at(&hits, 3).contains("EXH-EV-062"), "{hits:?}");
 }
