@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""Interleaved A/B of exhunt binaries on the Sigma scaling data.
+
+    python3 bench/sigma_ab.py OLD_BINARY NEW_BINARY [...]    (env: N=runs, default 9; T=threads, default 2)
+
+Runs each binary in turn, N rounds, on the data `bench/sigma_scaling.sh` prepared under
+target/sigma-bench (run it once first): 200 rules, all 2,407 rules, and all rules on an empty
+folder (the cost of loading them). Alternating the binaries keeps a machine whose speed drifts
+from favouring one of them. Prints median / fastest wall and median CPU (user + system) per case.
+"""
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WORK = os.path.join(ROOT, "target", "sigma-bench")
+
+
+def run(binary, rules, evtx, threads):
+    cmd = [binary, "scan", evtx, "--sigma", os.path.join(WORK, f"rules-{rules}"),
+           "--no-builtin-rules", "--no-file-scan", "--no-exposure", "--quiet", "--threads", threads]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def main():
+    binaries = sys.argv[1:]
+    if not binaries or not os.path.isdir(os.path.join(WORK, "rules-2407")):
+        sys.exit(__doc__)
+    rounds, threads = int(os.environ.get("N", "9")), os.environ.get("T", "2")
+    empty = tempfile.mkdtemp()
+    cases = [("200", os.path.join(WORK, "evtx")), ("2407", os.path.join(WORK, "evtx")), ("2407", empty)]
+    results = {}
+    for _ in range(rounds):
+        for b in binaries:
+            for case in cases:
+                results.setdefault((b, case), []).append(run(b, *case, threads))
+    print(f"{rounds} rounds, {threads} thread(s): median / fastest wall (ms), median CPU (ms)")
+    for b in binaries:
+        row = []
+        for case in cases:
+            r = results[(b, case)]
+            row.append((statistics.median(x[0] for x in r), min(x[0] for x in r),
+                        statistics.median(x[1] for x in r)))
+        (a, full, load) = row
+        print(f"{b}\n  200 rules {a[0]*1e3:.0f} / {a[1]*1e3:.0f}, cpu {a[2]*1e3:.0f}"
+              f" | 2407 rules {full[0]*1e3:.0f} / {full[1]*1e3:.0f}, cpu {full[2]*1e3:.0f}"
+              f" | loading 2407 {load[0]*1e3:.0f} / {load[1]*1e3:.0f}, cpu {load[2]*1e3:.0f}"
+              f" | full / 200: {full[0]/a[0]:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
