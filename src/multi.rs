@@ -31,6 +31,16 @@ pub struct RootSinks {
     pub timeline: Option<TimelineCsvWriter<Box<dyn Write + Send>>>,
 }
 
+impl RootSinks {
+    /// Stop writing to `sink` (it failed).
+    fn close(&mut self, sink: Sink) {
+        match sink {
+            Sink::Jsonl => self.jsonl = None,
+            Sink::Timeline => self.timeline = None,
+        }
+    }
+}
+
 /// How to run the roots.
 pub struct MultiOptions<'a> {
     /// Per-root configuration (its root is replaced).
@@ -149,14 +159,14 @@ fn bar(total: usize) -> indicatif::ProgressBar {
     bar
 }
 
-/// Scan every root into `builder` and the sinks. Returns the sinks and the number of roots
-/// that could not be read.
+/// Scan every root into `builder` and the sinks. An output that cannot be written is closed
+/// and reported in the result; the roots are all scanned and the fleet view still built.
 pub fn scan_roots(
     roots: &[RootSpec],
     o: &MultiOptions<'_>,
     builder: &mut FleetBuilder,
     sinks: RootSinks,
-) -> anyhow::Result<(RootSinks, usize)> {
+) -> anyhow::Result<ScannedRoots> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(o.config.threads.unwrap_or(0))
         .build()
@@ -169,13 +179,13 @@ pub fn scan_roots(
         builder: &'b mut FleetBuilder,
         sinks: RootSinks,
         failed: usize,
-        error: Option<std::io::Error>,
+        write_errors: Vec<WriteFailure>,
     }
     let state = Mutex::new(State {
         builder,
         sinks,
         failed: 0,
-        error: None,
+        write_errors: Vec::new(),
     });
     let next = AtomicUsize::new(0);
     let workers = o.parallel.clamp(1, roots.len().max(1));
@@ -187,7 +197,7 @@ pub fn scan_roots(
                 let result = if o.config.cancel.is_cancelled() {
                     Err("the scan was interrupted before this root was read".to_string())
                 } else {
-                    scan_one(spec, o, &pool, &hunters)
+                    guard_root(|| scan_one(spec, o, &pool, &hunters))
                 };
                 let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
                 st.builder.input_done();
@@ -196,9 +206,11 @@ pub fn scan_roots(
                         for p in problems {
                             st.builder.problem(p);
                         }
-                        let written = write_root(&mut st.sinks, &report);
-                        if let Err(e) = written {
-                            st.error.get_or_insert(e);
+                        if let Err(failed) = write_root(&mut st.sinks, &report) {
+                            // That output is given up (a full disk fails every later write
+                            // too); the scan and the other outputs go on.
+                            st.sinks.close(failed.sink);
+                            st.write_errors.push(failed);
                         }
                         for d in exhunt_fleet::from_report::digests(&report, keep) {
                             st.builder.add(d);
@@ -227,10 +239,69 @@ pub fn scan_roots(
         b.finish_and_clear();
     }
     let st = state.into_inner().unwrap_or_else(|e| e.into_inner());
-    if let Some(e) = st.error {
-        return Err(e.into());
+    Ok(ScannedRoots {
+        sinks: st.sinks,
+        failed: st.failed,
+        write_errors: st.write_errors,
+    })
+}
+
+/// What [`scan_roots`] leaves: the outputs still open, how many roots could not be read, and
+/// the outputs that failed (closed when they did).
+pub struct ScannedRoots {
+    /// The per-root outputs still open.
+    pub sinks: RootSinks,
+    /// Roots that could not be read.
+    pub failed: usize,
+    /// Outputs that could not be written, each closed at its first failure.
+    pub write_errors: Vec<WriteFailure>,
+}
+
+/// Which per-root output failed, and why.
+#[derive(Debug)]
+pub struct WriteFailure {
+    /// The output.
+    pub sink: Sink,
+    /// The error.
+    pub error: std::io::Error,
+}
+
+/// One of the per-root outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sink {
+    /// `--jsonl`.
+    Jsonl,
+    /// `--timeline`.
+    Timeline,
+}
+
+impl std::fmt::Display for WriteFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = match self.sink {
+            Sink::Jsonl => "the JSONL output",
+            Sink::Timeline => "the timeline",
+        };
+        write!(
+            f,
+            "{what} could not be written ({}); it was given up from there, the scan went on",
+            self.error
+        )
     }
-    Ok((st.sinks, st.failed))
+}
+
+/// Run one root's scan so that a bug (a panic) in it makes that root unreadable instead of
+/// ending the scan of every root.
+fn guard_root<T>(scan: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(scan)).unwrap_or_else(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        Err(format!(
+            "scanning this root hit a bug in exhunt ({what}); the other roots were scanned. Please report it"
+        ))
+    })
 }
 
 fn display_name(p: &Path) -> String {
@@ -239,13 +310,19 @@ fn display_name(p: &Path) -> String {
         .unwrap_or_else(|| p.display().to_string())
 }
 
-fn write_root(sinks: &mut RootSinks, report: &ScanReport) -> std::io::Result<()> {
+fn write_root(sinks: &mut RootSinks, report: &ScanReport) -> Result<(), WriteFailure> {
     if let Some(out) = sinks.jsonl.as_mut() {
         let mut w = JsonlWriter::new(out);
-        w.write_root(report)?;
+        w.write_root(report).map_err(|error| WriteFailure {
+            sink: Sink::Jsonl,
+            error,
+        })?;
     }
     if let Some(t) = sinks.timeline.as_mut() {
-        t.write_report(report)?;
+        t.write_report(report).map_err(|error| WriteFailure {
+            sink: Sink::Timeline,
+            error,
+        })?;
     }
     Ok(())
 }
@@ -268,4 +345,24 @@ fn unreadable(spec: &RootSpec, why: &str, keep: bool) -> HostDigest {
         interrupted: None,
     });
     d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_in_one_root_becomes_that_root_s_error() {
+        assert_eq!(guard_root(|| Ok::<_, String>(3)), Ok(3));
+        assert_eq!(
+            guard_root(|| Err::<u8, _>("unreadable".to_string())),
+            Err("unreadable".to_string())
+        );
+        let err =
+            guard_root(|| -> Result<u8, String> { panic!("index out of bounds") }).unwrap_err();
+        assert!(
+            err.contains("hit a bug in exhunt (index out of bounds)"),
+            "{err}"
+        );
+    }
 }

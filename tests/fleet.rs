@@ -717,3 +717,35 @@ fn a_renamed_server_keeps_its_mail_access() {
     }
     assert!(host(&v, "MAIL-01")["mailboxes_reached"].as_u64().unwrap() >= 3);
 }
+
+/// A per-root output that cannot be written (here `/dev/full`: no space left) is given up at
+/// its first failed write; every root is still scanned and the fleet page still written, and
+/// the run exits 2 naming the output.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_under_one_output_keeps_the_fleet_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("fleet.html");
+    let (code, _stdout, err) = exhunt(
+        &[
+            "scan",
+            "--roots-from",
+            "roots.csv",
+            "--jsonl",
+            "/dev/full",
+            "--html",
+            html.to_str().unwrap(),
+            "--quiet",
+        ],
+        &demo(),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("the JSONL output could not be written") && err.contains("space"),
+        "{err}"
+    );
+    let page = std::fs::read_to_string(&html).unwrap();
+    for (_, name) in SERVERS {
+        assert!(page.contains(name), "{name} missing from the fleet page");
+    }
+}

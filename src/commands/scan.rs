@@ -251,7 +251,11 @@ fn run_fleet(
     };
     let total = roots.len();
     let sinks = RootSinks { jsonl, timeline };
-    let (mut sinks, failed) = scan_roots(&roots, &options, &mut builder, sinks)?;
+    let scanned = scan_roots(&roots, &options, &mut builder, sinks)?;
+    let (mut sinks, failed) = (scanned.sinks, scanned.failed);
+    for e in &scanned.write_errors {
+        eprintln!("exhunt: {e}");
+    }
     let fleet = builder.finish();
     if let Some(t) = sinks.timeline.take() {
         t.into_inner()?.flush()?;
@@ -273,6 +277,10 @@ fn run_fleet(
     )?;
     if crate::interrupt::received() {
         return Ok(crate::interrupt::EXIT_INTERRUPTED);
+    }
+    if !scanned.write_errors.is_empty() {
+        // Results were lost: not a clean exit, whatever was found.
+        return Ok(2);
     }
     if failed == total {
         eprintln!("exhunt: none of the {total} root(s) could be scanned");
