@@ -550,12 +550,15 @@ impl FleetBuilder {
         } = self;
 
         // 1. The same server twice: the newer scan wins.
+        let keys = server_keys(
+            &slots
+                .iter()
+                .map(|s| (s.digest.org.as_deref(), s.digest.host.as_str()))
+                .collect::<Vec<_>>(),
+        );
         let mut groups: BTreeMap<(Option<String>, String), Vec<usize>> = BTreeMap::new();
-        for (i, s) in slots.iter().enumerate() {
-            groups
-                .entry((s.digest.org.clone(), s.digest.host.clone()))
-                .or_default()
-                .push(i);
+        for (i, key) in keys.into_iter().enumerate() {
+            groups.entry(key).or_default().push(i);
         }
         let mut kept = vec![false; slots.len()];
         let mut duplicates = Vec::new();
@@ -566,7 +569,7 @@ impl FleetBuilder {
                 .map(|f| f.origin.clone())
                 .unwrap_or_else(|| "(no summary)".into())
         };
-        for ((org, host), members) in &groups {
+        for ((org, _), members) in &groups {
             let winner = *members
                 .iter()
                 .max_by_key(|&&i| {
@@ -582,7 +585,7 @@ impl FleetBuilder {
             if members.len() > 1 {
                 duplicates.push(Duplicate {
                     org: org.clone(),
-                    host: host.clone(),
+                    host: slots[winner].digest.host.clone(),
                     kept: origin(&slots[winner]),
                     dropped: members
                         .iter()
@@ -1000,5 +1003,116 @@ impl FleetBuilder {
             campaigns_loaded: options.campaigns.list.len(),
             campaigns: options.campaigns.list.clone(),
         }
+    }
+}
+/// Who each (organisation, server name) is, for telling the same server scanned twice: names
+/// compare without case (Windows names are case-insensitive), and a short name is the fully
+/// qualified name of the same organisation that begins with it, when exactly one does (`EX01`
+/// and `ex01.corp.local` are one server; with `ex01.branch.local` there too, `EX01` stays
+/// apart, since it could be either).
+pub fn server_keys(names: &[(Option<&str>, &str)]) -> Vec<(Option<String>, String)> {
+    let lower: Vec<String> = names.iter().map(|(_, h)| h.to_lowercase()).collect();
+    let is_fqdn = |h: &str| {
+        h.split_once('.').is_some_and(|(first, _)| {
+            !first.is_empty() && !first.bytes().all(|b| b.is_ascii_digit())
+        })
+    };
+    // (org, first label) -> the distinct fully qualified names that start with it.
+    let mut long: HashMap<(Option<&str>, &str), Vec<&str>> = HashMap::new();
+    for ((org, _), h) in names.iter().zip(&lower) {
+        if is_fqdn(h) {
+            let first = h.split('.').next().unwrap_or(h);
+            let list = long.entry((*org, first)).or_default();
+            if !list.contains(&h.as_str()) {
+                list.push(h);
+            }
+        }
+    }
+    names
+        .iter()
+        .zip(&lower)
+        .map(|((org, _), h)| {
+            let key = match long.get(&(*org, h.as_str())) {
+                Some(fqdns) if !h.contains('.') && fqdns.len() == 1 => fqdns[0].to_string(),
+                _ => h.clone(),
+            };
+            (org.map(str::to_string), key)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::view::HostFacts;
+
+    #[test]
+    fn a_short_name_is_its_organisation_s_one_fully_qualified_name() {
+        let key = |org: Option<&str>, h: &str| (org.map(str::to_string), h.to_string());
+        let names = [
+            (Some("alpha"), "EX01"),
+            (Some("alpha"), "ex01.corp.local"),
+            (Some("alpha"), "Ex02"),
+            (Some("alpha"), "EX02"),
+            // Another organisation's EX01 is another server.
+            (Some("beta"), "EX01"),
+            // Two domains share the short name: it could be either.
+            (Some("gamma"), "MAIL"),
+            (Some("gamma"), "mail.corp.local"),
+            (Some("gamma"), "mail.branch.local"),
+            // An address is not a fully qualified name.
+            (None, "10"),
+            (None, "10.0.0.5"),
+        ];
+        assert_eq!(
+            server_keys(&names),
+            [
+                key(Some("alpha"), "ex01.corp.local"),
+                key(Some("alpha"), "ex01.corp.local"),
+                key(Some("alpha"), "ex02"),
+                key(Some("alpha"), "ex02"),
+                key(Some("beta"), "ex01"),
+                key(Some("gamma"), "mail"),
+                key(Some("gamma"), "mail.corp.local"),
+                key(Some("gamma"), "mail.branch.local"),
+                key(None, "10"),
+                key(None, "10.0.0.5"),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_same_server_by_short_and_full_name_is_one_server_and_the_newer_scan_wins() {
+        let digest = |host: &str, day: u32| {
+            let mut d = HostDigest::new(Some("alpha".into()), host.into(), false);
+            d.facts = Some(HostFacts {
+                org: Some("alpha".into()),
+                host: host.into(),
+                verdict: VerdictLevel::NoEvidence,
+                reason: format!("scan of day {day}"),
+                coverage: Default::default(),
+                missing_sources: Vec::new(),
+                scanned: chrono::TimeZone::with_ymd_and_hms(&Utc, 2021, 3, day, 0, 0, 0).single(),
+                origin: format!("{host}.jsonl"),
+                scan_issues: 0,
+                read_error: None,
+                interrupted: None,
+            });
+            d
+        };
+        let mut b = FleetBuilder::new(FleetOptions::default());
+        b.add(digest("ex01.corp.local", 12));
+        b.add(digest("EX01", 5));
+        b.add(digest("EX02", 5));
+        let fleet = b.finish();
+        let hosts: Vec<&str> = fleet.hosts.iter().map(|h| h.host.as_str()).collect();
+        assert_eq!(hosts.len(), 2, "{hosts:?}");
+        assert!(
+            hosts.contains(&"ex01.corp.local") && hosts.contains(&"EX02"),
+            "{hosts:?}"
+        );
+        assert_eq!(fleet.duplicates.len(), 1);
+        assert_eq!(fleet.duplicates[0].host, "ex01.corp.local");
+        assert_eq!(fleet.duplicates[0].dropped, ["EX01.jsonl"]);
     }
 }
