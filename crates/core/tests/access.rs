@@ -374,3 +374,98 @@ fn no_foothold_means_no_second_read() {
     assert!(r.access.sweeps.is_empty(), "{:?}", r.access.sweeps);
     assert!(r.access.data_access.is_empty());
 }
+
+/// The second read starts far into a large file (at the intruder's window). When an IIS
+/// restart wrote a new header with other columns before that point, the lines read are parsed
+/// with the new columns, not the file's first header.
+#[test]
+fn a_column_change_before_the_intruder_s_window_is_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    // Columns after the restart: the client address and user come first.
+    let restart = "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n#Date: 2021-03-03 01:30:00\n#Fields: date time c-ip cs-username s-ip cs-method cs-uri-stem cs-uri-query s-port cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\n";
+    let after =
+        |time: &str, method: &str, stem: &str, query: &str, user: &str, ip: &str, ua: &str| {
+            format!("{time} {ip} {user} 10.0.0.5 {method} {stem} {query} 443 {ua} - 200 0 0 120\n")
+        };
+    let mut lines = Vec::new();
+    // Ordinary traffic before the restart (600 KB) and after it, up to the intruder (500 KB):
+    // the second read seeks past the restart's header.
+    for i in 0..6000 {
+        let t = format!("2021-03-03 00:{:02}:{:02}", i / 100 % 60, i % 60);
+        lines.push(line(
+            &t,
+            "GET",
+            "/owa/",
+            "-",
+            "CONTOSO\\carol",
+            "10.10.3.45",
+            "Mozilla/5.0+(Windows+NT+10.0)",
+            200,
+        ));
+    }
+    lines.push(restart.to_string());
+    for i in 0..5000 {
+        let t = format!(
+            "2021-03-03 {:02}:{:02}:{:02}",
+            1 + (30 + i / 240) / 60,
+            (30 + i / 240) % 60,
+            i % 60
+        );
+        lines.push(after(
+            &t,
+            "GET",
+            "/owa/",
+            "-",
+            "CONTOSO\\carol",
+            "10.10.3.45",
+            "Mozilla/5.0+(Windows+NT+10.0)",
+        ));
+    }
+    lines.push(after(
+        "2021-03-03 02:47:10",
+        "POST",
+        SHELL,
+        "-",
+        "-",
+        "203.0.113.77",
+        "antSword/v2.1",
+    ));
+    lines.push(after(
+        "2021-03-03 03:40:00",
+        "GET",
+        "/owa/",
+        "-",
+        "CONTOSO\\bob",
+        "203.0.113.77",
+        "Mozilla/5.0+(Windows+NT+10.0)",
+    ));
+    lines.push(after(
+        "2021-03-03 03:40:05",
+        "POST",
+        "/owa/service.svc",
+        "action=GetItem",
+        "CONTOSO\\bob",
+        "203.0.113.77",
+        "Mozilla/5.0+(Windows+NT+10.0)",
+    ));
+    lines.push(after(
+        "2021-03-03 04:10:00",
+        "POST",
+        SHELL,
+        "-",
+        "-",
+        "203.0.113.77",
+        "antSword/v2.1",
+    ));
+    write_iis(dir.path(), "u_ex210303.log", &lines);
+    let r = run(dir.path());
+    let owa: Vec<_> = r
+        .access
+        .data_access
+        .iter()
+        .filter(|d| d.method == "OWA session")
+        .collect();
+    assert_eq!(owa.len(), 1, "{:#?}", r.access.data_access);
+    assert_eq!(owa[0].mailbox.as_deref(), Some("contoso\\bob"));
+    assert_eq!(owa[0].requests, 2);
+}

@@ -280,6 +280,57 @@ fn head_schema(f: &mut File, kind: SourceKind) -> Schema {
     schema
 }
 
+/// The columns in force at `offset` of a file read from there: the last `#Fields:` directive
+/// before it (an IIS restart writes a new header, maybe with other columns, in the middle of a
+/// day's file), else the file's head. The part before `offset` is searched for the directive
+/// only, not parsed; `read` counts the bytes.
+fn schema_before(f: &mut File, kind: SourceKind, offset: u64, read: &mut u64) -> Schema {
+    let head = head_schema(f, kind);
+    if !kind.is_w3c() || offset <= SPAN_PROBE {
+        return head;
+    }
+    const KEY: &[u8] = b"\n#Fields:";
+    let finder = memchr::memmem::FinderRev::new(KEY);
+    let mut last: Option<u64> = None;
+    let mut block = vec![0u8; 1 << 20];
+    let mut at = 0u64;
+    while at < offset {
+        let want = (block.len() as u64).min(offset - at) as usize;
+        let n = match f
+            .seek(SeekFrom::Start(at))
+            .and_then(|_| f.read(&mut block[..want]))
+        {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        *read += n as u64;
+        if let Some(i) = finder.rfind(&block[..n]) {
+            last = Some(at + i as u64 + 1);
+        }
+        // Overlap the next block by the key's length less one, so that no key is cut.
+        at += if n < want || n < KEY.len() {
+            n as u64
+        } else {
+            (n - (KEY.len() - 1)) as u64
+        };
+        if n < want {
+            break;
+        }
+    }
+    let Some(line_at) = last else {
+        return head;
+    };
+    let mut line = vec![0u8; 64 * 1024];
+    let n = f
+        .seek(SeekFrom::Start(line_at))
+        .and_then(|_| f.read(&mut line))
+        .unwrap_or(0);
+    let end = memchr::memchr(b'\n', &line[..n]).unwrap_or(n);
+    let mut schema = head;
+    directive(trim_line(&line[..end]), kind, &mut schema);
+    schema
+}
+
 fn sweep_file(
     file: &LogFile,
     windows: &[Window],
@@ -320,7 +371,7 @@ fn sweep_file(
             stop_after = Some(hi);
         }
         if start_off > 0 {
-            schema = head_schema(&mut f, file.kind);
+            schema = schema_before(&mut f, file.kind, start_off, &mut out.bytes);
         }
     }
     if f.seek(SeekFrom::Start(start_off)).is_err() {
