@@ -62,7 +62,7 @@ pub fn read_roots_file(
     file: &Path,
     rule: &OrgRule,
 ) -> anyhow::Result<(Vec<RootSpec>, Vec<InputProblem>)> {
-    let text = std::fs::read_to_string(file)
+    let (text, bad_lines) = read_text(file)
         .map_err(|e| anyhow::anyhow!("cannot read the roots file {}: {e}", file.display()))?;
     let base = file.parent().map(Path::to_path_buf).unwrap_or_default();
     let resolve = |p: &str| {
@@ -81,7 +81,17 @@ pub fn read_roots_file(
         kind: "bad-row".into(),
         message,
     };
-    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    for line in bad_lines {
+        problems.push(problem(
+            line,
+            "this line is not UTF-8 text: it was left out".into(),
+        ));
+    }
+    // The header is the first line that is neither empty nor a comment.
+    let first = text
+        .lines()
+        .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .unwrap_or("");
     let header: Vec<String> = first
         .split(',')
         .map(|c| c.trim().trim_matches('"').to_ascii_lowercase())
@@ -140,9 +150,68 @@ pub fn read_roots_file(
     Ok((roots, problems))
 }
 
+/// A roots file as text, whatever Windows editor wrote it: UTF-8 with or without a byte order
+/// mark, or UTF-16 (Notepad's "Unicode"). A line that is not UTF-8 is left empty (so that line
+/// numbers stay right) and its number returned, instead of refusing the whole file.
+fn read_text(file: &Path) -> std::io::Result<(String, Vec<u64>)> {
+    use exhunt_core::read::chunks::{sniff_encoding, utf8_reader};
+    use std::io::Read;
+    let raw = std::fs::read(file)?;
+    let mut bytes = Vec::with_capacity(raw.len());
+    let encoding = sniff_encoding(&raw);
+    utf8_reader(std::io::Cursor::new(raw), encoding).read_to_end(&mut bytes)?;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let mut text = String::with_capacity(bytes.len());
+    let mut bad = Vec::new();
+    for (n, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        if n > 0 {
+            text.push('\n');
+        }
+        match std::str::from_utf8(line) {
+            Ok(l) => text.push_str(l),
+            Err(_) => bad.push(n as u64 + 1),
+        }
+    }
+    Ok((text, bad))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn roots_files_from_windows_editors_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("roots.csv");
+        let rows =
+            "# collected 2021-03-05\npath,host,org\nEX01.zip,EX01,Alpha\nEX02.zip,EX02,Alpha\n";
+        // UTF-8 with a byte order mark, and a comment before the header.
+        std::fs::write(&f, format!("\u{feff}{rows}")).unwrap();
+        let (roots, problems) = read_roots_file(&f, &OrgRule::default()).unwrap();
+        assert_eq!(roots.len(), 2, "{problems:?}");
+        assert_eq!(roots[1].host.as_deref(), Some("EX02"));
+        // UTF-16 little-endian with its byte order mark (Notepad's "Unicode").
+        let mut utf16 = vec![0xFF, 0xFE];
+        utf16.extend(rows.encode_utf16().flat_map(u16::to_le_bytes));
+        std::fs::write(&f, utf16).unwrap();
+        let (roots, problems) = read_roots_file(&f, &OrgRule::default()).unwrap();
+        assert_eq!(roots.len(), 2, "{problems:?}");
+        assert_eq!(roots[0].org.as_deref(), Some("Alpha"));
+        // One line in Latin-1: that line is a problem, the others are read.
+        let latin1 = b"path,host\nEX01.zip,EX01\nEX\xc9.zip,EX\xc9\nEX03.zip,EX03\n".to_vec();
+        std::fs::write(&f, latin1).unwrap();
+        let (roots, problems) = read_roots_file(&f, &OrgRule::default()).unwrap();
+        assert_eq!(
+            roots
+                .iter()
+                .map(|r| r.host.as_deref().unwrap())
+                .collect::<Vec<_>>(),
+            ["EX01", "EX03"]
+        );
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].line, Some(3));
+        assert!(problems[0].message.contains("not UTF-8"), "{problems:?}");
+    }
 
     #[test]
     fn csv_with_header_and_plain_lists_are_read() {
