@@ -235,7 +235,13 @@ struct Reader<'o> {
     problems: Vec<InputProblem>,
     summaries: u64,
     findings: u64,
+    /// Lines of kinds this version does not know (a newer exhunt's), by kind.
+    unknown_kinds: BTreeMap<String, u64>,
 }
+
+/// Longest result line read; the rest of a longer one is skipped and the line reported. exhunt
+/// writes no line near it (evidence is cut at a few KiB, the summary lists counts).
+pub const MAX_LINE: usize = 64 << 20;
 
 impl<'o> Reader<'o> {
     fn new(path: &Path, options: &'o MergeOptions, keep_examples: bool) -> Self {
@@ -257,6 +263,7 @@ impl<'o> Reader<'o> {
             problems: Vec::new(),
             summaries: 0,
             findings: 0,
+            unknown_kinds: BTreeMap::new(),
         }
     }
 
@@ -381,7 +388,10 @@ impl<'o> Reader<'o> {
             Some("finding") => self.finding(row, n),
             Some("summary") => self.summary(row, n),
             Some("host") => self.host_line(row, n),
-            Some(_) => {}
+            Some(other) => {
+                let other: String = other.chars().take(40).collect();
+                *self.unknown_kinds.entry(other).or_default() += 1;
+            }
             None if row.client_id.is_some() || row.flow_id.is_some() => {
                 // Another source of the artifact (the run's return code, the uploads).
             }
@@ -641,6 +651,18 @@ impl<'o> Reader<'o> {
     }
 
     fn finish(mut self) -> FileResult {
+        if !self.unknown_kinds.is_empty() {
+            let kinds: Vec<String> = self
+                .unknown_kinds
+                .iter()
+                .map(|(k, n)| format!("{n} \"{k}\""))
+                .collect();
+            let msg = format!(
+                "lines of kinds this version of exhunt does not know were skipped: {} (written by a newer exhunt?)",
+                kinds.join(", ")
+            );
+            self.problem(None, "unknown-kind", msg);
+        }
         let without: Vec<UnitKey> = self
             .order
             .iter()
@@ -665,18 +687,26 @@ impl<'o> Reader<'o> {
         }
     }
 
-    /// Read JSON Lines from `r`.
+    /// Read JSON Lines from `r`; a line longer than [`MAX_LINE`] is reported and skipped.
     fn read_lines(&mut self, r: impl Read) -> std::io::Result<()> {
         let mut r = BufReader::with_capacity(1 << 20, r);
         let mut buf = Vec::with_capacity(64 * 1024);
         let mut n = 0u64;
         loop {
             buf.clear();
-            let got = r.read_until(b'\n', &mut buf)?;
+            let (got, oversized) = read_line_capped(&mut r, &mut buf, MAX_LINE)?;
             if got == 0 {
                 return Ok(());
             }
             n += 1;
+            if oversized {
+                self.problem(
+                    Some(n),
+                    "oversized-line",
+                    format!("this line is over {} MiB: it was skipped", MAX_LINE >> 20),
+                );
+                continue;
+            }
             let unterminated = buf.last() != Some(&b'\n');
             match std::str::from_utf8(&buf) {
                 Ok(s) => self.row(s, n, unterminated),
@@ -714,6 +744,44 @@ impl<'o> Reader<'o> {
                 "truncated",
                 format!("the JSON array cannot be read past this point: {e}"),
             );
+        }
+    }
+}
+
+/// Read one line (with its `\n`) into `buf`, keeping at most `max` bytes: returns the bytes
+/// consumed and whether the line was longer (then `buf` holds only its start).
+fn read_line_capped(
+    r: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<(usize, bool)> {
+    let mut consumed = 0usize;
+    let mut oversized = false;
+    loop {
+        let chunk = match r.fill_buf() {
+            Ok(c) => c,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            return Ok((consumed, oversized));
+        }
+        let (take, done) = match memchr::memchr(b'\n', chunk) {
+            Some(i) => (i + 1, true),
+            None => (chunk.len(), false),
+        };
+        if !oversized {
+            let room = max.saturating_sub(buf.len());
+            if take > room {
+                oversized = true;
+            } else {
+                buf.extend_from_slice(&chunk[..take]);
+            }
+        }
+        r.consume(take);
+        consumed += take;
+        if done {
+            return Ok((consumed, oversized));
         }
     }
 }
@@ -909,6 +977,43 @@ pub fn merge_into(paths: &[PathBuf], options: &MergeOptions, builder: &mut Fleet
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_lines_are_cut_and_the_next_line_is_read_whole() {
+        let text = b"0123456789abcdef\nshort\nlast-without-newline";
+        let mut r = std::io::BufReader::with_capacity(4, &text[..]);
+        let mut buf = Vec::new();
+        assert_eq!(read_line_capped(&mut r, &mut buf, 8).unwrap(), (17, true));
+        buf.clear();
+        assert_eq!(read_line_capped(&mut r, &mut buf, 8).unwrap(), (6, false));
+        assert_eq!(buf, b"short\n");
+        buf.clear();
+        assert_eq!(read_line_capped(&mut r, &mut buf, 64).unwrap(), (20, false));
+        assert_eq!(buf, b"last-without-newline");
+        buf.clear();
+        assert_eq!(read_line_capped(&mut r, &mut buf, 64).unwrap(), (0, false));
+    }
+
+    #[test]
+    fn lines_of_unknown_kinds_are_counted_once_per_file() {
+        let options = MergeOptions::default();
+        let mut reader = Reader::new(Path::new("new.jsonl"), &options, false);
+        let lines = "{\"kind\":\"verdict_v2\",\"host\":\"EX01\"}\n{\"kind\":\"verdict_v2\"}\n{\"kind\":\"mail_graph\"}\n";
+        reader.read_lines(lines.as_bytes()).unwrap();
+        let result = reader.finish();
+        let unknown: Vec<&InputProblem> = result
+            .problems
+            .iter()
+            .filter(|p| p.kind == "unknown-kind")
+            .collect();
+        assert_eq!(unknown.len(), 1, "{:?}", result.problems);
+        assert!(
+            unknown[0].message.contains("2 \"verdict_v2\"")
+                && unknown[0].message.contains("1 \"mail_graph\""),
+            "{}",
+            unknown[0].message
+        );
+    }
 
     #[test]
     fn zip_names_are_unescaped() {
