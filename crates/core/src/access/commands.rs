@@ -85,10 +85,37 @@ fn named(list: &[String], name: &str) -> bool {
     list.iter().any(|p| p.eq_ignore_ascii_case(name))
 }
 
+/// The parameters a splatted hashtable gives: `$p = @{ Mailbox = 'ceo'; FilePath = '…' }` for
+/// `@p`; `None` when the text does not show the table.
+fn splatted(text: &str, var: &str) -> Option<Vec<(String, Vec<String>)>> {
+    let name = regex::escape(var);
+    let table = Regex::new(&format!(r"(?is)\${name}\s*=\s*@\{{(.*?)\}}")).ok()?;
+    let body = table.captures(text)?.get(1)?.as_str();
+    static PAIR: OnceLock<Regex> = OnceLock::new();
+    let pair = PAIR.get_or_init(|| {
+        Regex::new(r#"(?i)([a-z][a-z0-9]*)\s*=\s*((?:"[^"]*"|'[^']*'|[^\s"';,]+)(?:\s*,\s*(?:"[^"]*"|'[^']*'|[^\s"';,]+))*)"#)
+            .expect("valid regex")
+    });
+    Some(
+        pair.captures_iter(body)
+            .map(|c| (c[1].to_string(), values(&c[2])))
+            .collect(),
+    )
+}
+
+fn splat_use() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| Regex::new(r"(?i)(?:^|\s)@([a-z_][a-z0-9_]*)").expect("valid regex"))
+}
+
 /// Every call of a mapped cmdlet in `text`.
 pub(crate) fn invocations(text: &str, maps: &AccessMappings) -> Vec<Invocation> {
-    // Process command lines quote inner quotes as \" ; read them as plain quotes.
-    let text = text.replace("\\\"", "\"");
+    // Process command lines quote inner quotes as \" ; read them as plain quotes. A backtick
+    // at the end of a line continues the command on the next one.
+    let text = text
+        .replace("\\\"", "\"")
+        .replace("`\r\n", " ")
+        .replace("`\n", " ");
     let lower = text.to_ascii_lowercase();
     let mut out = Vec::new();
     for (ci, c) in maps.cmdlets.iter().enumerate() {
@@ -119,6 +146,14 @@ pub(crate) fn invocations(text: &str, maps: &AccessMappings) -> Vec<Invocation> 
             }
             let mut victims = Vec::new();
             let mut unresolved = None;
+            // Splatted parameters (`New-MailboxExportRequest @p`): from the table the script
+            // builds, else the mailbox is reported as not shown.
+            for cap in splat_use().captures_iter(seg) {
+                match splatted(&text, &cap[1]) {
+                    Some(table) => params.extend(table),
+                    None => unresolved = Some(format!("@{}", &cap[1])),
+                }
+            }
             let mut var_values: Option<(String, Vec<String>)> = None;
             for (name, vals) in &params {
                 if !named(&c.victim, name) {
@@ -269,6 +304,37 @@ mod tests {
         // Names inside other words are not calls; other cmdlets are ignored.
         assert!(invocations("Get-MailboxExportRequestStatistics -Identity x", &m).is_empty());
         assert!(invocations("Get-Mailbox -ResultSize Unlimited | Export-Csv x.csv", &m).is_empty());
+    }
+
+    #[test]
+    fn continued_and_splatted_commands_are_read() {
+        let m = maps();
+        // A script block with backtick continuations, as 4104 records it.
+        let inv = invocations(
+            "New-MailboxExportRequest `\r\n    -Mailbox 'cfo' `\r\n    -FilePath '\\\\EX01\\C$\\ProgramData\\cfo.pst'\r\n",
+            &m,
+        );
+        assert_eq!(names(&inv, &m)[0].1, ["cfo"], "{inv:?}");
+        assert_eq!(names(&inv, &m)[0].2, [r"\\EX01\C$\ProgramData\cfo.pst"]);
+        // Splatting: the parameters come from the hashtable.
+        let inv = invocations(
+            "$p = @{\n  Mailbox = 'legal'\n  FilePath = \"\\\\EX01\\C$\\inetpub\\wwwroot\\aspnet_client\\l.pst\"\n}\nNew-MailboxExportRequest @p",
+            &m,
+        );
+        assert_eq!(names(&inv, &m)[0].1, ["legal"], "{inv:?}");
+        assert!(
+            names(&inv, &m)[0].2[0].ends_with(r"aspnet_client\l.pst"),
+            "{inv:?}"
+        );
+        let inv = invocations(
+            "$a=@{Mailbox='ceo';FilePath='C:\\x.pst'}; New-MailboxExportRequest @a",
+            &m,
+        );
+        assert_eq!(names(&inv, &m)[0].1, ["ceo"], "{inv:?}");
+        // A table the text does not show: reported, not dropped.
+        let inv = invocations("New-MailboxExportRequest @params", &m);
+        assert_eq!(inv.len(), 1, "{inv:?}");
+        assert_eq!(inv[0].unresolved.as_deref(), Some("@params"));
     }
 
     #[test]
