@@ -36,6 +36,40 @@ fn link(target: &str, at: &Path) {
     std::os::unix::fs::symlink(target, at).unwrap();
 }
 
+/// The unprivileged account tests run exhunt as when they run as root.
+const NOBODY: u32 = 65534;
+
+fn running_as_root() -> bool {
+    std::os::unix::fs::MetadataExt::uid(&std::fs::metadata("/proc/self").unwrap()) == 0
+}
+
+/// Let anyone read the tree under `dir` (but `keep_locked`), without following links.
+fn open_up(dir: &Path, keep_locked: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path, m: u32| std::fs::set_permissions(p, PermissionsExt::from_mode(m));
+    mode(dir, 0o755).unwrap();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        let Ok(t) = e.file_type() else { continue };
+        if t.is_dir() {
+            open_up(&p, keep_locked);
+        } else if t.is_file() && p != keep_locked {
+            mode(&p, 0o644).unwrap();
+        }
+    }
+}
+
+/// Whether exhunt starts as `nobody` (every folder on the way to the binary must let it).
+fn nobody_can_run_exhunt() -> bool {
+    let mut cmd = exhunt();
+    cmd.arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    std::os::unix::process::CommandExt::uid(&mut cmd, NOBODY);
+    std::os::unix::process::CommandExt::gid(&mut cmd, NOBODY);
+    cmd.status().is_ok_and(|s| s.success())
+}
+
 fn read_jsonl(p: &Path) -> Vec<Value> {
     std::fs::read_to_string(p)
         .unwrap()
@@ -104,10 +138,24 @@ fn special_entries_are_named_never_opened_and_still_judged_by_name() {
     link("/etc", &r.join("C/inetpub/wwwroot/etc"));
     let sock = r.join("C/inetpub/wwwroot/agent.sock");
     let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
-    // A file the scanning user may not read (only when not running as root).
+    // A file the scanning user may not read. Root reads everything: then the scan runs as
+    // `nobody`, with the rest of the evidence opened up to it.
     let locked = put(&r, "C/inetpub/wwwroot/locked.aspx", b"<%@ Page %>");
     std::fs::set_permissions(&locked, std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
-    let can_lock = std::fs::read(&locked).is_err();
+    let as_nobody = running_as_root() && {
+        open_up(d.path(), &locked);
+        open_up(outside.path(), &locked);
+        std::fs::set_permissions(
+            d.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o777),
+        )
+        .unwrap();
+        nobody_can_run_exhunt()
+    };
+    let can_lock = as_nobody || std::fs::read(&locked).is_err();
+    if !can_lock {
+        eprintln!("NOTE: running as root and `nobody` cannot run exhunt here: the unreadable-file case is not checked");
+    }
 
     let jsonl = d.path().join("out.jsonl");
     let html = d.path().join("out.html");
@@ -119,6 +167,10 @@ fn special_entries_are_named_never_opened_and_still_judged_by_name() {
         .arg("--html")
         .arg(&html)
         .arg("--color=never");
+    if as_nobody {
+        std::os::unix::process::CommandExt::uid(&mut cmd, NOBODY);
+        std::os::unix::process::CommandExt::gid(&mut cmd, NOBODY);
+    }
     let out = run_bounded(cmd, Duration::from_secs(60));
     let console = String::from_utf8_lossy(&out.stdout).into_owned();
     assert_eq!(out.status.code(), Some(1), "findings expected\n{console}");
