@@ -1,5 +1,5 @@
 //! The literal index must not change what the event hunter finds: every SigmaHQ Windows rule of
-//! the shared corpus over every third-party attack EVTX of the corpus, with and without it.
+//! the shared corpus over every EVTX of the corpus (attack captures and the evtx crate's samples), with and without it.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -63,6 +63,8 @@ fn corpus_files() -> Vec<PathBuf> {
         &mut files,
     );
     evtx_files(&corpus.join("evtx/SigmaHQ__sigma"), &mut files);
+    // The evtx crate's own samples: other channels (and damaged files) than attack captures.
+    evtx_files(&corpus.join("evtx/omerbenamram__evtx"), &mut files);
     files.sort();
     files
 }
