@@ -1,5 +1,6 @@
 //! The literal index must not change what the event hunter finds: every SigmaHQ Windows rule of
-//! the shared corpus over every EVTX of the corpus (attack captures and the evtx crate's samples), with and without it.
+//! the shared corpus over every EVTX of the corpus (attack captures and the evtx crate's
+//! samples), with and without it.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
