@@ -469,3 +469,78 @@ fn a_column_change_before_the_intruder_s_window_is_applied() {
     assert_eq!(owa[0].mailbox.as_deref(), Some("contoso\\bob"));
     assert_eq!(owa[0].requests, 2);
 }
+
+/// One address, two actors (its client changed after a long gap): the reuse finding is
+/// anchored on the second actor's own request, not on the first actor's line from the same
+/// address.
+#[test]
+fn the_reuse_finding_points_at_the_second_actor_s_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let ip = "203.0.113.77";
+    write_iis(
+        dir.path(),
+        "u_ex210303.log",
+        &[line(
+            "2021-03-03 02:47:10",
+            "POST",
+            SHELL,
+            "-",
+            "-",
+            ip,
+            "antSword/v2.1",
+            200,
+        )],
+    );
+    // Five days later the same address comes back with another client; its first try fails.
+    let chopper = "Mozilla/4.0+(compatible;+MSIE+6.0;+Windows+NT+5.1)";
+    write_iis(
+        dir.path(),
+        "u_ex210308.log",
+        &[
+            line(
+                "2021-03-08 09:00:00",
+                "POST",
+                SHELL,
+                "-",
+                "-",
+                ip,
+                chopper,
+                404,
+            ),
+            line(
+                "2021-03-08 09:00:30",
+                "POST",
+                SHELL,
+                "-",
+                "-",
+                ip,
+                chopper,
+                200,
+            ),
+        ],
+    );
+    let r = run(dir.path());
+    let actors: Vec<_> = r
+        .access
+        .shell_use
+        .iter()
+        .filter(|a| a.shell == SHELL)
+        .collect();
+    assert_eq!(actors.len(), 2, "{actors:#?}");
+    let reuse: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule.id == "EXH-AC-001")
+        .collect();
+    assert_eq!(reuse.len(), 1, "{:#?}", r.findings);
+    assert!(
+        reuse[0].path.ends_with("u_ex210308.log"),
+        "{}",
+        reuse[0].path
+    );
+    assert_eq!(
+        reuse[0].line(),
+        Some(6),
+        "the second actor's answered request"
+    );
+}

@@ -122,33 +122,36 @@ pub(crate) fn analyse(
         reqs.sort_by_key(|r| (r.time, r.idx));
         let groups = cluster(&reqs, maps);
         let shell = shells[&host][&path].clone();
-        let mut list: Vec<ShellActor> = groups
+        // Each actor with its own requests, so that a finding about an actor is anchored on
+        // that actor's line (two actors can share an address).
+        let mut list: Vec<(ShellActor, Vec<Req>)> = groups
             .into_iter()
-            .map(|g| actor(&host, &shell, &g, findings, maps))
+            .map(|g| (actor(&host, &shell, &g, findings, maps), g))
             .collect();
-        list.sort_by_key(|a| (a.first, a.client_ips.clone()));
-        for (k, a) in list.iter_mut().enumerate() {
+        list.sort_by_key(|(a, _)| (a.first, a.client_ips.clone()));
+        for (k, (a, _)) in list.iter_mut().enumerate() {
             a.actor = k + 1;
         }
-        let users: Vec<&ShellActor> = list.iter().filter(|a| a.role == ActorRole::Use).collect();
+        let users: Vec<&(ShellActor, Vec<Req>)> = list
+            .iter()
+            .filter(|(a, _)| a.role == ActorRole::Use)
+            .collect();
         if users.len() >= 2 {
             if let Some(meta) = &maps.reuse_meta {
-                let second = users[1];
-                let anchor = reqs
+                let (_, second) = users[1];
+                let earliest = |r: &&Req| (r.time, r.idx);
+                let anchor = second
                     .iter()
-                    .find(|r| {
-                        second.client_ips.contains(&r.ip)
-                            && r.time == second.first
-                            && status_matches(&r.status, &maps.use_status)
-                    })
-                    .or_else(|| reqs.iter().find(|r| second.client_ips.contains(&r.ip)));
+                    .filter(|r| status_matches(&r.status, &maps.use_status))
+                    .min_by_key(earliest)
+                    .or_else(|| second.iter().min_by_key(earliest));
                 if let Some(anchor) = anchor {
-                    let notes = users.iter().map(|a| a.summary()).collect();
+                    let notes = users.iter().map(|(a, _)| a.summary()).collect();
                     raised.push(derived(&findings[anchor.idx], meta, notes));
                 }
             }
         }
-        actors.extend(list);
+        actors.extend(list.into_iter().map(|(a, _)| a));
     }
     for (_, reqs) in probes {
         if let Some(f) = probing(&reqs, findings, maps) {
