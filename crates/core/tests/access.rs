@@ -46,6 +46,20 @@ fn run(dir: &Path) -> ScanReport {
 
 const SHELL: &str = "/aspnet_client/system_web/Xq7fdkpa.aspx";
 
+/// The actors found using `shell`.
+fn actors_of<'r>(r: &'r ScanReport, shell: &str) -> Vec<&'r exhunt_core::access::ShellActor> {
+    r.access
+        .shell_use
+        .iter()
+        .filter(|a| a.shell == shell)
+        .collect()
+}
+
+/// The findings of one rule.
+fn findings_of<'r>(r: &'r ScanReport, rule: &str) -> Vec<&'r exhunt_core::Finding> {
+    r.findings.iter().filter(|f| f.rule.id == rule).collect()
+}
+
 #[test]
 fn a_shell_used_by_two_clients_has_two_actors_and_a_reuse_finding() {
     let dir = tempfile::tempdir().unwrap();
@@ -135,12 +149,7 @@ fn a_shell_used_by_two_clients_has_two_actors_and_a_reuse_finding() {
         ],
     );
     let r = run(dir.path());
-    let actors: Vec<_> = r
-        .access
-        .shell_use
-        .iter()
-        .filter(|a| a.shell == SHELL)
-        .collect();
+    let actors = actors_of(&r, SHELL);
     assert_eq!(actors.len(), 2, "{actors:#?}");
     assert_eq!(actors[0].client_ips, ["203.0.113.77"]);
     assert_eq!(
@@ -151,11 +160,7 @@ fn a_shell_used_by_two_clients_has_two_actors_and_a_reuse_finding() {
     assert_eq!(actors[1].client_ips, ["198.51.100.9"]);
     assert_eq!(actors[1].clients, ["reGeorg tunnel (cmd= in the query)"]);
     assert!(actors.iter().all(|a| a.role == ActorRole::Use));
-    let reuse: Vec<_> = r
-        .findings
-        .iter()
-        .filter(|f| f.rule.id == "EXH-AC-001")
-        .collect();
+    let reuse = findings_of(&r, "EXH-AC-001");
     assert_eq!(reuse.len(), 1);
     assert_eq!(reuse[0].client_ip.as_deref(), Some("198.51.100.9"));
     assert_eq!(reuse[0].line(), Some(5));
@@ -520,18 +525,9 @@ fn the_reuse_finding_points_at_the_second_actor_s_request() {
         ],
     );
     let r = run(dir.path());
-    let actors: Vec<_> = r
-        .access
-        .shell_use
-        .iter()
-        .filter(|a| a.shell == SHELL)
-        .collect();
+    let actors = actors_of(&r, SHELL);
     assert_eq!(actors.len(), 2, "{actors:#?}");
-    let reuse: Vec<_> = r
-        .findings
-        .iter()
-        .filter(|f| f.rule.id == "EXH-AC-001")
-        .collect();
+    let reuse = findings_of(&r, "EXH-AC-001");
     assert_eq!(reuse.len(), 1, "{:#?}", r.findings);
     assert!(
         reuse[0].path.ends_with("u_ex210308.log"),
