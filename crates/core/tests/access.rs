@@ -55,6 +55,20 @@ fn actors_of<'r>(r: &'r ScanReport, shell: &str) -> Vec<&'r exhunt_core::access:
         .collect()
 }
 
+/// The one OWA session of the intruder's address: bob's mailbox, two requests.
+fn bob_read_in_owa_twice(r: &ScanReport) -> Vec<&exhunt_core::access::DataAccess> {
+    let owa: Vec<_> = r
+        .access
+        .data_access
+        .iter()
+        .filter(|d| d.method == "OWA session")
+        .collect();
+    assert_eq!(owa.len(), 1, "{:#?}", r.access.data_access);
+    assert_eq!(owa[0].mailbox.as_deref(), Some("contoso\\bob"));
+    assert_eq!(owa[0].requests, 2);
+    owa
+}
+
 /// The findings of one rule.
 fn findings_of<'r>(r: &'r ScanReport, rule: &str) -> Vec<&'r exhunt_core::Finding> {
     r.findings.iter().filter(|f| f.rule.id == rule).collect()
@@ -324,15 +338,7 @@ fn sessions_from_intruder_addresses_are_found_only_in_their_window() {
         )],
     );
     let r = run(dir.path());
-    let owa: Vec<_> = r
-        .access
-        .data_access
-        .iter()
-        .filter(|d| d.method == "OWA session")
-        .collect();
-    assert_eq!(owa.len(), 1, "{:#?}", r.access.data_access);
-    assert_eq!(owa[0].mailbox.as_deref(), Some("contoso\\bob"));
-    assert_eq!(owa[0].requests, 2);
+    let owa = bob_read_in_owa_twice(&r);
     assert_eq!(owa[0].client_ips, ["203.0.113.77"]);
     let sweep = &r.access.sweeps[0];
     assert_eq!((sweep.files_read, sweep.files_skipped), (1, 1), "{sweep:?}");
@@ -464,15 +470,7 @@ fn a_column_change_before_the_intruder_s_window_is_applied() {
     ));
     write_iis(dir.path(), "u_ex210303.log", &lines);
     let r = run(dir.path());
-    let owa: Vec<_> = r
-        .access
-        .data_access
-        .iter()
-        .filter(|d| d.method == "OWA session")
-        .collect();
-    assert_eq!(owa.len(), 1, "{:#?}", r.access.data_access);
-    assert_eq!(owa[0].mailbox.as_deref(), Some("contoso\\bob"));
-    assert_eq!(owa[0].requests, 2);
+    let owa = bob_read_in_owa_twice(&r);
 }
 
 /// One address, two actors (its client changed after a long gap): the reuse finding is
