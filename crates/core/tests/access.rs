@@ -470,7 +470,7 @@ fn a_column_change_before_the_intruder_s_window_is_applied() {
     ));
     write_iis(dir.path(), "u_ex210303.log", &lines);
     let r = run(dir.path());
-    let owa = bob_read_in_owa_twice(&r);
+    bob_read_in_owa_twice(&r);
 }
 
 /// One address, two actors (its client changed after a long gap): the reuse finding is
