@@ -388,6 +388,12 @@ impl<'o> Reader<'o> {
             Some("finding") => self.finding(row, n),
             Some("summary") => self.summary(row, n),
             Some("host") => self.host_line(row, n),
+            // Lines exhunt writes that the fleet view does not read (a scan's issues are in
+            // its summary's counts; a fleet file's own summary is rebuilt).
+            Some(
+                "issue" | "fleet_summary" | "story" | "rule_diagnostic" | "indicator" | "cluster"
+                | "shell_use",
+            ) => {}
             Some(other) => {
                 let other: String = other.chars().take(40).collect();
                 *self.unknown_kinds.entry(other).or_default() += 1;
