@@ -293,11 +293,7 @@ impl std::fmt::Display for WriteFailure {
 /// ending the scan of every root.
 fn guard_root<T>(scan: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(scan)).unwrap_or_else(|payload| {
-        let what = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".into());
+        let what = exhunt_core::guard::panic_message(payload.as_ref());
         Err(format!(
             "scanning this root hit a bug in exhunt ({what}); the other roots were scanned. Please report it"
         ))

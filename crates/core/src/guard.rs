@@ -10,11 +10,7 @@ use crate::model::ScanIssue;
 /// `internal-error` issue instead of ending the scan.
 pub fn guard_file<T>(path: &str, work: impl FnOnce() -> T) -> Result<T, ScanIssue> {
     catch_unwind(AssertUnwindSafe(work)).map_err(|payload| {
-        let what = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".into());
+        let what = panic_message(payload.as_ref());
         ScanIssue {
             kind: "internal-error".into(),
             path: path.to_string(),
@@ -24,6 +20,15 @@ pub fn guard_file<T>(path: &str, work: impl FnOnce() -> T) -> Result<T, ScanIssu
             ),
         }
     })
+}
+
+/// The message a panic carried (`panic!("…")`), or "unknown panic".
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
 }
 
 #[cfg(test)]

@@ -239,6 +239,19 @@ struct Reader<'o> {
     unknown_kinds: BTreeMap<String, u64>,
 }
 
+/// Kinds of lines exhunt writes that the fleet view does not read: a scan's stories, rule
+/// diagnostics and issues (counted in its summary), web-shell actors, and a fleet file's own
+/// indicators, clusters and summary (rebuilt by the merge).
+const SKIPPED_KINDS: &[&str] = &[
+    "story",
+    "rule_diagnostic",
+    "issue",
+    "shell_use",
+    "indicator",
+    "cluster",
+    "fleet_summary",
+];
+
 /// Longest result line read; the rest of a longer one is skipped and the line reported. exhunt
 /// writes no line near it (evidence is cut at a few KiB, the summary lists counts).
 pub const MAX_LINE: usize = 64 << 20;
@@ -343,14 +356,11 @@ impl<'o> Reader<'o> {
             return;
         }
         // Lines the fleet view does not need are recognised without parsing them.
-        for skip in [
-            "{\"kind\":\"story\"",
-            "{\"kind\":\"rule_diagnostic\"",
-            "{\"kind\":\"indicator\"",
-            "{\"kind\":\"cluster\"",
-            "{\"kind\":\"shell_use\"",
-        ] {
-            if raw.starts_with(skip) {
+        if let Some(rest) = raw.strip_prefix("{\"kind\":\"") {
+            if SKIPPED_KINDS
+                .iter()
+                .any(|k| rest.strip_prefix(k).is_some_and(|r| r.starts_with('"')))
+            {
                 return;
             }
         }
@@ -367,9 +377,7 @@ impl<'o> Reader<'o> {
                     .and_then(|k| k.kind);
                 match kind.as_deref() {
                     Some("data_access") => return self.data_access(raw, n),
-                    Some("shell_use" | "story" | "rule_diagnostic" | "indicator" | "cluster") => {
-                        return
-                    }
+                    Some(k) if SKIPPED_KINDS.contains(&k) => return,
                     _ => {}
                 }
                 if last_unterminated {
@@ -388,12 +396,7 @@ impl<'o> Reader<'o> {
             Some("finding") => self.finding(row, n),
             Some("summary") => self.summary(row, n),
             Some("host") => self.host_line(row, n),
-            // Lines exhunt writes that the fleet view does not read (a scan's issues are in
-            // its summary's counts; a fleet file's own summary is rebuilt).
-            Some(
-                "issue" | "fleet_summary" | "story" | "rule_diagnostic" | "indicator" | "cluster"
-                | "shell_use",
-            ) => {}
+            Some(k) if SKIPPED_KINDS.contains(&k) => {}
             Some(other) => {
                 let other: String = other.chars().take(40).collect();
                 *self.unknown_kinds.entry(other).or_default() += 1;
