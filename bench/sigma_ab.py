@@ -6,7 +6,8 @@
 Runs each binary in turn, N rounds, on the data `bench/sigma_scaling.sh` prepared under
 target/sigma-bench (run it once first): 200 rules, all 2,407 rules, and all rules on an empty
 folder (the cost of loading them). Alternating the binaries keeps a machine whose speed drifts
-from favouring one of them. Prints median / fastest wall and median CPU (user + system) per case.
+from favouring one of them. Prints median / fastest wall and median CPU (user + system) per case,
+and writes the same to bench/out/sigma-ab.txt.
 """
 import os
 import resource
@@ -43,7 +44,7 @@ def main():
         for b in binaries:
             for case in cases:
                 results.setdefault((b, case), []).append(run(b, *case, threads))
-    print(f"{rounds} rounds, {threads} thread(s): median / fastest wall (ms), median CPU (ms)")
+    lines = [f"{rounds} rounds, {threads} thread(s): median / fastest wall (ms), median CPU (ms)"]
     for b in binaries:
         row = []
         for case in cases:
@@ -51,10 +52,16 @@ def main():
             row.append((statistics.median(x[0] for x in r), min(x[0] for x in r),
                         statistics.median(x[1] for x in r)))
         (a, full, load) = row
-        print(f"{b}\n  200 rules {a[0]*1e3:.0f} / {a[1]*1e3:.0f}, cpu {a[2]*1e3:.0f}"
+        lines.append(f"{b}\n  200 rules {a[0]*1e3:.0f} / {a[1]*1e3:.0f}, cpu {a[2]*1e3:.0f}"
               f" | 2407 rules {full[0]*1e3:.0f} / {full[1]*1e3:.0f}, cpu {full[2]*1e3:.0f}"
               f" | loading 2407 {load[0]*1e3:.0f} / {load[1]*1e3:.0f}, cpu {load[2]*1e3:.0f}"
               f" | full / 200: {full[0]/a[0]:.2f}x")
+    text = "\n".join(lines) + "\n"
+    print(text, end="")
+    out = os.path.join(ROOT, "bench", "out")
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "sigma-ab.txt"), "w", encoding="utf-8") as f:
+        f.write(text)
 
 
 if __name__ == "__main__":

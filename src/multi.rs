@@ -206,7 +206,7 @@ pub fn scan_roots(
                         for p in problems {
                             st.builder.problem(p);
                         }
-                        if let Err(failed) = write_root(&mut st.sinks, &report) {
+                        for failed in write_root(&mut st.sinks, &report) {
                             // That output is given up (a full disk fails every later write
                             // too); the scan and the other outputs go on.
                             st.sinks.close(failed.sink);
@@ -306,21 +306,27 @@ fn display_name(p: &Path) -> String {
         .unwrap_or_else(|| p.display().to_string())
 }
 
-fn write_root(sinks: &mut RootSinks, report: &ScanReport) -> Result<(), WriteFailure> {
+/// Write one root to every open output; each one that fails is returned (the others are still
+/// written).
+fn write_root(sinks: &mut RootSinks, report: &ScanReport) -> Vec<WriteFailure> {
+    let mut failed = Vec::new();
     if let Some(out) = sinks.jsonl.as_mut() {
-        let mut w = JsonlWriter::new(out);
-        w.write_root(report).map_err(|error| WriteFailure {
-            sink: Sink::Jsonl,
-            error,
-        })?;
+        if let Err(error) = JsonlWriter::new(out).write_root(report) {
+            failed.push(WriteFailure {
+                sink: Sink::Jsonl,
+                error,
+            });
+        }
     }
     if let Some(t) = sinks.timeline.as_mut() {
-        t.write_report(report).map_err(|error| WriteFailure {
-            sink: Sink::Timeline,
-            error,
-        })?;
+        if let Err(error) = t.write_report(report) {
+            failed.push(WriteFailure {
+                sink: Sink::Timeline,
+                error,
+            });
+        }
     }
-    Ok(())
+    failed
 }
 
 /// The server of a root that could not be read: not assessable, with the reason.

@@ -97,11 +97,22 @@ pub fn read_roots_file(
         .map(|c| c.trim().trim_matches('"').to_ascii_lowercase())
         .collect();
     if header.iter().any(|c| c == "path") {
+        // Comment lines, indented or not, are left empty (line numbers stay right).
+        let rows: String = text
+            .split('\n')
+            .map(|l| {
+                if l.trim_start().starts_with('#') {
+                    ""
+                } else {
+                    l
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
         let mut rdr = csv::ReaderBuilder::new()
             .flexible(true)
             .trim(csv::Trim::All)
-            .comment(Some(b'#'))
-            .from_reader(text.as_bytes());
+            .from_reader(rows.as_bytes());
         let cols = rdr
             .headers()
             .map(|h| h.iter().map(|c| c.to_ascii_lowercase()).collect::<Vec<_>>())
@@ -184,8 +195,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("roots.csv");
         let rows =
-            "# collected 2021-03-05\npath,host,org\nEX01.zip,EX01,Alpha\nEX02.zip,EX02,Alpha\n";
-        // UTF-8 with a byte order mark, and a comment before the header.
+            "  # collected 2021-03-05\npath,host,org\nEX01.zip,EX01,Alpha\n  # the other one\nEX02.zip,EX02,Alpha\n";
+        // UTF-8 with a byte order mark, and indented comments before the header and among rows.
         std::fs::write(&f, format!("\u{feff}{rows}")).unwrap();
         let (roots, problems) = read_roots_file(&f, &OrgRule::default()).unwrap();
         assert_eq!(roots.len(), 2, "{problems:?}");

@@ -726,6 +726,7 @@ fn a_renamed_server_keeps_its_mail_access() {
 fn a_full_disk_under_one_output_keeps_the_fleet_page() {
     let dir = tempfile::tempdir().unwrap();
     let html = dir.path().join("fleet.html");
+    let indicators = dir.path().join("iocs.csv");
     let (code, _stdout, err) = exhunt(
         &[
             "scan",
@@ -735,11 +736,16 @@ fn a_full_disk_under_one_output_keeps_the_fleet_page() {
             "/dev/full",
             "--html",
             html.to_str().unwrap(),
+            "--indicators",
+            indicators.to_str().unwrap(),
             "--quiet",
         ],
         &demo(),
     );
     assert_eq!(code, 2, "{err}");
+    // The roots were scanned: the indicators of the compromised servers are there.
+    let iocs = std::fs::read_to_string(&indicators).unwrap();
+    assert!(iocs.lines().count() > 1, "{iocs}");
     assert!(
         err.contains("the JSONL output could not be written") && err.contains("space"),
         "{err}"
@@ -748,4 +754,5 @@ fn a_full_disk_under_one_output_keeps_the_fleet_page() {
     for (_, name) in SERVERS {
         assert!(page.contains(name), "{name} missing from the fleet page");
     }
+    assert!(page.contains("compromised"), "the verdicts are on the page");
 }

@@ -253,12 +253,17 @@ fn run_fleet(
     let sinks = RootSinks { jsonl, timeline };
     let scanned = scan_roots(&roots, &options, &mut builder, sinks)?;
     let (mut sinks, failed) = (scanned.sinks, scanned.failed);
+    let mut write_failed = !scanned.write_errors.is_empty();
     for e in &scanned.write_errors {
         eprintln!("exhunt: {e}");
     }
     let fleet = builder.finish();
     if let Some(t) = sinks.timeline.take() {
-        t.into_inner()?.flush()?;
+        // A timeline that fails at its last write is named; the fleet outputs are still written.
+        if let Err(e) = t.into_inner().and_then(|mut w| w.flush()) {
+            eprintln!("exhunt: the timeline could not be written ({e})");
+            write_failed = true;
+        }
     }
     write_fleet(
         &fleet,
@@ -278,7 +283,7 @@ fn run_fleet(
     if crate::interrupt::received() {
         return Ok(crate::interrupt::EXIT_INTERRUPTED);
     }
-    if !scanned.write_errors.is_empty() {
+    if write_failed {
         // Results were lost: not a clean exit, whatever was found.
         return Ok(2);
     }

@@ -366,4 +366,16 @@ fn directives_and_case_fold_hazards_far_from_any_hit_are_found() {
     std::fs::write(iis.join("u_ex210303.log"), text).unwrap();
     let (n, rules) = compare(dir.path());
     assert!(n >= 2, "{n} findings: {rules:?}");
+    // Both the attack line after the column change and the hazard line were judged.
+    let (fast, _) = engines();
+    let inventory = discover(dir.path());
+    let file = inventory.log_files().next().unwrap();
+    let scan = fast.scan_file(file);
+    let urls: Vec<&str> = scan
+        .findings
+        .iter()
+        .filter_map(|f| f.url_path.as_deref())
+        .collect();
+    assert!(urls.contains(&"/ecp/y.js"), "{urls:?}");
+    assert!(urls.iter().any(|u| u.contains('\u{130}')), "{urls:?}");
 }

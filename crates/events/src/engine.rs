@@ -293,7 +293,7 @@ impl<'a> FileHunt<'a> {
         };
         let dropped = tree.dropped();
         let mut out = Vec::new();
-        for ev in tree.events() {
+        tree.for_each_event(|ev| {
             let mut matched: Vec<usize> = Vec::new();
             for v in &self.engine.tree_variants {
                 if matched.contains(&v.rule) || !v.scope.applies(&ev) || !v.logic.eval(&ev) {
@@ -305,7 +305,7 @@ impl<'a> FileHunt<'a> {
                     out.push(build_finding(&self.engine.rules[v.rule], &ev, self.file));
                 }
             }
-        }
+        });
         (out, dropped)
     }
 

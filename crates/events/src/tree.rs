@@ -45,8 +45,12 @@ pub const MAX_NODES: usize = 250_000;
 /// a command line cannot push its payload out of a tree rule's sight.
 const MAX_CMD: usize = 32 * 1024;
 
-/// Command-line bytes kept per file: with [`MAX_NODES`], what bounds the tree's memory. Nodes
-/// beyond it are dropped and counted like nodes beyond [`MAX_NODES`].
+/// Longest image path or account name kept per node (Windows paths are at most 32,767
+/// characters; anything longer is padding).
+const MAX_NAME: usize = 4 * 1024;
+
+/// Bytes of command lines, images and accounts kept per file: with [`MAX_NODES`], what bounds
+/// the tree's memory. Nodes beyond it are dropped and counted like nodes beyond [`MAX_NODES`].
 pub const MAX_CMD_BYTES: usize = 64 << 20;
 
 /// Field names that make a rule a tree rule (lower case).
@@ -176,10 +180,10 @@ impl ProcNode {
         if sysmon {
             node.pid = pid_of(ev.get("ProcessId"))?;
             node.ppid = pid_of(ev.get("ParentProcessId")).unwrap_or(0);
-            node.image = ev.get("Image").unwrap_or("").to_string();
-            node.user = ev.get("User").unwrap_or("").to_string();
-            node.parent_image = ev.get("ParentImage").unwrap_or("").to_string();
-            node.parent_user = ev.get("ParentUser").unwrap_or("").to_string();
+            node.image = cap(ev.get("Image").unwrap_or(""), MAX_NAME);
+            node.user = cap(ev.get("User").unwrap_or(""), MAX_NAME);
+            node.parent_image = cap(ev.get("ParentImage").unwrap_or(""), MAX_NAME);
+            node.parent_user = cap(ev.get("ParentUser").unwrap_or(""), MAX_NAME);
             node.user_sid = well_known_logon_sid(ev.get("LogonId"))
                 .unwrap_or("")
                 .to_string();
@@ -188,22 +192,47 @@ impl ProcNode {
         } else if security {
             node.pid = pid_of(ev.get("NewProcessId"))?;
             node.ppid = pid_of(ev.get("ProcessId")).unwrap_or(0);
-            node.image = ev.get("NewProcessName").unwrap_or("").to_string();
-            node.parent_image = ev.get("ParentProcessName").unwrap_or("").to_string();
+            node.image = cap(ev.get("NewProcessName").unwrap_or(""), MAX_NAME);
+            node.parent_image = cap(ev.get("ParentProcessName").unwrap_or(""), MAX_NAME);
             // Version 2 names the new process's account as the target subject when it differs
             // from the creator's; the NULL SID there means "the same as the subject".
             let target_sid = ev.get("TargetUserSid").unwrap_or("");
             if !target_sid.is_empty() && target_sid != "S-1-0-0" {
-                node.user_sid = target_sid.to_string();
-                node.user = account(ev.get("TargetDomainName"), ev.get("TargetUserName"));
+                node.user_sid = cap(target_sid, MAX_NAME);
+                node.user = cap(
+                    &account(ev.get("TargetDomainName"), ev.get("TargetUserName")),
+                    MAX_NAME,
+                );
             } else {
-                node.user_sid = ev.get("SubjectUserSid").unwrap_or("").to_string();
-                node.user = account(ev.get("SubjectDomainName"), ev.get("SubjectUserName"));
+                node.user_sid = cap(ev.get("SubjectUserSid").unwrap_or(""), MAX_NAME);
+                node.user = cap(
+                    &account(ev.get("SubjectDomainName"), ev.get("SubjectUserName")),
+                    MAX_NAME,
+                );
             }
         } else {
             return None;
         }
         Some(node)
+    }
+
+    /// The text bytes the node holds (what [`MAX_CMD_BYTES`] counts).
+    fn bytes(&self) -> usize {
+        [
+            &self.command_line,
+            &self.image,
+            &self.user,
+            &self.user_sid,
+            &self.parent_image,
+            &self.parent_user,
+            &self.guid,
+            &self.parent_guid,
+            &self.channel,
+            &self.computer,
+        ]
+        .iter()
+        .map(|s| s.len())
+        .sum()
     }
 
     fn user_label(&self) -> String {
@@ -232,15 +261,14 @@ impl TreeCollector {
         };
         let mut nodes = self.nodes.lock().unwrap_or_else(|p| p.into_inner());
         let bytes = self.cmd_bytes.load(std::sync::atomic::Ordering::Relaxed);
-        if nodes.len() >= MAX_NODES || bytes + node.command_line.len() > MAX_CMD_BYTES {
+        let size = node.bytes();
+        if nodes.len() >= MAX_NODES || bytes + size > MAX_CMD_BYTES {
             self.dropped
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             return;
         }
-        self.cmd_bytes.fetch_add(
-            node.command_line.len(),
-            std::sync::atomic::Ordering::Relaxed,
-        );
+        self.cmd_bytes
+            .fetch_add(size, std::sync::atomic::Ordering::Relaxed);
         nodes.push(node);
     }
 
@@ -249,9 +277,10 @@ impl TreeCollector {
         self.dropped.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// The events tree rules run on: one per process creation, with the tree fields, in time
-    /// order.
-    pub fn events(self) -> Vec<Event> {
+    /// Hand `f` the events tree rules run on: one per process creation, with the tree fields,
+    /// in time order, one at a time (each carries up to [`MAX_DEPTH`] ancestors' names: all of
+    /// them at once would be many times the log's size).
+    pub fn for_each_event(self, mut f: impl FnMut(Event)) {
         let mut nodes = self.nodes.into_inner().unwrap_or_else(|p| p.into_inner());
         nodes.sort_by_key(|n| (n.time, n.record_id));
         // (computer, pid) -> node indexes in time order; (computer, guid) -> node index.
@@ -286,11 +315,16 @@ impl TreeCollector {
             let p = list[at.checked_sub(1)?];
             // …if it is the process the child's event names as its parent: another image means
             // the real parent's creation is missing from the log and the id was reused.
-            let named = n.parent_image.as_str();
-            let image = nodes[p].image.as_str();
-            (named.is_empty() || image.is_empty() || named.eq_ignore_ascii_case(image)).then_some(p)
+            // File names are compared: the same file can be written in other path forms
+            // (`\Device\HarddiskVolume2\…`, 8.3 names of its folders).
+            let file = |path: &str| path.rsplit(['\\', '/']).next().unwrap_or(path).to_string();
+            let (named, image) = (file(&n.parent_image), file(&nodes[p].image));
+            (named.is_empty() || image.is_empty() || named.eq_ignore_ascii_case(&image))
+                .then_some(p)
         };
-        let mut out = Vec::with_capacity(nodes.len());
+        // Each node's parent, once.
+        let parents: Vec<Option<usize>> = (0..nodes.len()).map(parent_of).collect();
+        let parent_of = |i: usize| parents[i];
         for i in 0..nodes.len() {
             let n = &nodes[i];
             let mut images: Vec<String> = Vec::new();
@@ -345,7 +379,7 @@ impl TreeCollector {
                 ),
                 ("_ancestry_records", records.join(" < ")),
             ];
-            out.push(Event::synthetic(
+            f(Event::synthetic(
                 &n.channel,
                 n.event_id,
                 n.record_id,
@@ -354,6 +388,41 @@ impl TreeCollector {
                 &fields,
             ));
         }
-        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn padded_names_are_capped_and_counted_against_the_budget() {
+        let huge = format!(r"C:\{}\x.exe", "A".repeat(100_000));
+        let ev = Event::synthetic(
+            crate::sigma::logsource::SYSMON,
+            1,
+            7,
+            "EX01",
+            None,
+            &[
+                ("ProcessId", "4400".into()),
+                ("ParentProcessId", "4300".into()),
+                ("Image", huge.clone()),
+                ("ParentImage", huge.clone()),
+                ("User", huge),
+                ("CommandLine", "x".into()),
+            ],
+        );
+        let node = ProcNode::from_event(&ev).unwrap();
+        assert_eq!(node.image.len(), MAX_NAME);
+        assert_eq!(node.parent_image.len(), MAX_NAME);
+        assert_eq!(node.user.len(), MAX_NAME);
+        assert!(node.bytes() >= 3 * MAX_NAME);
+        let tree = TreeCollector::default();
+        tree.add(&ev);
+        assert_eq!(
+            tree.cmd_bytes.load(std::sync::atomic::Ordering::Relaxed),
+            node.bytes()
+        );
     }
 }

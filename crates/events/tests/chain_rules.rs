@@ -636,6 +636,17 @@ fn security_parents_are_not_taken_from_a_reused_process_id_of_another_image() {
         ],
     );
     assert!(ids_at(&hits, 3).contains("EXH-EV-062"), "{hits:?}");
+    // The same file under another path form is the same parent.
+    let hits = fired(
+        dir.path(),
+        "Security1.evtx",
+        &[
+            w3wp.clone(),
+            potato.clone(),
+            system_shell(r"\Device\HarddiskVolume2\Users\Public\svc.exe"),
+        ],
+    );
+    assert!(ids_at(&hits, 3).contains("EXH-EV-062"), "{hits:?}");
     // The same ids, but the SYSTEM shell's creator was services.exe: id 0x1c0 was reused.
     let hits = fired(
         dir.path(),

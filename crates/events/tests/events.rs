@@ -937,6 +937,59 @@ level: high
         "{:#?}",
         unicode.rule_diagnostics
     );
+    // Then the ASCII form runs on the value's bytes: one padding character does not switch
+    // the test off.
+    let padded = scan(&format!("{}\u{a0}", "a".repeat(10_050)));
+    assert_eq!(padded.findings.len(), 1, "{:#?}", padded.rule_diagnostics);
     // `exhunt rules` compiles every regex.
     assert!(hunter.check_regexes().iter().any(too_big));
+}
+
+/// Sigma field names with spaces (`Threat Name`) are the event's field without spaces, for the
+/// literal index as for matching.
+#[test]
+fn a_sigma_field_name_with_spaces_is_indexed_and_matched() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    let rule = std::fs::read_to_string(fixture("sigma/win_defender_threat_name.yml"))
+        .unwrap()
+        .replace("ThreatName|contains", "Threat Name|contains");
+    std::fs::write(rules.join("spaced.yml"), rule).unwrap();
+    let hunter = EventHunter::new(
+        &RuleSet::default(),
+        EventArgs {
+            sigma: vec![rules],
+            sigma_mapping: None,
+            no_events: false,
+        }
+        .options(),
+    );
+    assert_eq!(hunter.rule_count(), 1, "{:#?}", hunter.diagnostics());
+    let evidence = dir.path().join("evidence");
+    write_server(
+        &evidence,
+        "EX01",
+        &[(
+            "Microsoft-Windows-Windows Defender%4Operational.evtx",
+            vec![WriterEvent::new(
+                "Microsoft-Windows-Windows Defender/Operational",
+                "Microsoft-Windows-Windows Defender",
+                1116,
+                "EX01",
+                t(14),
+                &[
+                    ("Threat Name", "Backdoor:ASP/Chopper.F!dha"),
+                    ("Path", r"file:_C:\inetpub\wwwroot\aspnet_client\a.aspx"),
+                ],
+            )],
+        )],
+    );
+    let report = scan_with(
+        &ScanConfig::new(&evidence),
+        &RuleSet::default(),
+        &[&hunter as &dyn Hunter],
+    )
+    .unwrap();
+    assert_eq!(report.findings.len(), 1, "{:#?}", report.findings);
 }

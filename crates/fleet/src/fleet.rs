@@ -1009,7 +1009,8 @@ impl FleetBuilder {
 /// compare without case (Windows names are case-insensitive), and a short name is the fully
 /// qualified name of the same organisation that begins with it, when exactly one does (`EX01`
 /// and `ex01.corp.local` are one server; with `ex01.branch.local` there too, `EX01` stays
-/// apart, since it could be either).
+/// apart, since it could be either). Inputs without an organisation may be different
+/// customers: their short names are never folded.
 pub fn server_keys(names: &[(Option<&str>, &str)]) -> Vec<(Option<String>, String)> {
     let lower: Vec<String> = names.iter().map(|(_, h)| h.to_lowercase()).collect();
     let is_fqdn = |h: &str| {
@@ -1032,8 +1033,12 @@ pub fn server_keys(names: &[(Option<&str>, &str)]) -> Vec<(Option<String>, Strin
         .iter()
         .zip(&lower)
         .map(|((org, _), h)| {
+            // Without an organisation, inputs of different customers share one bucket: a short
+            // name is folded only inside a named organisation.
             let key = match long.get(&(*org, h.as_str())) {
-                Some(fqdns) if !h.contains('.') && fqdns.len() == 1 => fqdns[0].to_string(),
+                Some(fqdns) if org.is_some() && !h.contains('.') && fqdns.len() == 1 => {
+                    fqdns[0].to_string()
+                }
                 _ => h.clone(),
             };
             (org.map(str::to_string), key)
@@ -1063,6 +1068,9 @@ mod tests {
             // An address is not a fully qualified name.
             (None, "10"),
             (None, "10.0.0.5"),
+            // Without an organisation, two inputs may be two customers.
+            (None, "EX01"),
+            (None, "ex01.contoso.local"),
         ];
         assert_eq!(
             server_keys(&names),
@@ -1077,6 +1085,8 @@ mod tests {
                 key(Some("gamma"), "mail.branch.local"),
                 key(None, "10"),
                 key(None, "10.0.0.5"),
+                key(None, "ex01"),
+                key(None, "ex01.contoso.local"),
             ]
         );
     }
@@ -1100,19 +1110,28 @@ mod tests {
             });
             d
         };
-        let mut b = FleetBuilder::new(FleetOptions::default());
-        b.add(digest("ex01.corp.local", 12));
-        b.add(digest("EX01", 5));
-        b.add(digest("EX02", 5));
-        let fleet = b.finish();
-        let hosts: Vec<&str> = fleet.hosts.iter().map(|h| h.host.as_str()).collect();
-        assert_eq!(hosts.len(), 2, "{hosts:?}");
-        assert!(
-            hosts.contains(&"ex01.corp.local") && hosts.contains(&"EX02"),
-            "{hosts:?}"
-        );
-        assert_eq!(fleet.duplicates.len(), 1);
-        assert_eq!(fleet.duplicates[0].host, "ex01.corp.local");
-        assert_eq!(fleet.duplicates[0].dropped, ["EX01.jsonl"]);
+        // Both orders: the newer scan wins by its time, not by coming first.
+        for newer_first in [true, false] {
+            let mut b = FleetBuilder::new(FleetOptions::default());
+            let (newer, older) = (digest("ex01.corp.local", 12), digest("EX01", 5));
+            if newer_first {
+                b.add(newer);
+                b.add(older);
+            } else {
+                b.add(older);
+                b.add(newer);
+            }
+            b.add(digest("EX02", 5));
+            let fleet = b.finish();
+            let hosts: Vec<&str> = fleet.hosts.iter().map(|h| h.host.as_str()).collect();
+            assert_eq!(hosts.len(), 2, "{hosts:?}");
+            assert!(
+                hosts.contains(&"ex01.corp.local") && hosts.contains(&"EX02"),
+                "{hosts:?}"
+            );
+            assert_eq!(fleet.duplicates.len(), 1);
+            assert_eq!(fleet.duplicates[0].host, "ex01.corp.local");
+            assert_eq!(fleet.duplicates[0].dropped, ["EX01.jsonl"]);
+        }
     }
 }

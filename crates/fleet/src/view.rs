@@ -42,7 +42,7 @@ impl MailReached {
                 self.methods.push(m);
             }
         }
-        self.requests += other.requests;
+        self.requests = self.requests.saturating_add(other.requests);
         self.first = match (self.first, other.first) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),

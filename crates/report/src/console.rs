@@ -257,15 +257,19 @@ impl<W: Write> ConsoleWriter<W> {
                 ),
                 _ => String::new(),
             };
+            // The mailbox is attacker-written text (a -Mailbox value, an OWA URL).
+            let name = one_line(d.label(), 200);
             let label = if d.scope == exhunt_core::access::MailboxScope::Named {
-                d.label().to_string()
+                name
             } else {
-                self.paint("\x1b[33m", d.label())
+                self.paint("\x1b[33m", &name)
             };
             writeln!(
                 self.out,
                 "    {label} — {}: {} {}{volume}{when}",
-                d.method, d.requests, d.unit
+                one_line(&d.method, 80),
+                d.requests,
+                d.unit
             )?;
             let mut facts = Vec::new();
             if !d.client_ips.is_empty() {

@@ -103,6 +103,9 @@ fn splatted(text: &str, var: &str) -> Option<Vec<(String, Vec<String>)>> {
     )
 }
 
+/// Splatted tables read per call at most.
+const MAX_SPLATS: usize = 4;
+
 fn splat_use() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| Regex::new(r"(?i)(?:^|\s)@([a-z_][a-z0-9_]*)").expect("valid regex"))
@@ -148,10 +151,19 @@ pub(crate) fn invocations(text: &str, maps: &AccessMappings) -> Vec<Invocation> 
             let mut unresolved = None;
             // Splatted parameters (`New-MailboxExportRequest @p`): from the table the script
             // builds, else the mailbox is reported as not shown.
+            // Each name once, and a few at most: a call takes one table, and every lookup
+            // searches the whole text.
+            let mut splats: Vec<&str> = Vec::new();
             for cap in splat_use().captures_iter(seg) {
-                match splatted(&text, &cap[1]) {
+                let name = cap.get(1).map_or("", |m| m.as_str());
+                if splats.len() < MAX_SPLATS && !splats.contains(&name) {
+                    splats.push(name);
+                }
+            }
+            for name in splats {
+                match splatted(&text, name) {
                     Some(table) => params.extend(table),
-                    None => unresolved = Some(format!("@{}", &cap[1])),
+                    None => unresolved = Some(format!("@{name}")),
                 }
             }
             let mut var_values: Option<(String, Vec<String>)> = None;

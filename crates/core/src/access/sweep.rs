@@ -282,42 +282,39 @@ fn head_schema(f: &mut File, kind: SourceKind) -> Schema {
 
 /// The columns in force at `offset` of a file read from there: the last `#Fields:` directive
 /// before it (an IIS restart writes a new header, maybe with other columns, in the middle of a
-/// day's file), else the file's head. The part before `offset` is searched for the directive
-/// only, not parsed; `read` counts the bytes.
+/// day's file), else the file's head. The part before `offset` is searched backwards, from
+/// `offset`, for the directive only: it stops at the nearest one. `read` counts the bytes.
 fn schema_before(f: &mut File, kind: SourceKind, offset: u64, read: &mut u64) -> Schema {
     let head = head_schema(f, kind);
     if !kind.is_w3c() || offset <= SPAN_PROBE {
         return head;
     }
     const KEY: &[u8] = b"\n#Fields:";
+    const BLOCK: u64 = 1 << 20;
     let finder = memchr::memmem::FinderRev::new(KEY);
-    let mut last: Option<u64> = None;
-    let mut block = vec![0u8; 1 << 20];
-    let mut at = 0u64;
-    while at < offset {
-        let want = (block.len() as u64).min(offset - at) as usize;
+    let mut block = vec![0u8; BLOCK as usize + KEY.len()];
+    let mut end = offset;
+    let mut found: Option<u64> = None;
+    while end > 0 {
+        let start = end.saturating_sub(BLOCK);
+        // Overlap the block after it by the key's length less one, so that no key is cut.
+        let stop = (end + KEY.len() as u64 - 1).min(offset);
+        let want = (stop - start) as usize;
         let n = match f
-            .seek(SeekFrom::Start(at))
+            .seek(SeekFrom::Start(start))
             .and_then(|_| f.read(&mut block[..want]))
         {
-            Ok(0) | Err(_) => break,
             Ok(n) => n,
+            Err(_) => break,
         };
         *read += n as u64;
         if let Some(i) = finder.rfind(&block[..n]) {
-            last = Some(at + i as u64 + 1);
-        }
-        // Overlap the next block by the key's length less one, so that no key is cut.
-        at += if n < want || n < KEY.len() {
-            n as u64
-        } else {
-            (n - (KEY.len() - 1)) as u64
-        };
-        if n < want {
+            found = Some(start + i as u64 + 1);
             break;
         }
+        end = start;
     }
-    let Some(line_at) = last else {
+    let Some(line_at) = found else {
         return head;
     };
     let mut line = vec![0u8; 64 * 1024];

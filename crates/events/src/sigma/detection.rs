@@ -221,7 +221,9 @@ fn field_test(field: &str, values: &[Value], mods: &[&str]) -> Result<FieldTest,
         }
     }
     Ok(FieldTest {
-        field: field.to_ascii_lowercase(),
+        // Event field names are looked up without spaces (`Threat Name` is `ThreatName`): the
+        // literal index keys on the same form.
+        field: field.to_ascii_lowercase().replace(' ', ""),
         matchers,
         all,
     })

@@ -132,14 +132,20 @@ impl SigmaRegex {
             .as_ref()
     }
 
-    /// Whether the regex matches `v` (never, if it could not be compiled).
+    /// Whether the regex matches `v`. A value that is not ASCII needs the Unicode form; when
+    /// that is too big to compile (reported, see [`SigmaRegex::error`]), the ASCII form is run
+    /// on its bytes — its classes miss the non-ASCII letters, but a padding character can no
+    /// longer switch the test off. Never, if neither form compiles.
     pub fn is_match(&self, v: &str) -> bool {
         if v.is_ascii() {
             if let Some(re) = self.ascii() {
                 return re.is_match(v.as_bytes());
             }
         }
-        self.compiled().as_ref().is_ok_and(|re| re.is_match(v))
+        match self.compiled() {
+            Ok(re) => re.is_match(v),
+            Err(_) => self.ascii().is_some_and(|re| re.is_match(v.as_bytes())),
+        }
     }
 
     /// Why the pattern could not be compiled: with `compile_now`, compiling it if that was not

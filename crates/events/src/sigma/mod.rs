@@ -179,7 +179,14 @@ fn merge(load: &mut SigmaLoad, one: SigmaLoad, seen: &mut std::collections::Hash
     load.diagnostics.extend(one.diagnostics);
 }
 
+/// Deepest folder nesting read under a rules folder (a link to a parent folder loops).
+const MAX_RULE_DEPTH: usize = 32;
+
 fn collect(p: &Path, out: &mut Vec<PathBuf>) {
+    collect_at(p, out, 0);
+}
+
+fn collect_at(p: &Path, out: &mut Vec<PathBuf>, depth: usize) {
     if p.is_file() {
         out.push(p.to_path_buf());
         return;
@@ -195,7 +202,9 @@ fn collect(p: &Path, out: &mut Vec<PathBuf>) {
             Err(_) => q.is_dir(),
         };
         if is_dir {
-            collect(&q, out);
+            if depth < MAX_RULE_DEPTH {
+                collect_at(&q, out, depth + 1);
+            }
         } else if q
             .extension()
             .and_then(|e| e.to_str())
