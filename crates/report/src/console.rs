@@ -204,14 +204,15 @@ impl<W: Write> ConsoleWriter<W> {
                     "    #{:<3} {} {}  {}",
                     s.id,
                     self.sev(s.max_severity),
-                    s.title,
+                    // Titles name the client address and the shell path: logged text.
+                    one_line(&s.title, 200),
                     span
                 )?;
                 if !s.web_shells.is_empty() {
                     writeln!(
                         self.out,
                         "          web shells: {}",
-                        s.web_shells.join(", ")
+                        one_line(&s.web_shells.join(", "), 300)
                     )?;
                 }
                 for a in &s.actors {
