@@ -10,6 +10,7 @@
 # categories), from 200 rules to all of them. For each size, after one warm-up run, RUNS timed
 # runs of
 #   exhunt scan EVTX... --sigma rules-N --no-builtin-rules --no-file-scan --no-exposure --quiet
+# and the same with the rules compiled into a pack (`exhunt rules compile`, `--sigma PACK`),
 # plus the parse-only floor (no rules), then chainsaw 2.16.4 with the same rules and its
 # SigmaHQ mapping at 200 rules and at all rules, and hayabusa 4.0 with its own rule set.
 # Writes bench/out/sigma-scaling-results.md, bench/out/sigma-scaling.tsv and the plot
@@ -25,7 +26,7 @@ while [[ $# -gt 0 ]]; do
         --runs) RUNS="$2"; shift 2 ;;
         --sizes) SIZES="$2"; shift 2 ;;
         --no-peers) PEERS=0; shift ;;
-        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "sigma_scaling.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -103,7 +104,8 @@ printf 'rules\tloaded\twall_s\trss_mb\tfindings\n' > "$OUT/sigma-scaling.tsv"
 exhunt_cmd "" "$WORK/floor.jsonl"
 measure floor "${EXCMD[@]}"
 FLOOR=$WALL FLOOR_RSS=$RSS
-declare -A EXW EXR
+declare -A EXW EXR PKW
+printf 'rules\tcompile_s\tpack_mb\twall_s\trss_mb\tfindings\n' > "$OUT/sigma-scaling-pack.tsv"
 for size in $SIZES; do
     n=$size; [[ $n == all ]] && n=$TOTAL
     dir=$(subset "$n")
@@ -112,6 +114,16 @@ for size in $SIZES; do
     EXW[$n]=$WALL EXR[$n]=$RSS
     printf '%s\t%s\t%s\t%s\t%s\n' "$n" "$(loaded "$WORK/exhunt-$n.jsonl")" "$WALL" "$RSS" \
         "$(count "$WORK/exhunt-$n.jsonl" finding)" >> "$OUT/sigma-scaling.tsv"
+    # The same rules compiled into one pack (`exhunt rules compile`), then scanned from it.
+    t0=$(date +%s%N)
+    "$EXHUNT" rules compile --sigma "$dir" -o "$WORK/pack-$n.exhpack" 2> "$WORK/pack-$n.compile.err"
+    t1=$(date +%s%N)
+    exhunt_cmd "$WORK/pack-$n.exhpack" "$WORK/exhunt-pack-$n.jsonl"
+    measure "exhunt-pack-$n" "${EXCMD[@]}"
+    PKW[$n]=$WALL
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')" \
+        "$(awk -v s="$(stat -c %s "$WORK/pack-$n.exhpack")" 'BEGIN { printf "%.1f", s / 1e6 }')" "$WALL" "$RSS" \
+        "$(count "$WORK/exhunt-pack-$n.jsonl" finding)" >> "$OUT/sigma-scaling-pack.tsv"
 done
 FIRST=$(sed -n 2p "$OUT/sigma-scaling.tsv" | cut -f1)
 LAST=$(tail -n 1 "$OUT/sigma-scaling.tsv" | cut -f1)
@@ -145,6 +157,14 @@ fi
     tail -n +2 "$OUT/sigma-scaling.tsv" | awk -F'\t' '{ printf "| %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5 }'
     echo
     echo "Full set / $FIRST rules: **$(calc '%.2f' "${EXW[$LAST]} / ${EXW[$FIRST]}")×** the time (goal ≤ 2×) for $(calc '%.1f' "$LAST / $FIRST")× the rules."
+    echo
+    echo "The same rule sets compiled into packs (\`exhunt rules compile --sigma DIR -o PACK\`, then \`--sigma PACK\`):"
+    echo
+    echo "| Sigma rule files | compile (s) | pack (MB) | exhunt wall from the pack (s) | peak RSS (MB) | findings |"
+    echo "|---:|---:|---:|---:|---:|---:|"
+    tail -n +2 "$OUT/sigma-scaling-pack.tsv" | awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6 }'
+    echo
+    echo "From packs, full set / $FIRST rules: **$(calc '%.2f' "${PKW[$LAST]} / ${PKW[$FIRST]}")×** the time."
     if [[ -n "$PEER_ROWS" ]]; then
         echo
         echo "| peer | wall (s) | peak RSS (MB) | exhunt / peer (same rule count) |"

@@ -1075,3 +1075,51 @@ fn a_link_to_a_zipped_collection_is_scanned_as_the_zip() {
     assert!(!finding_list(&folder).is_empty());
     assert_eq!(finding_list(&linked), finding_list(&folder));
 }
+
+/// `exhunt rules compile` packs a Sigma folder into one file; a scan with the pack finds what
+/// the scan with the folder finds.
+#[test]
+fn a_compiled_rule_pack_finds_what_its_folder_finds() {
+    let sigma =
+        repo().join("../shared/corpus/sigma/SigmaHQ__sigma-all/rules/windows/process_creation");
+    assert!(
+        sigma.is_dir(),
+        "the shared corpus is expected beside the repository"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("process_creation.exhpack");
+    let out = Command::new(env!("CARGO_BIN_EXE_exhunt"))
+        .args(["rules", "compile", "--sigma"])
+        .arg(&sigma)
+        .arg("-o")
+        .arg(&pack)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("rule files packed into"), "{stderr}");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "only the pack is left: {leftovers:?}");
+
+    let keys = |run: &Run| {
+        let mut k: Vec<String> = findings(run)
+            .iter()
+            .map(|f| format!("{} {} {}", f["rule_id"], f["path"], f["record_id"]))
+            .collect();
+        k.sort();
+        k
+    };
+    let with_folder = run_scan("compromised-ex2016", &["--sigma", sigma.to_str().unwrap()]);
+    let with_pack = run_scan("compromised-ex2016", &["--sigma", pack.to_str().unwrap()]);
+    let (a, b) = (keys(&with_folder), keys(&with_pack));
+    assert!(
+        a.iter().filter(|k| k.contains("SIGMA-")).count() >= 3,
+        "SigmaHQ process-creation rules fire on the demo's Sysmon log: {a:?}"
+    );
+    assert_eq!(a, b);
+    assert_eq!(with_folder.code, with_pack.code);
+}

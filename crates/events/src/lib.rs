@@ -41,7 +41,7 @@ pub const DEFAULT_MAX_FINDINGS_PER_RULE: u64 = 200;
 /// How the event hunter runs.
 #[derive(Debug, Clone)]
 pub struct EventOptions {
-    /// Folders (or files) of Sigma rules to load.
+    /// Folders, rule files or rule packs of Sigma rules to load.
     pub sigma_dirs: Vec<PathBuf>,
     /// A Sigma mapping file replacing the embedded one (`--sigma-mapping`).
     pub sigma_mapping: Option<PathBuf>,
@@ -68,8 +68,9 @@ impl Default for EventOptions {
 /// Command-line options of the event hunter, to flatten into `exhunt scan`.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct EventArgs {
-    /// Load Sigma rules from DIR (repeatable). Windows rules run on the event logs; rules that
-    /// cannot be supported are listed with the reason.
+    /// Load Sigma rules from DIR, a rule file, or a pack written by `exhunt rules compile`
+    /// (repeatable). Windows rules run on the event logs; rules that cannot be supported are
+    /// listed with the reason.
     #[arg(long = "sigma", value_name = "DIR")]
     pub sigma: Vec<PathBuf>,
     /// Replace the embedded Sigma mapping (logsources to channels and event ids, field names)

@@ -25,6 +25,7 @@ pub mod detection;
 pub mod expr;
 pub mod glob;
 pub mod logsource;
+pub mod pack;
 pub mod web;
 
 pub use logsource::Mapping;
@@ -34,7 +35,7 @@ use std::sync::Arc;
 
 use exhunt_core::rules::{DiagnosticLevel, LogRule, RuleDiagnostic, RuleMeta};
 use exhunt_core::{Severity, Stage};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_yaml_ng::Value;
 
 use crate::engine::{Logic, Scope};
@@ -75,8 +76,10 @@ pub struct SigmaLoad {
     pub diagnostics: Vec<RuleDiagnostic>,
 }
 
-#[derive(Debug, Deserialize)]
-struct SigmaDoc {
+/// One Sigma rule document as written (before compiling). It is also the body of a rule
+/// pack's rule line ([`pack`]), so each field keeps what the YAML said.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub(crate) struct SigmaDoc {
     title: Option<String>,
     id: Option<String>,
     status: Option<String>,
@@ -88,14 +91,15 @@ struct SigmaDoc {
     level: Option<String>,
     logsource: Option<LogSource>,
     detection: Option<Value>,
-    correlation: Option<serde::de::IgnoredAny>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    correlation: Option<Value>,
     action: Option<String>,
     author: Option<String>,
     #[serde(default)]
     falsepositives: Option<Value>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 struct LogSource {
     product: Option<String>,
     category: Option<String>,
@@ -108,6 +112,10 @@ pub fn load_dirs(paths: &[PathBuf], mapping: &Mapping) -> SigmaLoad {
     let mut load = SigmaLoad::default();
     let mut seen = std::collections::HashSet::new();
     for p in paths {
+        if p.is_file() && pack::is_pack(p) {
+            pack::load_pack(p, mapping, &mut load, &mut seen);
+            continue;
+        }
         let mut files = Vec::new();
         collect(p, &mut files);
         if files.is_empty() {
@@ -228,6 +236,24 @@ pub fn load_text(
     load: &mut SigmaLoad,
     seen: &mut std::collections::HashSet<String>,
 ) {
+    match parse_text(text) {
+        Ok(spec) => load_doc(origin, &spec, mapping, load, seen),
+        Err(r) => unsupported(load, origin, r.id, r.title, r.reason),
+    }
+}
+
+/// A rule file that is not one loadable Sigma document: what could be read of it, and why.
+#[derive(Debug)]
+pub(crate) struct Rejected {
+    pub(crate) id: Option<String>,
+    pub(crate) title: Option<String>,
+    pub(crate) reason: String,
+}
+
+/// Read one file's text as a single Sigma rule document (the first stage of [`load_text`],
+/// which [`pack`] runs ahead of time).
+pub(crate) fn parse_text(text: &str) -> Result<SigmaDoc, Rejected> {
+    let rejected = |id, title, reason| Rejected { id, title, reason };
     let mut first: Option<SigmaDoc> = None;
     let mut documents = 0usize;
     for doc in serde_yaml_ng::Deserializer::from_str(text) {
@@ -243,29 +269,30 @@ pub fn load_text(
         match parsed {
             Ok(true) => documents += 1,
             Ok(false) => {}
-            Err(e) => {
-                unsupported(load, origin, None, None, why_not_a_rule(text, e));
-                return;
-            }
+            Err(e) => return Err(rejected(None, None, why_not_a_rule(text, e))),
         }
     }
     if documents > 1 {
         let (id, title) = first.map(|d| (d.id, d.title)).unwrap_or_default();
-        unsupported(
-            load,
-            origin,
+        return Err(rejected(
             id,
             title,
             "multi-document rule collections (`action: global`) are not supported".into(),
-        );
-        return;
+        ));
     }
-    let Some(spec) = first else {
-        unsupported(load, origin, None, None, "file holds no rule".into());
-        return;
-    };
+    first.ok_or_else(|| rejected(None, None, "file holds no rule".into()))
+}
+
+/// Compile one rule document and add it to `load` (the second stage of [`load_text`]).
+pub(crate) fn load_doc(
+    origin: &str,
+    spec: &SigmaDoc,
+    mapping: &Mapping,
+    load: &mut SigmaLoad,
+    seen: &mut std::collections::HashSet<String>,
+) {
     let (id, title) = (spec.id.clone(), spec.title.clone());
-    match compile(origin, &spec, mapping) {
+    match compile(origin, spec, mapping) {
         Ok((compiled, warnings)) => {
             let rule_id = match &compiled {
                 Compiled::Event(r) => r.meta.id.clone(),

@@ -1,0 +1,258 @@
+//! Compiled rule packs (`exhunt rules compile`): a pack of a rule set loads the same rules,
+//! reports the same problems and finds the same as the folder it was compiled from; a damaged,
+//! truncated or foreign pack is reported and what can be read of it still loads.
+
+use std::path::{Path, PathBuf};
+
+use exhunt_core::discover::LogFile;
+use exhunt_core::rules::{DiagnosticLevel, RuleSet};
+use exhunt_core::SourceKind;
+use exhunt_events::sigma::pack::{is_pack, write_pack, PackSummary};
+use exhunt_events::{EventHunter, EventOptions};
+
+fn corpus() -> PathBuf {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
+    assert!(
+        p.is_dir(),
+        "the shared corpus is expected beside the repository"
+    );
+    p
+}
+
+fn hunter(sigma: &Path) -> EventHunter {
+    EventHunter::new(
+        &RuleSet::default(),
+        EventOptions {
+            sigma_dirs: vec![sigma.to_path_buf()],
+            max_findings_per_rule: u64::MAX,
+            ..Default::default()
+        },
+    )
+}
+
+fn pack_of(sources: &[PathBuf], dir: &Path) -> (PathBuf, PackSummary) {
+    let path = dir.join("rules.exhpack");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    let summary = write_pack(sources, "2026-12-04T00:00:00Z", &mut out).unwrap();
+    drop(out);
+    (path, summary)
+}
+
+/// Every rule's metadata, and every diagnostic, as text.
+fn loaded(h: &EventHunter) -> (Vec<String>, Vec<String>) {
+    let metas = h
+        .rule_metas()
+        .iter()
+        .map(|m| serde_json::to_string(&**m).unwrap())
+        .collect();
+    let diags = h.diagnostics().iter().map(|d| d.to_string()).collect();
+    (metas, diags)
+}
+
+fn findings_of(h: &EventHunter, path: &Path) -> Vec<String> {
+    let file = LogFile {
+        path: path.to_path_buf(),
+        rel: path.file_name().unwrap().to_string_lossy().into_owned(),
+        kind: SourceKind::Evtx,
+        size: std::fs::metadata(path).unwrap().len(),
+        host: "H".into(),
+    };
+    let mut out: Vec<String> = h
+        .hunt_file(&file)
+        .findings
+        .iter()
+        .map(|f| format!("{} {:?} {}", f.rule.id, f.location, f.evidence))
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn a_pack_of_the_sigmahq_set_loads_and_finds_what_the_folder_does() {
+    let rules = corpus().join("sigma/SigmaHQ__sigma-all/rules/windows");
+    let tmp = tempfile::tempdir().unwrap();
+    let (pack, summary) = pack_of(std::slice::from_ref(&rules), tmp.path());
+    assert!(is_pack(&pack));
+    assert!(summary.files > 2000, "{summary:?}");
+    assert_eq!(summary.unreadable, 0);
+    assert_eq!(
+        summary.files,
+        summary.rules + summary.yaml + summary.unsupported
+    );
+    let (from_folder, from_pack) = (hunter(&rules), hunter(&pack));
+    let (metas, diags) = loaded(&from_folder);
+    assert!(metas.len() > 2000, "{} rules", metas.len());
+    assert_eq!(loaded(&from_pack), (metas, diags));
+
+    let mut files = Vec::new();
+    for dir in ["mdecrevoisier__EVTX-to-MITRE-Attack", "SigmaHQ__sigma"] {
+        for e in walk(&corpus().join("evtx").join(dir)) {
+            files.push(e);
+        }
+    }
+    files.sort();
+    assert!(files.len() > 400, "{} EVTX files", files.len());
+    let mut total = 0;
+    for f in &files {
+        let a = findings_of(&from_pack, f);
+        assert_eq!(a, findings_of(&from_folder, f), "{}", f.display());
+        total += a.len();
+    }
+    assert!(total > 1500, "{total} findings");
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else if p
+            .extension()
+            .is_some_and(|x| x.eq_ignore_ascii_case("evtx"))
+        {
+            out.push(p);
+        }
+    }
+    out
+}
+
+const RULE: &str = r#"title: Whoami run by the web server
+id: 00000000-0000-4000-8000-00000000000A
+status: test
+level: high
+tags: [attack.discovery, attack.t1033]
+logsource: {product: windows, category: process_creation}
+detection:
+    selection:
+        Image|endswith: '\whoami.exe'
+        ParentImage|endswith: '\w3wp.exe'
+    condition: selection
+falsepositives: [Administrators]
+"#;
+
+/// A folder of four rule files: a rule, a rule JSON cannot hold exactly (a YAML tag), a
+/// two-document collection and a file that is not YAML.
+fn small_folder(dir: &Path) -> PathBuf {
+    let rules = dir.join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::write(rules.join("a_whoami.yml"), RULE).unwrap();
+    let tagged = RULE
+        .replace("0000000A", "0000000B")
+        .replace("Image|endswith: '", "Image|endswith: !custom '");
+    std::fs::write(rules.join("b_tagged.yml"), tagged).unwrap();
+    std::fs::write(
+        rules.join("c_collection.yml"),
+        format!("action: global\ntitle: x\n---\n{RULE}"),
+    )
+    .unwrap();
+    std::fs::write(rules.join("d_broken.yml"), "title: [unclosed\n  : :\n").unwrap();
+    rules
+}
+
+#[test]
+fn a_pack_keeps_every_file_as_the_folder_load_judges_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rules = small_folder(tmp.path());
+    let (pack, summary) = pack_of(std::slice::from_ref(&rules), tmp.path());
+    let expected = PackSummary {
+        files: 4,
+        rules: 1,
+        yaml: 1,
+        unsupported: 2,
+        unreadable: 0,
+    };
+    assert_eq!(summary, expected);
+    let (from_folder, from_pack) = (loaded(&hunter(&rules)), loaded(&hunter(&pack)));
+    assert_eq!(from_pack, from_folder);
+    // The tagged value is kept as YAML in the pack and refused by both loads the same way
+    // (not a scalar); the plain rule loads.
+    assert_eq!(from_pack.0.len(), 1, "{:?}", from_pack.1);
+    assert!(from_pack
+        .1
+        .iter()
+        .any(|d| d.contains("c_collection.yml") && d.contains("multi-document")));
+    assert!(from_pack.1.iter().any(|d| d.contains("d_broken.yml")));
+}
+
+fn errors(h: &EventHunter) -> Vec<String> {
+    h.diagnostics()
+        .iter()
+        .filter(|d| d.level == DiagnosticLevel::Error)
+        .map(|d| d.to_string())
+        .collect()
+}
+
+#[test]
+fn a_truncated_or_damaged_pack_is_reported_and_the_rest_still_loads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rules = tmp.path().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    for i in 0..3 {
+        let r = RULE
+            .replace("0000000A", &format!("0000001{i}"))
+            .replace("Whoami run", &format!("Whoami {i} run"));
+        std::fs::write(rules.join(format!("r{i}.yml")), r).unwrap();
+    }
+    let (pack, _) = pack_of(std::slice::from_ref(&rules), tmp.path());
+    let text = std::fs::read_to_string(&pack).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 5, "header, three rules, end");
+    assert_eq!(hunter(&pack).rule_count(), 3);
+    assert!(errors(&hunter(&pack)).is_empty());
+
+    // Cut before the end line (a copy that stopped short).
+    let cut = tmp.path().join("cut.exhpack");
+    std::fs::write(&cut, lines[..3].join("\n")).unwrap();
+    let h = hunter(&cut);
+    assert_eq!(h.rule_count(), 2);
+    let e = errors(&h);
+    assert!(
+        e.len() == 1 && e[0].contains("truncated") && e[0].contains("2 of 3"),
+        "{e:?}"
+    );
+
+    // One rule line damaged: that line is reported, the others load.
+    let damaged = tmp.path().join("damaged.exhpack");
+    let mut l = lines.clone();
+    let bad = l[2][..l[2].len() / 2].to_string();
+    l[2] = &bad;
+    std::fs::write(&damaged, l.join("\n") + "\n").unwrap();
+    let h = hunter(&damaged);
+    assert_eq!(h.rule_count(), 2);
+    let e = errors(&h);
+    assert!(
+        e.len() == 1 && e[0].contains("damaged.exhpack:3") && e[0].contains("unreadable"),
+        "{e:?}"
+    );
+
+    // A pack of another format: refused whole, with what to do.
+    let other = tmp.path().join("other.exhpack");
+    std::fs::write(
+        &other,
+        text.replacen("\"exhunt_sigma_pack\":1", "\"exhunt_sigma_pack\":99", 1),
+    )
+    .unwrap();
+    let h = hunter(&other);
+    assert_eq!(h.rule_count(), 0);
+    let e = errors(&h);
+    assert!(
+        e.len() == 1 && e[0].contains("format 99") && e[0].contains("exhunt rules compile"),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn a_pack_is_not_packed_again_and_an_empty_folder_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rules = small_folder(tmp.path());
+    let (pack, _) = pack_of(std::slice::from_ref(&rules), tmp.path());
+    let mut sink = Vec::new();
+    let e = write_pack(&[pack], "t", &mut sink).unwrap_err();
+    assert!(e.to_string().contains("already a rule pack"), "{e}");
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let e = write_pack(&[empty], "t", &mut sink).unwrap_err();
+    assert!(e.to_string().contains("no Sigma rule files"), "{e}");
+    assert!(sink.is_empty(), "nothing written before the check");
+}
