@@ -626,38 +626,27 @@ fn security_parents_are_not_taken_from_a_reused_process_id_of_another_image() {
         e
     };
     let dir = tempfile::tempdir().unwrap();
-    let hits = fired(
-        dir.path(),
-        "Security.evtx",
-        &[
-            w3wp.clone(),
-            potato.clone(),
-            system_shell(r"C:\Users\Public\svc.exe"),
-        ],
-    );
-    assert!(ids_at(&hits, 3).contains("EXH-EV-062"), "{hits:?}");
-    // The same file under another path form is the same parent.
-    let hits = fired(
-        dir.path(),
-        "Security1.evtx",
-        &[
-            w3wp.clone(),
-            potato.clone(),
-            system_shell(r"\Device\HarddiskVolume2\Users\Public\svc.exe"),
-        ],
-    );
-    assert!(ids_at(&hits, 3).contains("EXH-EV-062"), "{hits:?}");
-    // The same ids, but the SYSTEM shell's creator was services.exe: id 0x1c0 was reused.
-    let hits = fired(
-        dir.path(),
-        "Security2.evtx",
-        &[
-            w3wp,
-            potato,
-            system_shell(r"C:\Windows\System32\services.exe"),
-        ],
-    );
-    assert!(!ids_at(&hits, 3).contains("EXH-EV-062"), "{hits:?}");
+    // (file, the SYSTEM shell's recorded creator, whether the chain is under w3wp)
+    let cases = [
+        ("Security.evtx", r"C:\Users\Public\svc.exe", true),
+        // The same file under another path form is the same parent.
+        (
+            "Security1.evtx",
+            r"\Device\HarddiskVolume2\Users\Public\svc.exe",
+            true,
+        ),
+        // The same ids, but the shell's creator was services.exe: id 0x1c0 was reused.
+        ("Security2.evtx", r"C:\Windows\System32\services.exe", false),
+    ];
+    for (file, creator, under_w3wp) in cases {
+        let events = [w3wp.clone(), potato.clone(), system_shell(creator)];
+        let hits = fired(dir.path(), file, &events);
+        assert_eq!(
+            ids_at(&hits, 3).contains("EXH-EV-062"),
+            under_w3wp,
+            "{file} ({creator}): {hits:?}"
+        );
+    }
 }
 
 #[test]

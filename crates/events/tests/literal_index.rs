@@ -2,42 +2,19 @@
 //! the shared corpus over every EVTX of the corpus (attack captures and the evtx crate's
 //! samples), with and without it.
 
+mod corpus_support;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use exhunt_core::discover::LogFile;
+use corpus_support::{attack_captures, corpus, evtx_files, findings_of};
 use exhunt_core::rules::RuleSet;
-use exhunt_core::SourceKind;
 use exhunt_events::{EventHunter, EventOptions};
-
-fn shared() -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
-    assert!(
-        p.is_dir(),
-        "the shared corpus is expected beside the repository (../shared): {}",
-        p.display()
-    );
-    p
-}
-
-fn evtx_files(root: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(root).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            evtx_files(&p, out);
-        } else if p
-            .extension()
-            .is_some_and(|x| x.eq_ignore_ascii_case("evtx"))
-        {
-            out.push(p);
-        }
-    }
-}
 
 fn hunter(literal_index: bool) -> EventHunter {
     hunter_of(
         &RuleSet::default(),
-        vec![shared().join("sigma/SigmaHQ__sigma-all/rules/windows")],
+        vec![corpus().join("sigma/SigmaHQ__sigma-all/rules/windows")],
         literal_index,
     )
 }
@@ -57,36 +34,11 @@ fn hunter_of(rules: &RuleSet, sigma_dirs: Vec<PathBuf>, literal_index: bool) -> 
 }
 
 fn corpus_files() -> Vec<PathBuf> {
-    let corpus = shared();
-    let mut files = Vec::new();
-    evtx_files(
-        &corpus.join("evtx/mdecrevoisier__EVTX-to-MITRE-Attack"),
-        &mut files,
-    );
-    evtx_files(&corpus.join("evtx/SigmaHQ__sigma"), &mut files);
+    let mut files = attack_captures();
     // The evtx crate's own samples: other channels (and damaged files) than attack captures.
-    evtx_files(&corpus.join("evtx/omerbenamram__evtx"), &mut files);
+    evtx_files(&corpus().join("evtx/omerbenamram__evtx"), &mut files);
     files.sort();
     files
-}
-
-/// Findings of `hunter` on one file, comparable across hunters.
-fn findings_of(hunter: &EventHunter, path: &Path) -> Vec<String> {
-    let file = LogFile {
-        path: path.to_path_buf(),
-        rel: path.file_name().unwrap().to_string_lossy().into_owned(),
-        kind: SourceKind::Evtx,
-        size: std::fs::metadata(path).unwrap().len(),
-        host: "H".into(),
-    };
-    let mut out: Vec<String> = hunter
-        .hunt_file(&file)
-        .findings
-        .iter()
-        .map(|f| format!("{} {:?} {}", f.rule.id, f.location, f.evidence))
-        .collect();
-    out.sort();
-    out
 }
 
 /// The findings with the index (`a`) and without it (`b`) are the same; when not, the first

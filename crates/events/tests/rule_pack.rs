@@ -2,22 +2,14 @@
 //! reports the same problems and finds the same as the folder it was compiled from; a damaged,
 //! truncated or foreign pack is reported and what can be read of it still loads.
 
+mod corpus_support;
+
 use std::path::{Path, PathBuf};
 
-use exhunt_core::discover::LogFile;
+use corpus_support::{attack_captures, corpus, findings_of};
 use exhunt_core::rules::{DiagnosticLevel, RuleSet};
-use exhunt_core::SourceKind;
 use exhunt_events::sigma::pack::{is_pack, write_pack, PackSummary};
 use exhunt_events::{EventHunter, EventOptions};
-
-fn corpus() -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
-    assert!(
-        p.is_dir(),
-        "the shared corpus is expected beside the repository"
-    );
-    p
-}
 
 fn hunter(sigma: &Path) -> EventHunter {
     EventHunter::new(
@@ -49,24 +41,6 @@ fn loaded(h: &EventHunter) -> (Vec<String>, Vec<String>) {
     (metas, diags)
 }
 
-fn findings_of(h: &EventHunter, path: &Path) -> Vec<String> {
-    let file = LogFile {
-        path: path.to_path_buf(),
-        rel: path.file_name().unwrap().to_string_lossy().into_owned(),
-        kind: SourceKind::Evtx,
-        size: std::fs::metadata(path).unwrap().len(),
-        host: "H".into(),
-    };
-    let mut out: Vec<String> = h
-        .hunt_file(&file)
-        .findings
-        .iter()
-        .map(|f| format!("{} {:?} {}", f.rule.id, f.location, f.evidence))
-        .collect();
-    out.sort();
-    out
-}
-
 #[test]
 fn a_pack_of_the_sigmahq_set_loads_and_finds_what_the_folder_does() {
     let rules = corpus().join("sigma/SigmaHQ__sigma-all/rules/windows");
@@ -84,13 +58,7 @@ fn a_pack_of_the_sigmahq_set_loads_and_finds_what_the_folder_does() {
     assert!(metas.len() > 2000, "{} rules", metas.len());
     assert_eq!(loaded(&from_pack), (metas, diags));
 
-    let mut files = Vec::new();
-    for dir in ["mdecrevoisier__EVTX-to-MITRE-Attack", "SigmaHQ__sigma"] {
-        for e in walk(&corpus().join("evtx").join(dir)) {
-            files.push(e);
-        }
-    }
-    files.sort();
+    let files = attack_captures();
     assert!(files.len() > 400, "{} EVTX files", files.len());
     let mut total = 0;
     for f in &files {
@@ -99,22 +67,6 @@ fn a_pack_of_the_sigmahq_set_loads_and_finds_what_the_folder_does() {
         total += a.len();
     }
     assert!(total > 1500, "{total} findings");
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else if p
-            .extension()
-            .is_some_and(|x| x.eq_ignore_ascii_case("evtx"))
-        {
-            out.push(p);
-        }
-    }
-    out
 }
 
 const RULE: &str = r#"title: Whoami run by the web server
