@@ -26,8 +26,11 @@ def run(binary, rules, evtx, threads):
            "--no-builtin-rules", "--no-file-scan", "--no-exposure", "--quiet", "--threads", threads]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     wall = time.perf_counter() - start
+    # 0: nothing found, 1: findings; anything else is a failed run, not a fast one.
+    if done.returncode not in (0, 1):
+        sys.exit(f"sigma_ab.py: {' '.join(cmd)} exited {done.returncode}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 

@@ -116,7 +116,8 @@ for size in $SIZES; do
         "$(count "$WORK/exhunt-$n.jsonl" finding)" >> "$OUT/sigma-scaling.tsv"
     # The same rules compiled into one pack (`exhunt rules compile`), then scanned from it.
     t0=$(date +%s%N)
-    "$EXHUNT" rules compile --sigma "$dir" -o "$WORK/pack-$n.exhpack" 2> "$WORK/pack-$n.compile.err"
+    "$EXHUNT" rules compile --sigma "$dir" -o "$WORK/pack-$n.exhpack" 2> "$WORK/pack-$n.compile.err" \
+        || { echo "sigma_scaling.sh: compiling $n rules failed:" >&2; tail -n 3 "$WORK/pack-$n.compile.err" >&2; exit 1; }
     t1=$(date +%s%N)
     exhunt_cmd "$WORK/pack-$n.exhpack" "$WORK/exhunt-pack-$n.jsonl"
     measure "exhunt-pack-$n" "${EXCMD[@]}"
@@ -125,8 +126,16 @@ for size in $SIZES; do
         "$(awk -v s="$(stat -c %s "$WORK/pack-$n.exhpack")" 'BEGIN { printf "%.1f", s / 1e6 }')" "$WALL" "$RSS" \
         "$(count "$WORK/exhunt-pack-$n.jsonl" finding)" >> "$OUT/sigma-scaling-pack.tsv"
 done
+cp "$OUT/sigma-scaling-pack.tsv" bench/sigma-scaling-pack.tsv
 FIRST=$(sed -n 2p "$OUT/sigma-scaling.tsv" | cut -f1)
 LAST=$(tail -n 1 "$OUT/sigma-scaling.tsv" | cut -f1)
+# Loading alone: the largest set on no evidence, from its folder and from its pack.
+mkdir -p "$WORK/empty"
+LOADCMD=(scan "$WORK/empty" --no-builtin-rules --no-file-scan --no-exposure --quiet --threads 2)
+measure "load-folder-$LAST" "$EXHUNT" "${LOADCMD[@]}" --sigma "$WORK/rules-$LAST"
+LOAD_FOLDER=$WALL
+measure "load-pack-$LAST" "$EXHUNT" "${LOADCMD[@]}" --sigma "$WORK/pack-$LAST.exhpack"
+LOAD_PACK=$WALL
 
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 PEER_ROWS=""
@@ -165,6 +174,8 @@ fi
     tail -n +2 "$OUT/sigma-scaling-pack.tsv" | awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6 }'
     echo
     echo "From packs, full set / $FIRST rules: **$(calc '%.2f' "${PKW[$LAST]} / ${PKW[$FIRST]}")×** the time."
+    echo
+    echo "Loading the $LAST rules alone (no evidence): $LOAD_FOLDER s from the folder, $LOAD_PACK s from the pack ($(calc '%.2f' "$LOAD_PACK / $LOAD_FOLDER")×)."
     if [[ -n "$PEER_ROWS" ]]; then
         echo
         echo "| peer | wall (s) | peak RSS (MB) | exhunt / peer (same rule count) |"

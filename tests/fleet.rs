@@ -716,6 +716,13 @@ fn a_renamed_server_keeps_its_mail_access() {
         assert!(records.iter().all(|r| r["host"] == "MAIL-01"), "{k}");
     }
     assert!(host(&v, "MAIL-01")["mailboxes_reached"].as_u64().unwrap() >= 3);
+    // The indicators name the server by its new name too.
+    let iocs = std::fs::read_to_string(&iocs).unwrap();
+    assert!(iocs.lines().count() > 1, "{iocs}");
+    assert!(
+        iocs.lines().skip(1).all(|l| l.contains("MAIL-01")),
+        "{iocs}"
+    );
 }
 
 /// A per-root output that cannot be written (here `/dev/full`: no space left) is given up at
@@ -754,5 +761,16 @@ fn a_full_disk_under_one_output_keeps_the_fleet_page() {
     for (_, name) in SERVERS {
         assert!(page.contains(name), "{name} missing from the fleet page");
     }
-    assert!(page.contains("compromised"), "the verdicts are on the page");
+    // The fleet verdict counts every server, and the compromised ones among them.
+    assert!(
+        page.contains("of 7 server(s)"),
+        "the fleet verdict covers all seven"
+    );
+    let why = page.split("<div class=\"why\">").nth(1).unwrap_or("");
+    let compromised: u32 = why
+        .split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(compromised >= 1, "compromised servers counted: {why:.200}");
 }

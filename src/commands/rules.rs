@@ -27,6 +27,7 @@ impl RuleArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 /// Arguments of `exhunt rules`.
 pub struct RulesArgs {
     #[command(flatten)]
@@ -202,25 +203,43 @@ fn listed_rules(a: &RulesArgs, rules: &RuleSet) -> ListedRules {
 }
 
 /// `exhunt rules compile`: write the pack beside its final name, check that it loads, then
-/// put it in place. Exit status 2 when a rule file could not be read or the pack not written.
+/// put it in place. Exit status 2 when the check finds an error (the pack is still written:
+/// the same rules fail from their folder); no pack at all when a rule file or folder cannot be
+/// read (it would be missing on every server the pack is shipped to).
 fn compile(c: CompileArgs) -> anyhow::Result<i32> {
     let started = std::time::Instant::now();
     let name = c
         .output
         .file_name()
         .ok_or_else(|| anyhow::anyhow!("{} is not a file name", c.output.display()))?;
+    let is_rule_name = std::path::Path::new(name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("yml") || e.eq_ignore_ascii_case("yaml"));
+    if is_rule_name {
+        anyhow::bail!(
+            "{} would be read as a YAML rule: name the pack .{}",
+            c.output.display(),
+            exhunt_events::sigma::pack::PACK_EXTENSION
+        );
+    }
     let mut partial = c.output.clone();
     partial.set_file_name(format!(".{}.partial", name.to_string_lossy()));
     let created = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let written = crate::cli::create(&partial).and_then(|mut out| {
-        exhunt_events::sigma::pack::write_pack(&c.sigma, &created, &mut out)
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", c.output.display()))
-    });
+    let mut out = std::fs::File::create(&partial)
+        .map(std::io::BufWriter::new)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", c.output.display()))?;
+    let written = exhunt_events::sigma::pack::write_pack(&c.sigma, &created, &mut out)
+        .and_then(|s| out.get_ref().sync_all().map(|_| s));
+    drop(out);
     let summary = match written {
         Ok(s) => s,
         Err(e) => {
             let _ = std::fs::remove_file(&partial);
-            return Err(e);
+            if e.kind() == std::io::ErrorKind::InvalidInput {
+                anyhow::bail!("no pack written: {e}");
+            }
+            anyhow::bail!("cannot write {}: {e}", c.output.display());
         }
     };
     let events = exhunt_events::EventHunter::new(
@@ -246,17 +265,15 @@ fn compile(c: CompileArgs) -> anyhow::Result<i32> {
     }
     let loaded = events.rule_metas().len();
     eprintln!(
-        "exhunt: {} rule files packed into {} ({:.1} MB) in {:.2} s: {loaded} rules load with this mapping, {} not ({} could not be read)",
+        "exhunt: {} rule files packed into {} ({:.1} MB) in {:.2} s: {loaded} rules load with this mapping, {} not",
         summary.files,
         c.output.display(),
         size as f64 / 1e6,
         started.elapsed().as_secs_f64(),
-        summary.files.saturating_sub(loaded + summary.unreadable),
-        summary.unreadable,
+        summary.files.saturating_sub(loaded),
     );
-    let failed = summary.unreadable > 0
-        || diagnostics
-            .iter()
-            .any(|d| d.level == exhunt_core::rules::DiagnosticLevel::Error);
+    let failed = diagnostics
+        .iter()
+        .any(|d| d.level == exhunt_core::rules::DiagnosticLevel::Error);
     Ok(if failed { 2 } else { 0 })
 }

@@ -471,6 +471,12 @@ fn a_column_change_before_the_intruder_s_window_is_applied() {
     write_iis(dir.path(), "u_ex210303.log", &lines);
     let r = run(dir.path());
     bob_read_in_owa_twice(&r);
+    // The window searched begins after the restart (the case this test is about: the second
+    // read starts past the restart's header, so its columns must be found before the start).
+    let restart_at =
+        chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2021, 3, 3, 1, 30, 0).unwrap();
+    let windows = &r.access.sweeps[0].windows;
+    assert!(windows.iter().all(|w| w.1 > restart_at), "{windows:?}");
 }
 
 /// One address, two actors (its client changed after a long gap): the reuse finding is

@@ -2,8 +2,8 @@
 //! id, so that most records are dismissed by a hash lookup on two System fields before any
 //! condition runs — and, for EVTX, before the record's JSON is even parsed. The rules left are
 //! narrowed again by the literal index ([`crate::index`]): one automaton per field finds which
-//! rules the event's values can still satisfy, so the cost per event does not grow with the
-//! rule count.
+//! rules the event's values can still satisfy, so only those are evaluated (their number still
+//! grows with the rule count, far more slowly).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -326,14 +326,21 @@ impl<'a> FileHunt<'a> {
         thread_local! {
             static HITS: RefCell<Hits> = RefCell::new(Hits::default());
         }
-        HITS.with(|hits| {
-            let mut hits = hits.borrow_mut();
-            if self.engine.without_literal_index {
-                self.evaluate_with(ev, cands, |_| true)
-            } else {
-                let index = self.engine.literal_index();
+        if self.engine.without_literal_index {
+            return self.evaluate_with(ev, cands, |_| true);
+        }
+        // The index first: building it runs a parallel loop, and a rayon worker waiting on one
+        // may run another chunk's events, which would find the scratch below still borrowed.
+        let index = self.engine.literal_index();
+        HITS.with(|hits| match hits.try_borrow_mut() {
+            Ok(mut hits) => {
                 index.scan(ev, &mut hits);
                 self.evaluate_with(ev, cands, |v| hits.admits(index, v))
+            }
+            Err(_) => {
+                let mut own = Hits::default();
+                index.scan(ev, &mut own);
+                self.evaluate_with(ev, cands, |v| own.admits(index, v))
             }
         })
     }
@@ -377,43 +384,66 @@ impl<'a> FileHunt<'a> {
     }
 }
 
+impl FileHunt<'_> {
+    /// The candidate rules of a record of `channel` and `event_id`, and whether the process
+    /// tree keeps it; `None` when nothing reads it.
+    fn interest(&self, channel: &str, event_id: u32) -> Option<(Vec<usize>, bool)> {
+        let mut cands = Vec::new();
+        self.engine.candidates(channel, event_id, &mut cands);
+        let for_tree = self.tree.is_some() && is_process_creation(channel, event_id);
+        (!cands.is_empty() || for_tree).then_some((cands, for_tree))
+    }
+
+    /// Flatten a record some rule or the tree reads, and evaluate it; `None` when it does not
+    /// have the shape of an event (no `Event/System`).
+    fn hunt_record(
+        &self,
+        event: &Value,
+        record_id: Option<u64>,
+        (cands, for_tree): (Vec<usize>, bool),
+    ) -> Option<Vec<Finding>> {
+        let ev = flatten(event, record_id)?;
+        if let (true, Some(tree)) = (for_tree, &self.tree) {
+            tree.add(&ev);
+        }
+        if cands.is_empty() {
+            // Kept for the tree only: no rule to evaluate now (not even the index).
+            return Some(vec![]);
+        }
+        Some(self.evaluate(&ev, &cands))
+    }
+}
+
 impl RecordHandler for FileHunt<'_> {
     fn handle(&self, event: &Value, record_id: Option<u64>) -> Vec<Finding> {
         let Some((channel, id)) = peek_channel_and_id(event) else {
             return vec![];
         };
-        let mut cands = Vec::new();
-        self.engine.candidates(channel, id, &mut cands);
-        let for_tree = self.tree.is_some() && is_process_creation(channel, id);
-        if cands.is_empty() && !for_tree {
-            return vec![];
-        }
-        match flatten(event, record_id) {
-            Some(ev) => {
-                if let (true, Some(tree)) = (for_tree, &self.tree) {
-                    tree.add(&ev);
-                }
-                if cands.is_empty() {
-                    // Kept for the tree only: no rule to evaluate now (not even the index).
-                    return vec![];
-                }
-                self.evaluate(&ev, &cands)
-            }
+        match self.interest(channel, id) {
+            Some(interest) => self
+                .hunt_record(event, record_id, interest)
+                .unwrap_or_default(),
             None => vec![],
         }
     }
 
     fn handle_bytes(&self, json: &[u8], record_id: Option<u64>) -> Result<Vec<Finding>, String> {
-        if let Some((channel, id)) = crate::peek::channel_and_id(json) {
-            let mut cands = Vec::new();
-            self.engine.candidates(&channel, id, &mut cands);
-            let for_tree = self.tree.is_some() && is_process_creation(&channel, id);
-            if cands.is_empty() && !for_tree {
-                return Ok(vec![]);
-            }
-        }
+        // Channel and id read from the bytes: most records are dismissed without parsing, and
+        // the others are not looked up again after it.
+        let interest = match crate::peek::channel_and_id(json) {
+            Some((channel, id)) => match self.interest(&channel, id) {
+                Some(interest) => Some(interest),
+                None => return Ok(vec![]),
+            },
+            None => None,
+        };
         let v: Value = serde_json::from_slice(json).map_err(|e| e.to_string())?;
-        Ok(self.handle(&v, record_id))
+        match interest {
+            Some(interest) => self
+                .hunt_record(&v, record_id, interest)
+                .ok_or_else(|| "record without Event/System".to_string()),
+            None => Ok(self.handle(&v, record_id)),
+        }
     }
 
     fn stopped(&self) -> bool {

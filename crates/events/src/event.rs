@@ -164,10 +164,16 @@ impl Event {
     }
 
     fn push(&mut self, name: &str, value: String) {
-        let mut key = name.to_ascii_lowercase();
-        key.retain(|c| c != ' ');
-        self.fields.push((name.to_string(), key, value));
+        self.fields.push((name.to_string(), field_key(name), value));
     }
+}
+
+/// The form every field name is compared in — by events, rules, the Sigma mapping and the
+/// literal index alike: ASCII lower case, without spaces (`Threat Name` is `threatname`).
+pub fn field_key(name: &str) -> String {
+    let mut key = name.to_ascii_lowercase();
+    key.retain(|c| c != ' ');
+    key
 }
 
 /// The channel and event id of a JSON event, read without flattening it (for the prefilter).

@@ -152,6 +152,10 @@ impl EventHunter {
                 }),
             }
         }
+        if !engine.without_literal_index {
+            // Built now, not by the first event of a hunt (see `FileHunt::evaluate`).
+            engine.literal_index();
+        }
         EventHunter {
             engine,
             web_rules,

@@ -49,9 +49,15 @@ const MAX_CMD: usize = 32 * 1024;
 /// characters; anything longer is padding).
 const MAX_NAME: usize = 4 * 1024;
 
-/// Bytes of command lines, images and accounts kept per file: with [`MAX_NODES`], what bounds
-/// the tree's memory. Nodes beyond it are dropped and counted like nodes beyond [`MAX_NODES`].
+/// Bytes of command lines, images and accounts kept in full per file. Beyond it nodes are
+/// still kept, shrunk ([`ProcNode::shrink`]: what linking and tree rules need, the ends of long
+/// texts), so that padded launches cannot hide the later ones from the tree rules; beyond twice
+/// it, or [`MAX_NODES`], they are dropped and counted. This bounds the tree's memory.
 pub const MAX_CMD_BYTES: usize = 64 << 20;
+
+/// Bytes kept of each end of a command line, and of a name, in a shrunk node.
+const SHRUNK_CMD_END: usize = 512;
+const SHRUNK_NAME: usize = 260;
 
 /// Field names that make a rule a tree rule (lower case).
 pub const TREE_FIELDS: &[&str] = &[
@@ -133,6 +139,7 @@ fn guid_of(v: Option<&str>) -> String {
     }
 }
 
+/// The first `n` bytes of `s` (at a character boundary).
 fn cap(s: &str, n: usize) -> String {
     if s.len() <= n {
         return s.to_string();
@@ -142,6 +149,19 @@ fn cap(s: &str, n: usize) -> String {
         end -= 1;
     }
     s[..end].to_string()
+}
+
+/// The last `n` bytes of `s` (at a character boundary): for paths, whose file name is what
+/// rules and parent links compare, and which padding pushes to the end.
+fn cap_tail(s: &str, n: usize) -> String {
+    if s.len() <= n {
+        return s.to_string();
+    }
+    let mut start = s.len() - n;
+    while !s.is_char_boundary(start) {
+        start += 1;
+    }
+    s[start..].to_string()
 }
 
 fn account(domain: Option<&str>, name: Option<&str>) -> String {
@@ -180,9 +200,9 @@ impl ProcNode {
         if sysmon {
             node.pid = pid_of(ev.get("ProcessId"))?;
             node.ppid = pid_of(ev.get("ParentProcessId")).unwrap_or(0);
-            node.image = cap(ev.get("Image").unwrap_or(""), MAX_NAME);
+            node.image = cap_tail(ev.get("Image").unwrap_or(""), MAX_NAME);
             node.user = cap(ev.get("User").unwrap_or(""), MAX_NAME);
-            node.parent_image = cap(ev.get("ParentImage").unwrap_or(""), MAX_NAME);
+            node.parent_image = cap_tail(ev.get("ParentImage").unwrap_or(""), MAX_NAME);
             node.parent_user = cap(ev.get("ParentUser").unwrap_or(""), MAX_NAME);
             node.user_sid = well_known_logon_sid(ev.get("LogonId"))
                 .unwrap_or("")
@@ -192,8 +212,8 @@ impl ProcNode {
         } else if security {
             node.pid = pid_of(ev.get("NewProcessId"))?;
             node.ppid = pid_of(ev.get("ProcessId")).unwrap_or(0);
-            node.image = cap(ev.get("NewProcessName").unwrap_or(""), MAX_NAME);
-            node.parent_image = cap(ev.get("ParentProcessName").unwrap_or(""), MAX_NAME);
+            node.image = cap_tail(ev.get("NewProcessName").unwrap_or(""), MAX_NAME);
+            node.parent_image = cap_tail(ev.get("ParentProcessName").unwrap_or(""), MAX_NAME);
             // Version 2 names the new process's account as the target subject when it differs
             // from the creator's; the NULL SID there means "the same as the subject".
             let target_sid = ev.get("TargetUserSid").unwrap_or("");
@@ -214,6 +234,21 @@ impl ProcNode {
             return None;
         }
         Some(node)
+    }
+
+    /// Keep only what linking and tree rules need most: the head and tail of the command
+    /// line, the ends of paths, the start of account names.
+    fn shrink(&mut self) {
+        if self.command_line.len() > 2 * SHRUNK_CMD_END {
+            let head = cap(&self.command_line, SHRUNK_CMD_END);
+            let tail = cap_tail(&self.command_line, SHRUNK_CMD_END);
+            self.command_line = format!("{head}…{tail}");
+        }
+        self.image = cap_tail(&self.image, SHRUNK_NAME);
+        self.parent_image = cap_tail(&self.parent_image, SHRUNK_NAME);
+        for name in [&mut self.user, &mut self.parent_user, &mut self.user_sid] {
+            *name = cap(name, SHRUNK_NAME);
+        }
     }
 
     /// The text bytes the node holds (what [`MAX_CMD_BYTES`] counts).
@@ -256,13 +291,17 @@ pub struct TreeCollector {
 impl TreeCollector {
     /// Keep the node of `ev` if it is a process creation.
     pub fn add(&self, ev: &Event) {
-        let Some(node) = ProcNode::from_event(ev) else {
+        let Some(mut node) = ProcNode::from_event(ev) else {
             return;
         };
         let mut nodes = self.nodes.lock().unwrap_or_else(|p| p.into_inner());
         let bytes = self.cmd_bytes.load(std::sync::atomic::Ordering::Relaxed);
-        let size = node.bytes();
-        if nodes.len() >= MAX_NODES || bytes + size > MAX_CMD_BYTES {
+        let mut size = node.bytes();
+        if bytes + size > MAX_CMD_BYTES {
+            node.shrink();
+            size = node.bytes();
+        }
+        if nodes.len() >= MAX_NODES || bytes + size > 2 * MAX_CMD_BYTES {
             self.dropped
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             return;
@@ -418,11 +457,63 @@ mod tests {
         assert_eq!(node.parent_image.len(), MAX_NAME);
         assert_eq!(node.user.len(), MAX_NAME);
         assert!(node.bytes() >= 3 * MAX_NAME);
+        // A padded path keeps its file name.
+        assert!(
+            node.image.ends_with(r"\x.exe"),
+            "{}",
+            &node.image[node.image.len() - 20..]
+        );
         let tree = TreeCollector::default();
         tree.add(&ev);
         assert_eq!(
             tree.cmd_bytes.load(std::sync::atomic::Ordering::Relaxed),
             node.bytes()
         );
+    }
+
+    /// Launches padded to the budget do not hide the next ones: over the budget nodes are
+    /// shrunk (command line ends, file names kept), and dropped only well beyond it.
+    #[test]
+    fn padded_launches_shrink_later_nodes_instead_of_dropping_them() {
+        let launch = |pid: u64, cmd: String| {
+            Event::synthetic(
+                crate::sigma::logsource::SYSMON,
+                1,
+                pid,
+                "EX01",
+                None,
+                &[
+                    ("ProcessId", pid.to_string()),
+                    ("ParentProcessId", "4300".into()),
+                    ("Image", r"C:\Windows\System32\cmd.exe".into()),
+                    (
+                        "ParentImage",
+                        r"C:\Windows\System32\inetsrv\w3wp.exe".into(),
+                    ),
+                    ("User", r"NT AUTHORITY\SYSTEM".into()),
+                    ("CommandLine", cmd),
+                ],
+            )
+        };
+        let tree = TreeCollector::default();
+        let padded = "A".repeat(MAX_CMD - 100);
+        let mut pid = 10_000;
+        while tree.cmd_bytes.load(std::sync::atomic::Ordering::Relaxed) < MAX_CMD_BYTES {
+            pid += 1;
+            tree.add(&launch(pid, padded.clone()));
+        }
+        let payload = format!("cmd /c {} & whoami /priv", "B".repeat(5000));
+        tree.add(&launch(pid + 1, payload));
+        assert_eq!(tree.dropped(), 0);
+        let mut last = None;
+        tree.for_each_event(|ev| last = Some(ev));
+        let last = last.unwrap();
+        let cmd = last.get("CommandLine").unwrap();
+        assert!(
+            cmd.starts_with("cmd /c BBB") && cmd.ends_with("& whoami /priv") && cmd.len() < 1100,
+            "{} bytes",
+            cmd.len()
+        );
+        assert_eq!(last.get("Image"), Some(r"C:\Windows\System32\cmd.exe"));
     }
 }

@@ -956,17 +956,39 @@ fn a_sigma_field_name_with_spaces_is_indexed_and_matched() {
         .unwrap()
         .replace("ThreatName|contains", "Threat Name|contains");
     std::fs::write(rules.join("spaced.yml"), rule).unwrap();
-    let hunter = EventHunter::new(
-        &RuleSet::default(),
-        EventArgs {
-            sigma: vec![rules],
-            sigma_mapping: None,
-            no_events: false,
-        }
-        .options(),
-    );
-    assert_eq!(hunter.rule_count(), 1, "{:#?}", hunter.diagnostics());
-    let evidence = dir.path().join("evidence");
+    // The same rule naming its field `Malware`, with a user mapping that renames it to the
+    // spaced name: the rename is keyed as events key their fields too.
+    let renamed = dir.path().join("renamed");
+    std::fs::create_dir(&renamed).unwrap();
+    let rule = std::fs::read_to_string(fixture("sigma/win_defender_threat_name.yml"))
+        .unwrap()
+        .replace("ThreatName|contains", "Malware|contains");
+    std::fs::write(renamed.join("renamed.yml"), rule).unwrap();
+    let mapping = dir.path().join("mapping.yml");
+    let embedded = include_str!("../data/sigma-mapping.yml");
+    assert!(embedded.contains("\nfields:\n"));
+    std::fs::write(
+        &mapping,
+        embedded.replacen("\nfields:\n", "\nfields:\n  Malware: Threat Name\n", 1),
+    )
+    .unwrap();
+    for (folder, sigma_mapping) in [(rules, None), (renamed, Some(mapping))] {
+        let hunter = EventHunter::new(
+            &RuleSet::default(),
+            EventArgs {
+                sigma: vec![folder.clone()],
+                sigma_mapping,
+                no_events: false,
+            }
+            .options(),
+        );
+        assert_eq!(hunter.rule_count(), 1, "{:#?}", hunter.diagnostics());
+        assert_spaced_field_matches(dir.path(), &hunter, &folder);
+    }
+}
+
+fn assert_spaced_field_matches(dir: &Path, hunter: &EventHunter, folder: &Path) {
+    let evidence = dir.join("evidence");
     write_server(
         &evidence,
         "EX01",
@@ -988,8 +1010,14 @@ fn a_sigma_field_name_with_spaces_is_indexed_and_matched() {
     let report = scan_with(
         &ScanConfig::new(&evidence),
         &RuleSet::default(),
-        &[&hunter as &dyn Hunter],
+        &[hunter as &dyn Hunter],
     )
     .unwrap();
-    assert_eq!(report.findings.len(), 1, "{:#?}", report.findings);
+    assert_eq!(
+        report.findings.len(),
+        1,
+        "{}: {:#?}",
+        folder.display(),
+        report.findings
+    );
 }

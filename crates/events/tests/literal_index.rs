@@ -5,9 +5,9 @@
 mod corpus_support;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use corpus_support::{attack_captures, corpus, evtx_files, findings_of};
+use corpus_support::{assert_same, attack_captures, corpus, evtx_files, findings_of};
 use exhunt_core::rules::RuleSet;
 use exhunt_events::{EventHunter, EventOptions};
 
@@ -36,26 +36,14 @@ fn hunter_of(rules: &RuleSet, sigma_dirs: Vec<PathBuf>, literal_index: bool) -> 
 fn corpus_files() -> Vec<PathBuf> {
     let mut files = attack_captures();
     // The evtx crate's own samples: other channels (and damaged files) than attack captures.
+    let captures = files.len();
     evtx_files(&corpus().join("evtx/omerbenamram__evtx"), &mut files);
+    assert!(
+        files.len() >= captures + 20,
+        "the evtx crate's samples are there"
+    );
     files.sort();
     files
-}
-
-/// The findings with the index (`a`) and without it (`b`) are the same; when not, the first
-/// of each side's own.
-fn assert_same(a: &[String], b: &[String], path: &Path) {
-    if a != b {
-        let only_fast: Vec<&String> = a.iter().filter(|x| !b.contains(x)).collect();
-        let only_every: Vec<&String> = b.iter().filter(|x| !a.contains(x)).collect();
-        panic!(
-            "{}: {} found only with the index, {} only without it; first of each: {:?} / {:?}",
-            path.display(),
-            only_fast.len(),
-            only_every.len(),
-            only_fast.first().map(|s| &s[..s.len().min(300)]),
-            only_every.first().map(|s| &s[..s.len().min(300)])
-        );
-    }
 }
 
 /// exhunt's own event rules are indexed by the literals their conditions need, too.

@@ -441,7 +441,7 @@ pub fn one_line(s: &str, max: usize) -> String {
             out.push('…');
             break;
         }
-        if c.is_control() {
+        if c.is_control() || crate::html::escape::is_invisible_format(c) {
             out.extend(c.escape_default());
         } else {
             out.push(c);

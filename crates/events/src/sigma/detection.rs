@@ -223,7 +223,7 @@ fn field_test(field: &str, values: &[Value], mods: &[&str]) -> Result<FieldTest,
     Ok(FieldTest {
         // Event field names are looked up without spaces (`Threat Name` is `ThreatName`): the
         // literal index keys on the same form.
-        field: field.to_ascii_lowercase().replace(' ', ""),
+        field: crate::event::field_key(field),
         matchers,
         all,
     })
@@ -556,21 +556,22 @@ mod tests {
 
     proptest::proptest! {
         /// A wildcard value matched by the glob matcher gives exactly what the regex it also
-        /// compiles to gives (the regex was the matcher before; it is still the one used for
-        /// values that are not ASCII). The values tried are built from the pattern (wildcards
-        /// filled, case changed, cut short, framed) so that most of them nearly match.
+        /// compiles to gives (the regex was the matcher before). Patterns and values are ASCII:
+        /// anything else is handed to that same regex by design, so comparing there would
+        /// compare the regex with itself. The values tried are built from the pattern
+        /// (wildcards filled, case changed, cut short, framed) so that most of them nearly match.
         #[test]
         fn wildcard_globs_match_as_their_regex_does(
-            value in "[abAB*?\\\\é ]{0,8}",
-            fill in "[abAB?*\\\\éÉK ]{0,3}",
-            frame in "[abAB \\\\é]{0,2}",
+            value in "[abAB*?\\\\ ]{0,8}",
+            fill in "[abAB?*\\\\K ]{0,3}",
+            frame in "[abAB \\\\]{0,2}",
             kind in proptest::sample::select(vec!["eq", "contains", "startswith", "endswith"]),
             cased: bool,
             upper: bool,
         ) {
-            let Matcher::Glob(g) = wildcard_matcher(&value, kind, cased).unwrap() else {
-                return Ok(());
-            };
+            let matcher = wildcard_matcher(&value, kind, cased).unwrap();
+            proptest::prop_assume!(matches!(matcher, Matcher::Glob(_)), "not a glob");
+            let Matcher::Glob(g) = matcher else { unreachable!() };
             let one = fill.chars().next().map(String::from).unwrap_or_default();
             let filled = value.replace('*', &fill).replace('?', &one);
             let filled = if upper { filled.to_uppercase() } else { filled };

@@ -216,7 +216,9 @@ impl Expr {
         match self {
             Expr::And(l) | Expr::Or(l) => l.iter_mut().for_each(|e| e.rename(map)),
             Expr::Not(e) => e.rename(map),
-            Expr::Field(t) if t.field != "_text" => t.field = map(&t.field).to_ascii_lowercase(),
+            Expr::Field(t) if t.field != "_text" => {
+                t.field = crate::event::field_key(&map(&t.field))
+            }
             Expr::Field(_) => {}
         }
     }

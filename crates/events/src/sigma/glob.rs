@@ -20,11 +20,45 @@ pub enum Atom {
     One,
 }
 
+/// The part of a pattern between two stars, prepared for search.
+#[derive(Debug, Clone)]
+struct Segment {
+    atoms: Vec<Atom>,
+    /// Length in bytes on ASCII text.
+    len: usize,
+    /// Its longest literal's offset in the segment and searcher (none: only `?`s).
+    key: Option<(usize, memmem::Finder<'static>)>,
+}
+
+impl Segment {
+    fn new(atoms: Vec<Atom>) -> Segment {
+        let mut off = 0;
+        let mut best: Option<(usize, &str)> = None;
+        for a in &atoms {
+            match a {
+                Atom::Lit(t) => {
+                    if best.is_none_or(|(_, b)| t.len() > b.len()) {
+                        best = Some((off, t));
+                    }
+                    off += t.len();
+                }
+                Atom::One => off += 1,
+            }
+        }
+        let key = best.map(|(o, t)| (o, memmem::Finder::new(t.as_bytes()).into_owned()));
+        Segment {
+            len: off,
+            key,
+            atoms,
+        }
+    }
+}
+
 /// A compiled wildcard pattern.
 #[derive(Debug, Clone)]
 pub struct Glob {
     /// The parts between stars, in order; each is matched at one position.
-    segments: Vec<Vec<Atom>>,
+    segments: Vec<Segment>,
     /// The pattern does not begin with `*`: the first segment is at the start.
     anchored_start: bool,
     /// The pattern does not end with `*`: the last segment is at the end.
@@ -59,6 +93,7 @@ impl Glob {
                     })
                     .collect()
             })
+            .map(Segment::new)
             .collect();
         let mut glob = Glob {
             segments,
@@ -90,10 +125,13 @@ impl Glob {
 
     /// The literal runs of the pattern (lower-cased unless cased), in order.
     pub fn literals(&self) -> impl Iterator<Item = &str> {
-        self.segments.iter().flatten().filter_map(|a| match a {
-            Atom::Lit(t) => Some(t.as_str()),
-            Atom::One => None,
-        })
+        self.segments
+            .iter()
+            .flat_map(|s| &s.atoms)
+            .filter_map(|a| match a {
+                Atom::Lit(t) => Some(t.as_str()),
+                Atom::One => None,
+            })
     }
 
     /// Whether `value` matches; `lowered` is the value lower-cased (computed once per field
@@ -119,7 +157,7 @@ impl Glob {
         }
         let mut pos = 0;
         for (i, seg) in self.segments.iter().enumerate() {
-            let len = seg_len(seg);
+            let len = seg.len;
             let (first, last) = (i == 0, i + 1 == n);
             if last && self.anchored_end {
                 if hay.len() < pos + len {
@@ -129,10 +167,10 @@ impl Glob {
                 if first && self.anchored_start && at != 0 {
                     return false;
                 }
-                return matches_at(seg, hay, at);
+                return matches_at(&seg.atoms, hay, at);
             }
             if first && self.anchored_start {
-                if hay.len() < len || !matches_at(seg, hay, 0) {
+                if hay.len() < len || !matches_at(&seg.atoms, hay, 0) {
                     return false;
                 }
                 pos = len;
@@ -145,16 +183,6 @@ impl Glob {
         }
         true
     }
-}
-
-/// Length in bytes of a segment on ASCII text.
-fn seg_len(seg: &[Atom]) -> usize {
-    seg.iter()
-        .map(|a| match a {
-            Atom::Lit(t) => t.len(),
-            Atom::One => 1,
-        })
-        .sum()
 }
 
 /// Whether the segment matches `hay` at `at` (the caller checked the length).
@@ -178,35 +206,18 @@ fn matches_at(seg: &[Atom], hay: &[u8], mut at: usize) -> bool {
     true
 }
 
-/// Leftmost position at or after `from` where the segment matches.
-fn find(seg: &[Atom], hay: &[u8], from: usize) -> Option<usize> {
-    let len = seg_len(seg);
-    if !seg.iter().any(|a| matches!(a, Atom::Lit(_))) {
+/// Leftmost position at or after `from` where the segment matches: its longest literal is
+/// searched for, then the whole segment checked around it.
+fn find(seg: &Segment, hay: &[u8], from: usize) -> Option<usize> {
+    let Some((offset, finder)) = &seg.key else {
         // Only `?`s: any position with enough characters left.
-        return (from + len <= hay.len()).then_some(from);
-    }
-    // Search for the segment's longest literal, then check the whole segment around it.
-    let (offset, lit) = seg
-        .iter()
-        .scan(0usize, |off, a| {
-            let here = *off;
-            *off += match a {
-                Atom::Lit(t) => t.len(),
-                Atom::One => 1,
-            };
-            Some((here, a))
-        })
-        .filter_map(|(off, a)| match a {
-            Atom::Lit(t) => Some((off, t.as_bytes())),
-            Atom::One => None,
-        })
-        .max_by_key(|(_, t)| t.len())?;
-    let finder = memmem::Finder::new(lit);
+        return (from + seg.len <= hay.len()).then_some(from);
+    };
     let mut search_from = from + offset;
     while search_from <= hay.len() {
         let hit = search_from + finder.find(&hay[search_from..])?;
         let start = hit - offset;
-        if start + len <= hay.len() && matches_at(seg, hay, start) {
+        if start + seg.len <= hay.len() && matches_at(&seg.atoms, hay, start) {
             return Some(start);
         }
         search_from = hit + 1;

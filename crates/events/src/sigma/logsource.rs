@@ -128,9 +128,11 @@ pub struct Mapping {
     web: Option<WebMapping>,
 }
 
+/// Field renames in the form names are compared in ([`crate::event::field_key`]).
 fn lower_map(m: &HashMap<String, String>) -> HashMap<String, String> {
+    use crate::event::field_key;
     m.iter()
-        .map(|(k, v)| (k.to_ascii_lowercase(), v.to_ascii_lowercase()))
+        .map(|(k, v)| (field_key(k), field_key(v)))
         .collect()
 }
 
@@ -177,7 +179,11 @@ impl Mapping {
                             event_ids: t.event_id.clone(),
                         },
                         renames,
-                        missing: t.missing.iter().map(|f| f.to_ascii_lowercase()).collect(),
+                        missing: t
+                            .missing
+                            .iter()
+                            .map(|f| crate::event::field_key(f))
+                            .collect(),
                         label: t.label.clone().unwrap_or_else(|| channels.join(", ")),
                     }
                 })

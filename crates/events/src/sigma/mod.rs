@@ -91,8 +91,10 @@ pub(crate) struct SigmaDoc {
     level: Option<String>,
     logsource: Option<LogSource>,
     detection: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    correlation: Option<Value>,
+    /// Only whether it is there counts (correlation rules are not supported); a pack records
+    /// such a rule as unsupported, never its body.
+    #[serde(default, skip_serializing)]
+    correlation: Option<serde::de::IgnoredAny>,
     action: Option<String>,
     author: Option<String>,
     #[serde(default)]
@@ -106,27 +108,36 @@ struct LogSource {
     service: Option<String>,
 }
 
-/// Load every `.yml`/`.yaml` under each folder (or single file), with `mapping` telling where
-/// each logsource applies and how its fields are named.
+/// Load every `.yml`/`.yaml` under each folder (or single file), and every rule pack
+/// ([`pack`]) given or found there, with `mapping` telling where each logsource applies and how
+/// its fields are named.
 pub fn load_dirs(paths: &[PathBuf], mapping: &Mapping) -> SigmaLoad {
     let mut load = SigmaLoad::default();
     let mut seen = std::collections::HashSet::new();
     for p in paths {
-        if p.is_file() && pack::is_pack(p) {
-            pack::load_pack(p, mapping, &mut load, &mut seen);
-            continue;
-        }
         let mut files = Vec::new();
-        collect(p, &mut files);
+        for (dir, e) in collect(p, &mut files) {
+            load.diagnostics.push(RuleDiagnostic {
+                level: DiagnosticLevel::Error,
+                origin: dir.display().to_string(),
+                rule_id: None,
+                message: format!("cannot read Sigma rule folder: {e}"),
+            });
+        }
         if files.is_empty() {
             load.diagnostics.push(RuleDiagnostic {
                 level: DiagnosticLevel::Warning,
                 origin: p.display().to_string(),
                 rule_id: None,
-                message: "no Sigma rule files (.yml/.yaml) here".into(),
+                message: "no Sigma rule files (.yml/.yaml) or rule packs (.exhpack) here".into(),
             });
         }
         files.sort();
+        let (packs, files): (Vec<PathBuf>, Vec<PathBuf>) =
+            files.into_iter().partition(|f| pack::is_pack(f));
+        for f in &packs {
+            pack::load_pack(f, mapping, &mut load, &mut seen);
+        }
         // Files compile in parallel (thousands of them: YAML parsing is most of the load), then
         // merge in file order, so duplicate ids are judged exactly as in a sequential load.
         use rayon::prelude::*;
@@ -134,20 +145,14 @@ pub fn load_dirs(paths: &[PathBuf], mapping: &Mapping) -> SigmaLoad {
             .par_iter()
             .map(|f| {
                 let mut one = SigmaLoad::default();
+                let origin = f.display().to_string();
                 match std::fs::read_to_string(f) {
-                    Ok(text) => load_text(
-                        &f.display().to_string(),
-                        &text,
-                        mapping,
-                        &mut one,
-                        &mut Default::default(),
-                    ),
-                    Err(e) => one.diagnostics.push(RuleDiagnostic {
-                        level: DiagnosticLevel::Error,
-                        origin: f.display().to_string(),
-                        rule_id: None,
-                        message: format!("cannot read Sigma rule file: {e}"),
-                    }),
+                    Ok(text) => {
+                        load_text(&origin, &text, mapping, &mut one, &mut Default::default())
+                    }
+                    Err(e) => one
+                        .diagnostics
+                        .push(unreadable_file(&origin, unreadable_message(&e))),
                 }
                 one
             })
@@ -157,6 +162,21 @@ pub fn load_dirs(paths: &[PathBuf], mapping: &Mapping) -> SigmaLoad {
         }
     }
     load
+}
+
+/// Why a rule file could not be read, as the diagnostic says it (and a pack records it).
+pub(crate) fn unreadable_message(e: &std::io::Error) -> String {
+    format!("cannot read Sigma rule file: {e}")
+}
+
+/// The diagnostic of a rule file that could not be read.
+pub(crate) fn unreadable_file(origin: &str, message: String) -> RuleDiagnostic {
+    RuleDiagnostic {
+        level: DiagnosticLevel::Error,
+        origin: origin.to_string(),
+        rule_id: None,
+        message,
+    }
 }
 
 /// Add one file's load to `load`, turning a rule whose id was seen already into a duplicate.
@@ -187,38 +207,61 @@ fn merge(load: &mut SigmaLoad, one: SigmaLoad, seen: &mut std::collections::Hash
     load.diagnostics.extend(one.diagnostics);
 }
 
-/// Deepest folder nesting read under a rules folder (a link to a parent folder loops).
+/// Deepest folder nesting read under a rules folder (a backstop: folders are read once each).
 const MAX_RULE_DEPTH: usize = 32;
 
-fn collect(p: &Path, out: &mut Vec<PathBuf>) {
-    collect_at(p, out, 0);
+/// The rule files under `p` (or `p` itself when it is a file). Each folder is read once, so a
+/// link back to a parent folder adds nothing; folders that cannot be read are returned with the
+/// error, for the caller to report.
+fn collect(p: &Path, out: &mut Vec<PathBuf>) -> Vec<(PathBuf, std::io::Error)> {
+    let mut walk = Walk::default();
+    walk.visit(p, out, 0);
+    walk.unreadable
 }
 
-fn collect_at(p: &Path, out: &mut Vec<PathBuf>, depth: usize) {
-    if p.is_file() {
-        out.push(p.to_path_buf());
-        return;
-    }
-    let Ok(rd) = std::fs::read_dir(p) else { return };
-    for e in rd.flatten() {
-        let q = e.path();
-        // The entry's own type (no `stat` per file for thousands of rules); a link is
-        // followed, as a folder given on the command line may be made of links.
-        let is_dir = match e.file_type() {
-            Ok(t) if t.is_symlink() => q.is_dir(),
-            Ok(t) => t.is_dir(),
-            Err(_) => q.is_dir(),
-        };
-        if is_dir {
-            if depth < MAX_RULE_DEPTH {
-                collect_at(&q, out, depth + 1);
+#[derive(Default)]
+struct Walk {
+    seen: std::collections::HashSet<PathBuf>,
+    unreadable: Vec<(PathBuf, std::io::Error)>,
+}
+
+impl Walk {
+    fn visit(&mut self, p: &Path, out: &mut Vec<PathBuf>, depth: usize) {
+        if p.is_file() {
+            out.push(p.to_path_buf());
+            return;
+        }
+        let real = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        if !self.seen.insert(real) {
+            return;
+        }
+        let rd = match std::fs::read_dir(p) {
+            Ok(rd) => rd,
+            Err(e) => {
+                self.unreadable.push((p.to_path_buf(), e));
+                return;
             }
-        } else if q
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| e.eq_ignore_ascii_case("yml") || e.eq_ignore_ascii_case("yaml"))
-        {
-            out.push(q);
+        };
+        for e in rd.flatten() {
+            let q = e.path();
+            // The entry's own type (no `stat` per file for thousands of rules); a link is
+            // followed, as a folder given on the command line may be made of links.
+            let is_dir = match e.file_type() {
+                Ok(t) if t.is_symlink() => q.is_dir(),
+                Ok(t) => t.is_dir(),
+                Err(_) => q.is_dir(),
+            };
+            if is_dir {
+                if depth < MAX_RULE_DEPTH {
+                    self.visit(&q, out, depth + 1);
+                }
+            } else if q.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                ["yml", "yaml", pack::PACK_EXTENSION]
+                    .iter()
+                    .any(|x| e.eq_ignore_ascii_case(x))
+            }) {
+                out.push(q);
+            }
         }
     }
 }
@@ -357,6 +400,9 @@ fn unsupported(
     });
 }
 
+/// Why a correlation rule is not loaded.
+pub(crate) const CORRELATION_UNSUPPORTED: &str = "correlation rules are not supported";
+
 /// A compiled Sigma rule: for the event engine, or (webserver rules) for the log hunter.
 enum Compiled {
     Event(SigmaRule),
@@ -369,7 +415,7 @@ fn compile(
     mapping: &Mapping,
 ) -> Result<(Compiled, Vec<String>), String> {
     if spec.correlation.is_some() {
-        return Err("correlation rules are not supported".into());
+        return Err(CORRELATION_UNSUPPORTED.into());
     }
     if spec.action.is_some() {
         return Err("rule collections (`action:`) are not supported".into());

@@ -3,8 +3,9 @@
 //! `exhunt rules compile --sigma DIR -o rules.exhpack` reads every rule file of the folders
 //! once and writes what a scan needs of each. `exhunt scan --sigma rules.exhpack` then loads
 //! the set from that one file: for the 2,400 SigmaHQ Windows rules that is one read instead of
-//! 2,400 and JSON instead of YAML, several times faster (see `bench/SIGMA_RESULTS.md`). For a
-//! fleet under Velociraptor it is one file to ship beside the binary.
+//! 2,400 and JSON instead of YAML, about half the load time (`bench/SIGMA_RESULTS.md`). For a
+//! fleet under Velociraptor it is one file to ship beside the binary. A pack is known by its
+//! `.exhpack` extension or by its first bytes, given directly or found in a rules folder.
 //!
 //! # Format (JSON Lines, format 1)
 //! - A header: `{"exhunt_sigma_pack":1,"written_by":"exhunt 0.1.0","created":"…","sources":[…],"files":N}`.
@@ -15,10 +16,13 @@
 //!     pack works with any `--sigma-mapping`.
 //!   - `{"kind":"yaml","origin":…,"text":…}`: a document JSON cannot hold exactly (a YAML
 //!     tag, a non-string key, a NaN), kept as its text and parsed when loaded.
-//!   - `{"kind":"unsupported",…,"reason":…}` or `{"kind":"unreadable",…,"message":…}`: a file
-//!     that is not one loadable rule, reported by every scan as the folder would be.
+//!   - `{"kind":"unsupported",…,"reason":…}`: a file that is not one loadable rule whatever
+//!     the mapping (YAML errors, collections, correlation rules), reported by every scan as the
+//!     folder would be. A file that cannot be read fails the compile instead.
 //! - A trailer `{"kind":"end","files":N}`: without it the pack is reported as truncated
 //!   (the lines before it still load).
+//!
+//! A UTF-8 byte order mark is skipped; a pack re-saved as UTF-16 is refused with that reason.
 //!
 //! A pack of another format is refused with a message to compile it again; a line that cannot
 //! be read is reported and skipped. Nothing in a pack runs: it holds the same data as the YAML.
@@ -38,8 +42,11 @@ pub const PACK_FORMAT: u32 = 1;
 /// The first bytes of every pack: how a file given to `--sigma` is told from a YAML rule.
 pub const PACK_MAGIC: &[u8] = b"{\"exhunt_sigma_pack\":";
 
-/// Largest pack read (the whole SigmaHQ set is under 10 MB).
-const MAX_PACK_BYTES: u64 = 1 << 30;
+/// The file name extension of packs: files with it are read as packs wherever they are found.
+pub const PACK_EXTENSION: &str = "exhpack";
+
+/// Largest pack read (the whole SigmaHQ Windows set is 3.4 MB).
+const MAX_PACK_BYTES: u64 = 256 << 20;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Header {
@@ -88,18 +95,27 @@ pub struct PackSummary {
     pub yaml: usize,
     /// Files that are not one loadable rule (packed as such, with the reason).
     pub unsupported: usize,
-    /// Files that could not be read.
-    pub unreadable: usize,
 }
 
-/// True when `path` is a rule pack (it starts with [`PACK_MAGIC`]).
+/// True when `path` is a rule pack: named `.exhpack`, or starting with [`PACK_MAGIC`] (after a
+/// UTF-8 byte order mark or white space).
 pub fn is_pack(path: &Path) -> bool {
     use std::io::Read;
-    let mut head = [0u8; PACK_MAGIC.len()];
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut head))
-        .is_ok()
-        && head == PACK_MAGIC
+    if path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case(PACK_EXTENSION))
+    {
+        return true;
+    }
+    let mut head = Vec::with_capacity(64);
+    let read = std::fs::File::open(path).and_then(|f| f.take(64).read_to_end(&mut head));
+    read.is_ok() && body(&head).trim_ascii_start().starts_with(PACK_MAGIC)
+}
+
+/// `bytes` without a UTF-8 byte order mark.
+fn body(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
 }
 
 /// Read the Sigma rule files of `sources` (folders or files, as `--sigma` takes them) and
@@ -109,28 +125,50 @@ pub fn write_pack(
     created: &str,
     out: &mut impl Write,
 ) -> io::Result<PackSummary> {
+    let invalid = |message: String| io::Error::new(io::ErrorKind::InvalidInput, message);
     let mut files = Vec::new();
     for p in sources {
-        if p.is_file() && is_pack(p) {
-            let e = format!(
-                "{} is already a rule pack: give its rule folders",
-                p.display()
-            );
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, e));
-        }
         let mut these = Vec::new();
-        super::collect(p, &mut these);
+        if let Some((dir, e)) = super::collect(p, &mut these).into_iter().next() {
+            return Err(invalid(format!(
+                "cannot read rule folder {}: {e}",
+                dir.display()
+            )));
+        }
+        if let Some(pack) = these.iter().find(|f| is_pack(f)) {
+            let e = format!(
+                "{} is a rule pack: give the rule folders it came from",
+                pack.display()
+            );
+            return Err(invalid(e));
+        }
         if these.is_empty() {
-            let e = format!("no Sigma rule files (.yml/.yaml) in {}", p.display());
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, e));
+            return Err(invalid(format!(
+                "no Sigma rule files (.yml/.yaml) in {}",
+                p.display()
+            )));
         }
         these.sort();
         files.extend(these);
     }
-    let lines: Vec<(Line, Kind)> = files
+    let lines: Vec<(String, Kind)> = files
         .par_iter()
         .map(|f| pack_line(&f.display().to_string(), std::fs::read_to_string(f)))
         .collect();
+    if let Some((line, _)) = lines.iter().find(|(_, k)| matches!(k, Kind::Unreadable)) {
+        // A rule missing from a pack would be missing on every server it is shipped to.
+        let why = serde_json::from_str::<Line>(line)
+            .ok()
+            .map(|l| {
+                format!(
+                    "{}: {}",
+                    l.origin.unwrap_or_default(),
+                    l.message.unwrap_or_default()
+                )
+            })
+            .unwrap_or_default();
+        return Err(invalid(why));
+    }
     let header = Header {
         exhunt_sigma_pack: PACK_FORMAT,
         written_by: format!("exhunt {}", env!("CARGO_PKG_VERSION")),
@@ -149,9 +187,9 @@ pub fn write_pack(
             Kind::Rule => summary.rules += 1,
             Kind::Yaml => summary.yaml += 1,
             Kind::Unsupported => summary.unsupported += 1,
-            Kind::Unreadable => summary.unreadable += 1,
+            Kind::Unreadable => {}
         }
-        serde_json::to_writer(&mut *out, line)?;
+        out.write_all(line.as_bytes())?;
         out.write_all(b"\n")?;
     }
     let end = Line {
@@ -172,60 +210,67 @@ enum Kind {
     Unreadable,
 }
 
-/// The pack line of one rule file.
-fn pack_line(origin: &str, text: io::Result<String>) -> (Line, Kind) {
+/// The pack line of one rule file, as written.
+fn pack_line(origin: &str, text: io::Result<String>) -> (String, Kind) {
     let origin = Some(origin.to_string());
+    let written = |line: &Line| serde_json::to_string(line).unwrap_or_default();
     let text = match text {
         Ok(t) => t,
         Err(e) => {
             let line = Line {
                 kind: "unreadable".into(),
                 origin,
-                message: Some(format!("cannot read Sigma rule file: {e}")),
+                message: Some(super::unreadable_message(&e)),
                 ..Default::default()
             };
-            return (line, Kind::Unreadable);
+            return (written(&line), Kind::Unreadable);
         }
     };
+    let unsupported = |origin, id, title, reason| Line {
+        kind: "unsupported".into(),
+        origin,
+        id,
+        title,
+        reason: Some(reason),
+        ..Default::default()
+    };
     match super::parse_text(&text) {
-        Ok(doc) if round_trips(&doc) => {
+        // Refused whatever the mapping, and its body is not kept (see `SigmaDoc::correlation`).
+        Ok(doc) if doc.correlation.is_some() => {
+            let reason = super::CORRELATION_UNSUPPORTED.to_string();
+            let line = unsupported(origin, doc.id, doc.title, reason);
+            (written(&line), Kind::Unsupported)
+        }
+        Ok(doc) => {
             let line = Line {
                 kind: "rule".into(),
                 origin,
                 doc: Some(doc),
                 ..Default::default()
             };
-            (line, Kind::Rule)
-        }
-        Ok(_) => {
-            let line = Line {
-                kind: "yaml".into(),
-                origin,
-                text: Some(text),
-                ..Default::default()
-            };
-            (line, Kind::Yaml)
+            // The line is kept only if it reads back as the same document: YAML can say what
+            // JSON cannot (tags, non-string keys, NaN), and JSON nests only so deep.
+            let json = written(&line);
+            let same = serde_json::from_str::<Line>(&json)
+                .ok()
+                .is_some_and(|back| back.doc == line.doc);
+            if same {
+                (json, Kind::Rule)
+            } else {
+                let line = Line {
+                    kind: "yaml".into(),
+                    origin: line.origin,
+                    text: Some(text),
+                    ..Default::default()
+                };
+                (written(&line), Kind::Yaml)
+            }
         }
         Err(r) => {
-            let line = Line {
-                kind: "unsupported".into(),
-                origin,
-                id: r.id,
-                title: r.title,
-                reason: Some(r.reason),
-                ..Default::default()
-            };
-            (line, Kind::Unsupported)
+            let line = unsupported(origin, r.id, r.title, r.reason);
+            (written(&line), Kind::Unsupported)
         }
     }
-}
-
-/// Whether `doc` reads back from JSON exactly as it is (YAML can say what JSON cannot).
-fn round_trips(doc: &SigmaDoc) -> bool {
-    serde_json::to_string(doc)
-        .ok()
-        .and_then(|j| serde_json::from_str::<SigmaDoc>(&j).ok())
-        .is_some_and(|back| back == *doc)
 }
 
 /// Load the pack at `path` into `load`: each file's rule is compiled with `mapping` and merged
@@ -245,30 +290,35 @@ pub(crate) fn load_pack(
             message,
         })
     };
-    let bytes = match std::fs::metadata(path) {
-        Ok(m) if m.len() > MAX_PACK_BYTES => {
-            let message = format!(
-                "rule pack of {} bytes is over the {} MiB limit; no rule was loaded from it",
-                m.len(),
-                MAX_PACK_BYTES >> 20
-            );
-            return error(load, message);
-        }
-        _ => match std::fs::read(path) {
-            Ok(b) => b,
+    let bytes = {
+        use std::io::Read;
+        let mut bytes = Vec::new();
+        let read = std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_PACK_BYTES + 1).read_to_end(&mut bytes));
+        match read {
+            Ok(n) if n as u64 > MAX_PACK_BYTES => {
+                let message = format!(
+                    "rule pack is over the {} MiB limit; no rule was loaded from it",
+                    MAX_PACK_BYTES >> 20
+                );
+                return error(load, message);
+            }
+            Ok(_) => bytes,
             Err(e) => return error(load, format!("cannot read rule pack: {e}")),
-        },
+        }
     };
-    let mut lines = bytes.split(|&b| b == b'\n').enumerate();
+    let mut lines = body(&bytes).split(|&b| b == b'\n').enumerate();
     let header = lines
         .next()
         .and_then(|(_, l)| serde_json::from_slice::<Header>(l).ok());
     let Some(header) = header else {
-        return error(
-            load,
+        let utf16 = bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF");
+        let message = if utf16 {
+            "rule pack is UTF-16 (re-saved by an editor or a shell?): compile it again; no rule was loaded from it"
+        } else {
             "not a readable rule pack (its header line is damaged); no rule was loaded from it"
-                .into(),
-        );
+        };
+        return error(load, message.into());
     };
     if header.exhunt_sigma_pack != PACK_FORMAT {
         let message = format!(
@@ -281,21 +331,27 @@ pub(crate) fn load_pack(
     let body: Vec<(usize, &[u8])> = lines
         .filter(|(_, l)| !l.iter().all(u8::is_ascii_whitespace))
         .collect();
-    let per_line: Vec<(SigmaLoad, Option<usize>)> = body
+    let per_line: Vec<PackLine> = body
         .par_iter()
         .map(|&(n, l)| load_line(&origin, n + 1, l, mapping))
         .collect();
+    // Rule file lines read, damaged lines skipped (before the end line), lines after it.
+    let (mut files, mut damaged, mut after_end) = (0usize, 0usize, 0usize);
     let mut end = None;
-    let (mut files, mut after_end) = (0usize, 0usize);
-    for (one, trailer) in per_line {
-        if let Some(t) = trailer {
-            end = Some(t);
-            continue;
+    for line in per_line {
+        let (one, is_file) = match line {
+            PackLine::End(n) => {
+                end = Some(n);
+                continue;
+            }
+            PackLine::File(one) => (one, true),
+            PackLine::Damaged(one) => (one, false),
+        };
+        match (end.is_some(), is_file) {
+            (true, _) => after_end += 1,
+            (false, true) => files += 1,
+            (false, false) => damaged += 1,
         }
-        if end.is_some() {
-            after_end += 1;
-        }
-        files += 1;
         super::merge(load, one, seen);
     }
     if after_end > 0 {
@@ -303,41 +359,55 @@ pub(crate) fn load_pack(
             format!("rule pack has {after_end} lines after its end line (read all the same)");
         error(load, message);
     }
+    let skipped = match damaged {
+        0 => String::new(),
+        1 => ", 1 damaged line skipped".into(),
+        n => format!(", {n} damaged lines skipped"),
+    };
     match end {
-        Some(n) if n == files => {}
+        Some(n) if n == files + damaged => {}
         Some(n) => error(
             load,
-            format!("rule pack says it holds {n} rule files but {files} were read"),
+            format!(
+                "rule pack says it holds {n} rule files but has {}: {files} read{skipped}",
+                files + damaged
+            ),
         ),
         None => error(
             load,
             format!(
-                "rule pack is truncated (no end line): {files} of {} rule files read",
+                "rule pack is truncated (no end line): {files} of {} rule files read{skipped}",
                 header.files
             ),
         ),
     }
 }
 
-/// Load one pack line (numbered `n` from 1): a file's load, or the trailer's file count.
-fn load_line(
-    origin: &str,
-    n: usize,
-    bytes: &[u8],
-    mapping: &Mapping,
-) -> (SigmaLoad, Option<usize>) {
+/// What one pack line gave.
+enum PackLine {
+    /// A rule file's load.
+    File(SigmaLoad),
+    /// A line that could not be read: its diagnostic.
+    Damaged(SigmaLoad),
+    /// The end line, with the number of rule files it says the pack holds.
+    End(usize),
+}
+
+/// Load one pack line (numbered `n` from 1).
+fn load_line(origin: &str, n: usize, bytes: &[u8], mapping: &Mapping) -> PackLine {
     let mut one = SigmaLoad::default();
+    let damaged = |mut one: SigmaLoad, message: String| {
+        one.diagnostics.push(RuleDiagnostic {
+            level: DiagnosticLevel::Error,
+            origin: format!("{origin}:{n}"),
+            rule_id: None,
+            message,
+        });
+        PackLine::Damaged(one)
+    };
     let mut line: Line = match serde_json::from_slice(bytes) {
         Ok(l) => l,
-        Err(e) => {
-            one.diagnostics.push(RuleDiagnostic {
-                level: DiagnosticLevel::Error,
-                origin: format!("{origin}:{n}"),
-                rule_id: None,
-                message: format!("rule pack line unreadable, skipped: {e}"),
-            });
-            return (one, None);
-        }
+        Err(e) => return damaged(one, format!("rule pack line unreadable, skipped: {e}")),
     };
     let file = line
         .origin
@@ -346,7 +416,7 @@ fn load_line(
     let mut seen = Default::default();
     let kind = std::mem::take(&mut line.kind);
     match (kind.as_str(), line) {
-        ("end", l) => return (one, Some(l.files.unwrap_or(0))),
+        ("end", l) => return PackLine::End(l.files.unwrap_or(0)),
         ("rule", Line { doc: Some(doc), .. }) => {
             super::load_doc(&file, &doc, mapping, &mut one, &mut seen)
         }
@@ -363,22 +433,11 @@ fn load_line(
             l.title,
             l.reason.unwrap_or_else(|| "not stated".into()),
         ),
-        ("unreadable", l) => one.diagnostics.push(RuleDiagnostic {
-            level: DiagnosticLevel::Error,
-            origin: file,
-            rule_id: None,
-            message: l
-                .message
-                .unwrap_or_else(|| "cannot read Sigma rule file".into()),
-        }),
-        (kind, _) => one.diagnostics.push(RuleDiagnostic {
-            level: DiagnosticLevel::Error,
-            origin: format!("{origin}:{n}"),
-            rule_id: None,
-            message: format!(
-                "rule pack line of unknown kind `{kind}` (or without its body), skipped"
-            ),
-        }),
+        (kind, _) => {
+            let message =
+                format!("rule pack line of unknown kind `{kind}` (or without its body), skipped");
+            return damaged(one, message);
+        }
     }
-    (one, None)
+    PackLine::File(one)
 }

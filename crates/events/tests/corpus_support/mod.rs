@@ -61,3 +61,24 @@ pub fn findings_of(hunter: &EventHunter, path: &Path) -> Vec<String> {
     out.sort();
     out
 }
+
+/// The findings of the fast way (`a`) and of the reference (`b`) are the same; when not, the first
+/// of each side's own.
+pub fn assert_same(a: &[String], b: &[String], path: &Path) {
+    if a != b {
+        let only_fast: Vec<&String> = a.iter().filter(|x| !b.contains(x)).collect();
+        let only_every: Vec<&String> = b.iter().filter(|x| !a.contains(x)).collect();
+        panic!(
+            "{}: {} found only the fast way, {} only by the reference; first of each: {:?} / {:?}",
+            path.display(),
+            only_fast.len(),
+            only_every.len(),
+            only_fast
+                .first()
+                .map(|s| s.chars().take(300).collect::<String>()),
+            only_every
+                .first()
+                .map(|s| s.chars().take(300).collect::<String>())
+        );
+    }
+}

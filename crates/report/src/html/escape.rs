@@ -24,8 +24,9 @@ pub fn esc_string(s: &str) -> String {
     esc(s).to_string()
 }
 
-/// Characters that change how surrounding text is displayed without being seen.
-fn is_invisible_format(c: char) -> bool {
+/// Characters that change how surrounding text is displayed without being seen (bidi
+/// overrides that reverse a file name, zero-width characters): shown escaped by every writer.
+pub fn is_invisible_format(c: char) -> bool {
     matches!(c,
         '\u{200B}'..='\u{200F}' // zero-width space/joiners, LRM, RLM
         | '\u{202A}'..='\u{202E}' // embeddings and overrides
