@@ -3,7 +3,7 @@
 //! `exhunt rules compile --sigma DIR -o rules.exhpack` reads every rule file of the folders
 //! once and writes what a scan needs of each. `exhunt scan --sigma rules.exhpack` then loads
 //! the set from that one file: for the 2,400 SigmaHQ Windows rules that is one read instead of
-//! 2,400 and JSON instead of YAML, about half the load time (`bench/SIGMA_RESULTS.md`). For a
+//! 2,400 and JSON instead of YAML, about 0.6× the load time (`bench/SIGMA_RESULTS.md`). For a
 //! fleet under Velociraptor it is one file to ship beside the binary. A pack is known by its
 //! `.exhpack` extension or by its first bytes, given directly or found in a rules folder.
 //!
