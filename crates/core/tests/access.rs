@@ -19,19 +19,102 @@ fn rules() -> RuleSet {
     set
 }
 
-/// A W3C line: `time` is `YYYY-MM-DD HH:MM:SS`.
-#[allow(clippy::too_many_arguments)]
-fn line(
-    time: &str,
-    method: &str,
-    stem: &str,
-    query: &str,
-    user: &str,
-    ip: &str,
-    ua: &str,
+/// One request of an IIS log: an ordinary OWA visit by a browser unless said otherwise.
+struct Req<'a> {
+    /// `YYYY-MM-DD HH:MM:SS`.
+    time: &'a str,
+    method: &'a str,
+    stem: &'a str,
+    query: &'a str,
+    user: &'a str,
+    ip: &'a str,
+    ua: &'a str,
     status: u16,
-) -> String {
-    format!("{time} 10.0.0.5 {method} {stem} {query} 443 {user} {ip} {ua} - {status} 0 0 120\n")
+}
+
+impl Default for Req<'_> {
+    fn default() -> Self {
+        Req {
+            time: "2021-03-03 00:00:00",
+            method: "GET",
+            stem: "/owa/",
+            query: "-",
+            user: "-",
+            ip: "10.10.3.45",
+            ua: "Mozilla/5.0+(Windows+NT+10.0)",
+            status: 200,
+        }
+    }
+}
+
+/// The intruder drives the web shell with AntSword.
+fn antsword(time: &str) -> String {
+    Req {
+        time,
+        method: "POST",
+        stem: SHELL,
+        ip: INTRUDER,
+        ua: "antSword/v2.1",
+        ..Req::default()
+    }
+    .w3c()
+}
+
+/// The intruder's address opens bob's mailbox in OWA.
+fn bob_owa(time: &str) -> String {
+    Req {
+        time,
+        user: "CONTOSO\\bob",
+        ip: INTRUDER,
+        ..Req::default()
+    }
+    .w3c()
+}
+
+/// The intruder's address reads one of bob's messages.
+fn bob_get_item(time: &str) -> String {
+    Req {
+        time,
+        method: "POST",
+        stem: "/owa/service.svc",
+        query: "action=GetItem",
+        user: "CONTOSO\\bob",
+        ip: INTRUDER,
+        ..Req::default()
+    }
+    .w3c()
+}
+
+impl Req<'_> {
+    /// Its line in the columns of [`IIS_HEADER`].
+    fn w3c(&self) -> String {
+        let Req {
+            time,
+            method,
+            stem,
+            query,
+            user,
+            ip,
+            ua,
+            status,
+        } = self;
+        format!("{time} 10.0.0.5 {method} {stem} {query} 443 {user} {ip} {ua} - {status} 0 0 120\n")
+    }
+
+    /// Its line in the columns an IIS restart switched to (client address and user first).
+    fn after_restart(&self) -> String {
+        let Req {
+            time,
+            method,
+            stem,
+            query,
+            user,
+            ip,
+            ua,
+            status,
+        } = self;
+        format!("{time} {ip} {user} 10.0.0.5 {method} {stem} {query} 443 {ua} - {status} 0 0 120\n")
+    }
 }
 
 fn write_iis(dir: &Path, name: &str, lines: &[String]) {
@@ -45,6 +128,9 @@ fn run(dir: &Path) -> ScanReport {
 }
 
 const SHELL: &str = "/aspnet_client/system_web/Xq7fdkpa.aspx";
+
+/// The intruder's address of most cases.
+const INTRUDER: &str = "203.0.113.77";
 
 /// The actors found using `shell`.
 fn actors_of<'r>(r: &'r ScanReport, shell: &str) -> Vec<&'r exhunt_core::access::ShellActor> {
@@ -82,47 +168,23 @@ fn a_shell_used_by_two_clients_has_two_actors_and_a_reuse_finding() {
         "u_ex210303.log",
         &[
             // The first actor checks the page with a browser, then drives it with AntSword.
-            line(
-                "2021-03-03 02:47:10",
-                "GET",
-                SHELL,
-                "-",
-                "-",
-                "203.0.113.77",
-                "Mozilla/5.0+(Windows+NT+10.0)",
-                200,
-            ),
-            line(
-                "2021-03-03 02:48:10",
-                "POST",
-                SHELL,
-                "-",
-                "-",
-                "203.0.113.77",
-                "antSword/v2.1",
-                200,
-            ),
-            line(
-                "2021-03-03 02:49:10",
-                "POST",
-                SHELL,
-                "-",
-                "-",
-                "203.0.113.77",
-                "antSword/v2.1",
-                200,
-            ),
+            Req {
+                time: "2021-03-03 02:47:10",
+                stem: SHELL,
+                ip: INTRUDER,
+                ..Req::default()
+            }
+            .w3c(),
+            antsword("2021-03-03 02:48:10"),
+            antsword("2021-03-03 02:49:10"),
             // Benign traffic in between.
-            line(
-                "2021-03-03 09:00:00",
-                "GET",
-                "/owa/",
-                "-",
-                "CONTOSO\\alice",
-                "10.10.3.20",
-                "Mozilla/5.0+(Windows+NT+10.0)",
-                200,
-            ),
+            Req {
+                time: "2021-03-03 09:00:00",
+                user: "CONTOSO\\alice",
+                ip: "10.10.3.20",
+                ..Req::default()
+            }
+            .w3c(),
         ],
     );
     write_iis(
@@ -130,36 +192,35 @@ fn a_shell_used_by_two_clients_has_two_actors_and_a_reuse_finding() {
         "u_ex210306.log",
         &[
             // Three days later another address tunnels through it with reGeorg.
-            line(
-                "2021-03-06 11:00:00",
-                "GET",
-                SHELL,
-                "cmd=connect&target=10.10.1.5&port=3389",
-                "-",
-                "198.51.100.9",
-                "-",
-                200,
-            ),
-            line(
-                "2021-03-06 11:00:01",
-                "POST",
-                SHELL,
-                "cmd=read",
-                "-",
-                "198.51.100.9",
-                "-",
-                200,
-            ),
-            line(
-                "2021-03-06 11:00:02",
-                "POST",
-                SHELL,
-                "cmd=forward",
-                "-",
-                "198.51.100.9",
-                "-",
-                200,
-            ),
+            Req {
+                time: "2021-03-06 11:00:00",
+                stem: SHELL,
+                query: "cmd=connect&target=10.10.1.5&port=3389",
+                ip: "198.51.100.9",
+                ua: "-",
+                ..Req::default()
+            }
+            .w3c(),
+            Req {
+                time: "2021-03-06 11:00:01",
+                method: "POST",
+                stem: SHELL,
+                query: "cmd=read",
+                ip: "198.51.100.9",
+                ua: "-",
+                ..Req::default()
+            }
+            .w3c(),
+            Req {
+                time: "2021-03-06 11:00:02",
+                method: "POST",
+                stem: SHELL,
+                query: "cmd=forward",
+                ip: "198.51.100.9",
+                ua: "-",
+                ..Req::default()
+            }
+            .w3c(),
         ],
     );
     let r = run(dir.path());
@@ -191,18 +252,7 @@ fn a_shell_used_by_two_clients_has_two_actors_and_a_reuse_finding() {
 fn one_address_with_one_tool_is_one_actor_and_no_reuse() {
     let dir = tempfile::tempdir().unwrap();
     let lines: Vec<String> = (0..5)
-        .map(|i| {
-            line(
-                &format!("2021-03-0{} 02:47:10", 3 + i),
-                "POST",
-                SHELL,
-                "-",
-                "-",
-                "203.0.113.77",
-                "antSword/v2.1",
-                200,
-            )
-        })
+        .map(|i| antsword(&format!("2021-03-0{} 02:47:10", 3 + i)))
         .collect();
     write_iis(dir.path(), "u_ex210303.log", &lines);
     let r = run(dir.path());
@@ -228,16 +278,16 @@ fn mass_probing_of_shell_names_is_one_finding_and_no_actor() {
         .enumerate()
     {
         for (i, n) in names.iter().enumerate() {
-            lines.push(line(
-                &format!("2021-03-0{} 17:27:{:02}", 5 + k, 10 + i),
-                "GET",
-                &format!("/owa/auth/{n}"),
-                "-",
-                "-",
-                ip,
-                "Mozilla/5.0+(Windows+NT+10.0)",
-                404,
-            ));
+            lines.push(
+                Req {
+                    time: &format!("2021-03-0{} 17:27:{:02}", 5 + k, 10 + i),
+                    stem: &format!("/owa/auth/{n}"),
+                    ip,
+                    status: 404,
+                    ..Req::default()
+                }
+                .w3c(),
+            );
         }
     }
     write_iis(dir.path(), "u_ex210305.log", &lines);
@@ -268,74 +318,38 @@ fn sessions_from_intruder_addresses_are_found_only_in_their_window() {
         dir.path(),
         "u_ex210303.log",
         &[
-            line(
-                "2021-03-03 02:47:10",
-                "POST",
-                SHELL,
-                "-",
-                "-",
-                "203.0.113.77",
-                "antSword/v2.1",
-                200,
-            ),
+            antsword("2021-03-03 02:47:10"),
             // The intruder reads bob's mail in OWA an hour later: no rule flags these lines.
-            line(
-                "2021-03-03 03:40:00",
-                "GET",
-                "/owa/",
-                "-",
-                "CONTOSO\\bob",
-                "203.0.113.77",
-                "Mozilla/5.0+(Windows+NT+10.0)",
-                200,
-            ),
-            line(
-                "2021-03-03 03:40:05",
-                "POST",
-                "/owa/service.svc",
-                "action=GetItem",
-                "CONTOSO\\bob",
-                "203.0.113.77",
-                "Mozilla/5.0+(Windows+NT+10.0)",
-                200,
-            ),
+            bob_owa("2021-03-03 03:40:00"),
+            bob_get_item("2021-03-03 03:40:05"),
             // bob from his own address: never counted.
-            line(
-                "2021-03-03 03:41:00",
-                "POST",
-                "/owa/service.svc",
-                "action=GetItem",
-                "CONTOSO\\bob",
-                "10.10.3.44",
-                "Mozilla/5.0+(Windows+NT+10.0)",
-                200,
-            ),
-            line(
-                "2021-03-03 04:10:00",
-                "POST",
-                SHELL,
-                "-",
-                "-",
-                "203.0.113.77",
-                "antSword/v2.1",
-                200,
-            ),
+            Req {
+                time: "2021-03-03 03:41:00",
+                method: "POST",
+                stem: "/owa/service.svc",
+                query: "action=GetItem",
+                user: "CONTOSO\\bob",
+                ip: "10.10.3.44",
+                ..Req::default()
+            }
+            .w3c(),
+            antsword("2021-03-03 04:10:00"),
         ],
     );
     // A day outside the intruder's active window (plus the margin): not read at all.
     write_iis(
         dir.path(),
         "u_ex210320.log",
-        &[line(
-            "2021-03-20 10:00:00",
-            "POST",
-            "/owa/service.svc",
-            "action=GetItem",
-            "CONTOSO\\dave",
-            "203.0.113.77",
-            "Mozilla/5.0+(Windows+NT+10.0)",
-            200,
-        )],
+        &[Req {
+            time: "2021-03-20 10:00:00",
+            method: "POST",
+            stem: "/owa/service.svc",
+            query: "action=GetItem",
+            user: "CONTOSO\\dave",
+            ip: INTRUDER,
+            ..Req::default()
+        }
+        .w3c()],
     );
     let r = run(dir.path());
     let owa = bob_read_in_owa_twice(&r);
@@ -358,26 +372,17 @@ fn no_foothold_means_no_second_read() {
         "u_ex210303.log",
         &[
             // A failed attempt only (the page is not there), and the same address in OWA.
-            line(
-                "2021-03-03 02:47:10",
-                "POST",
-                "/ecp/y.js",
-                "-",
-                "-",
-                "203.0.113.77",
-                "python-requests/2.25.1",
-                404,
-            ),
-            line(
-                "2021-03-03 03:40:00",
-                "GET",
-                "/owa/",
-                "-",
-                "CONTOSO\\bob",
-                "203.0.113.77",
-                "Mozilla/5.0+(Windows+NT+10.0)",
-                200,
-            ),
+            Req {
+                time: "2021-03-03 02:47:10",
+                method: "POST",
+                stem: "/ecp/y.js",
+                ip: INTRUDER,
+                ua: "python-requests/2.25.1",
+                status: 404,
+                ..Req::default()
+            }
+            .w3c(),
+            bob_owa("2021-03-03 03:40:00"),
         ],
     );
     let r = run(dir.path());
@@ -394,25 +399,20 @@ fn a_column_change_before_the_intruder_s_window_is_applied() {
     let dir = tempfile::tempdir().unwrap();
     // Columns after the restart: the client address and user come first.
     let restart = "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n#Date: 2021-03-03 01:30:00\n#Fields: date time c-ip cs-username s-ip cs-method cs-uri-stem cs-uri-query s-port cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\n";
-    let after =
-        |time: &str, method: &str, stem: &str, query: &str, user: &str, ip: &str, ua: &str| {
-            format!("{time} {ip} {user} 10.0.0.5 {method} {stem} {query} 443 {ua} - 200 0 0 120\n")
-        };
     let mut lines = Vec::new();
     // Ordinary traffic before the restart (600 KB) and after it, up to the intruder (500 KB):
     // the second read seeks past the restart's header.
     for i in 0..6000 {
         let t = format!("2021-03-03 00:{:02}:{:02}", i / 100 % 60, i % 60);
-        lines.push(line(
-            &t,
-            "GET",
-            "/owa/",
-            "-",
-            "CONTOSO\\carol",
-            "10.10.3.45",
-            "Mozilla/5.0+(Windows+NT+10.0)",
-            200,
-        ));
+        lines.push(
+            Req {
+                time: &t,
+                user: "CONTOSO\\carol",
+                ip: "10.10.3.45",
+                ..Req::default()
+            }
+            .w3c(),
+        );
     }
     lines.push(restart.to_string());
     for i in 0..5000 {
@@ -422,52 +422,59 @@ fn a_column_change_before_the_intruder_s_window_is_applied() {
             (30 + i / 240) % 60,
             i % 60
         );
-        lines.push(after(
-            &t,
-            "GET",
-            "/owa/",
-            "-",
-            "CONTOSO\\carol",
-            "10.10.3.45",
-            "Mozilla/5.0+(Windows+NT+10.0)",
-        ));
+        lines.push(
+            Req {
+                time: &t,
+                user: "CONTOSO\\carol",
+                ip: "10.10.3.45",
+                ..Req::default()
+            }
+            .after_restart(),
+        );
     }
-    lines.push(after(
-        "2021-03-03 02:47:10",
-        "POST",
-        SHELL,
-        "-",
-        "-",
-        "203.0.113.77",
-        "antSword/v2.1",
-    ));
-    lines.push(after(
-        "2021-03-03 03:40:00",
-        "GET",
-        "/owa/",
-        "-",
-        "CONTOSO\\bob",
-        "203.0.113.77",
-        "Mozilla/5.0+(Windows+NT+10.0)",
-    ));
-    lines.push(after(
-        "2021-03-03 03:40:05",
-        "POST",
-        "/owa/service.svc",
-        "action=GetItem",
-        "CONTOSO\\bob",
-        "203.0.113.77",
-        "Mozilla/5.0+(Windows+NT+10.0)",
-    ));
-    lines.push(after(
-        "2021-03-03 04:10:00",
-        "POST",
-        SHELL,
-        "-",
-        "-",
-        "203.0.113.77",
-        "antSword/v2.1",
-    ));
+    lines.push(
+        Req {
+            time: "2021-03-03 02:47:10",
+            method: "POST",
+            stem: SHELL,
+            ip: INTRUDER,
+            ua: "antSword/v2.1",
+            ..Req::default()
+        }
+        .after_restart(),
+    );
+    lines.push(
+        Req {
+            time: "2021-03-03 03:40:00",
+            user: "CONTOSO\\bob",
+            ip: INTRUDER,
+            ..Req::default()
+        }
+        .after_restart(),
+    );
+    lines.push(
+        Req {
+            time: "2021-03-03 03:40:05",
+            method: "POST",
+            stem: "/owa/service.svc",
+            query: "action=GetItem",
+            user: "CONTOSO\\bob",
+            ip: INTRUDER,
+            ..Req::default()
+        }
+        .after_restart(),
+    );
+    lines.push(
+        Req {
+            time: "2021-03-03 04:10:00",
+            method: "POST",
+            stem: SHELL,
+            ip: INTRUDER,
+            ua: "antSword/v2.1",
+            ..Req::default()
+        }
+        .after_restart(),
+    );
     write_iis(dir.path(), "u_ex210303.log", &lines);
     let r = run(dir.path());
     bob_read_in_owa_twice(&r);
@@ -489,16 +496,15 @@ fn the_reuse_finding_points_at_the_second_actor_s_request() {
     write_iis(
         dir.path(),
         "u_ex210303.log",
-        &[line(
-            "2021-03-03 02:47:10",
-            "POST",
-            SHELL,
-            "-",
-            "-",
+        &[Req {
+            time: "2021-03-03 02:47:10",
+            method: "POST",
+            stem: SHELL,
             ip,
-            "antSword/v2.1",
-            200,
-        )],
+            ua: "antSword/v2.1",
+            ..Req::default()
+        }
+        .w3c()],
     );
     // Five days later the same address comes back with another client; its first try fails.
     let chopper = "Mozilla/4.0+(compatible;+MSIE+6.0;+Windows+NT+5.1)";
@@ -506,26 +512,25 @@ fn the_reuse_finding_points_at_the_second_actor_s_request() {
         dir.path(),
         "u_ex210308.log",
         &[
-            line(
-                "2021-03-08 09:00:00",
-                "POST",
-                SHELL,
-                "-",
-                "-",
+            Req {
+                time: "2021-03-08 09:00:00",
+                method: "POST",
+                stem: SHELL,
                 ip,
-                chopper,
-                404,
-            ),
-            line(
-                "2021-03-08 09:00:30",
-                "POST",
-                SHELL,
-                "-",
-                "-",
+                ua: chopper,
+                status: 404,
+                ..Req::default()
+            }
+            .w3c(),
+            Req {
+                time: "2021-03-08 09:00:30",
+                method: "POST",
+                stem: SHELL,
                 ip,
-                chopper,
-                200,
-            ),
+                ua: chopper,
+                ..Req::default()
+            }
+            .w3c(),
         ],
     );
     let r = run(dir.path());
