@@ -30,15 +30,24 @@ impl Default for PipelineOptions {
     }
 }
 
-/// Run every hunter over `config.root`. The hunters (and their rule packs: YARA, Sigma) are
-/// built while the evidence is being discovered. Host verdicts get the "not assessable" rule
-/// (`exhunt_fleet::assess`), so one server's scan and the fleet view agree.
-pub fn scan(
+/// Run every hunter over `config.root`, for a process that ends after this scan. The hunters
+/// (and their rule packs: YARA, Sigma) are built while the evidence is being discovered, and
+/// never freed: freeing the 2,407 compiled SigmaHQ rules, and the allocator collecting their
+/// pages, took about a tenth of the processor time of a scan of 478 EVTX files with them, and
+/// the operating system takes the memory back at exit anyway. Host verdicts get the "not
+/// assessable" rule (`exhunt_fleet::assess`), so one server's scan and the fleet view agree.
+pub fn scan_then_exit(
     config: &ScanConfig,
     rules: &RuleSet,
     options: &PipelineOptions,
 ) -> Result<ScanReport, ScanError> {
-    let mut report = scan_building(config, rules, || hunters(config, rules, options))?;
+    let built = || -> Vec<&dyn exhunt_core::scan::Hunter> {
+        hunters(config, rules, options)
+            .into_iter()
+            .map(|h| &*Box::leak(h))
+            .collect()
+    };
+    let mut report = scan_building(config, rules, built)?;
     exhunt_fleet::from_report::refine_report(&mut report);
     Ok(report)
 }

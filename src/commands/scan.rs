@@ -326,7 +326,7 @@ fn run_single(a: ScanArgs, spec: RootSpec) -> anyhow::Result<i32> {
         config.progress = Some(Arc::clone(b) as Arc<dyn Progress>);
     }
     let options = pipeline_options(&a);
-    let mut report = pipeline::scan(&config, &rules, &options)?;
+    let mut report = pipeline::scan_then_exit(&config, &rules, &options)?;
     report.org = spec.org.clone();
     if let Some(h) = &spec.host {
         if !rename_host(&mut report, h) {

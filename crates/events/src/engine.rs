@@ -6,7 +6,6 @@
 //! grows with the rule count, far more slowly).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
@@ -14,6 +13,7 @@ use exhunt_core::discover::LogFile;
 use exhunt_core::rules::condition::{Condition, EvalCtx};
 use exhunt_core::rules::RuleMeta;
 use exhunt_core::Finding;
+use rustc_hash::FxHashMap;
 use serde_json::Value;
 
 use crate::event::{flatten, peek_channel_and_id, Event};
@@ -102,7 +102,7 @@ pub struct RuleEntry {
 
 #[derive(Debug, Default)]
 struct IdIndex {
-    by_id: HashMap<u32, Vec<usize>>,
+    by_id: FxHashMap<u32, Vec<usize>>,
     any_id: Vec<usize>,
 }
 
@@ -130,7 +130,7 @@ pub struct Engine {
     /// The rules.
     pub rules: Vec<RuleEntry>,
     variants: Vec<Variant>,
-    by_channel: HashMap<String, IdIndex>,
+    by_channel: FxHashMap<String, IdIndex>,
     any_channel: IdIndex,
     /// Variants reading process-tree fields: run on every process creation after the file.
     tree_variants: Vec<Variant>,
@@ -141,6 +141,9 @@ pub struct Engine {
     /// Evaluate every candidate of the channel/event-id lookup, without the literal index (the
     /// reference the index is tested against).
     pub without_literal_index: bool,
+    /// Rule variants evaluated on an event so far (past the channel, event id, literal index
+    /// and provider checks): what the index lets through.
+    checks: AtomicU64,
 }
 
 impl Engine {
@@ -162,15 +165,13 @@ impl Engine {
         let rule = self.rules.len();
         let mut fields: Vec<String> = Vec::new();
         for (scope, logic) in variants {
-            for f in logic.fields() {
+            let reads = logic.fields();
+            let reads_tree = reads.iter().any(|f| TREE_FIELDS.contains(&f.as_str()));
+            for f in reads {
                 if !fields.contains(&f) {
                     fields.push(f);
                 }
             }
-            let reads_tree = logic
-                .fields()
-                .iter()
-                .any(|f| TREE_FIELDS.contains(&f.as_str()));
             if reads_tree {
                 self.tree_variants.push(Variant { rule, scope, logic });
                 continue;
@@ -206,7 +207,9 @@ impl Engine {
         self.rules.is_empty()
     }
 
-    /// The literal index over every variant.
+    /// The literal index over every variant, built on the first call. Call it once after the
+    /// last rule is added and before hunting (as `EventHunter::new` does): building it runs a
+    /// parallel loop, in which a rayon worker may pick up a hunting job that needs the index.
     pub fn literal_index(&self) -> &LiteralIndex {
         self.index.get_or_init(|| LiteralIndex::new(&self.variants))
     }
@@ -231,6 +234,12 @@ impl Engine {
             }
         }
         out
+    }
+
+    /// Rule variants evaluated on an event so far, by every hunt with this engine (process-tree
+    /// rules, run on every process creation after the file, not counted).
+    pub fn checks(&self) -> u64 {
+        self.checks.load(Ordering::Relaxed)
     }
 
     /// True when some rule reads the process tree (see [`crate::tree`]).
@@ -285,13 +294,14 @@ impl<'a> FileHunt<'a> {
         self
     }
 
-    /// Run the process-tree rules once the whole file is read: their findings, and how many
-    /// process creations were over the tree's limit (not part of it).
-    pub fn finish_tree(&mut self) -> (Vec<Finding>, u64) {
+    /// Run the process-tree rules once the whole file is read: their findings, how many
+    /// process creations were over the tree's limit (not part of it), and how many were kept
+    /// shortened ([`crate::tree::TreeCollector::shrunk`]).
+    pub fn finish_tree(&mut self) -> (Vec<Finding>, u64, u64) {
         let Some(tree) = self.tree.take() else {
-            return (vec![], 0);
+            return (vec![], 0, 0);
         };
-        let dropped = tree.dropped();
+        let (dropped, shrunk) = (tree.dropped(), tree.shrunk());
         let mut out = Vec::new();
         tree.for_each_event(|ev| {
             let mut matched: Vec<usize> = Vec::new();
@@ -306,7 +316,7 @@ impl<'a> FileHunt<'a> {
                 }
             }
         });
-        (out, dropped)
+        (out, dropped, shrunk)
     }
 
     /// (rule index, matches not kept) for rules that hit the cap.
@@ -329,8 +339,9 @@ impl<'a> FileHunt<'a> {
         if self.engine.without_literal_index {
             return self.evaluate_with(ev, cands, |_| true);
         }
-        // The index first: building it runs a parallel loop, and a rayon worker waiting on one
-        // may run another chunk's events, which would find the scratch below still borrowed.
+        // The index is built before any hunt (`EventHunter::new`): building it runs a parallel
+        // loop, and a rayon worker waiting on one may run another chunk's events — which would
+        // find the scratch below still borrowed, or wait on this very initialisation.
         let index = self.engine.literal_index();
         HITS.with(|hits| match hits.try_borrow_mut() {
             Ok(mut hits) => {
@@ -370,6 +381,7 @@ impl<'a> FileHunt<'a> {
             if !v.scope.event_ids.is_empty() && !v.scope.event_ids.contains(&ev.event_id) {
                 continue;
             }
+            self.engine.checks.fetch_add(1, Ordering::Relaxed);
             if !v.logic.eval(ev) {
                 continue;
             }
@@ -430,23 +442,96 @@ impl RecordHandler for FileHunt<'_> {
     fn handle_bytes(&self, json: &[u8], record_id: Option<u64>) -> Result<Vec<Finding>, String> {
         // Channel and id read from the bytes: most records are dismissed without parsing, and
         // the others are not looked up again after it.
-        let interest = match crate::peek::channel_and_id(json) {
-            Some((channel, id)) => match self.interest(&channel, id) {
+        let peeked = crate::peek::channel_and_id(json);
+        let interest = match &peeked {
+            Some((channel, id)) => match self.interest(channel, *id) {
                 Some(interest) => Some(interest),
                 None => return Ok(vec![]),
             },
             None => None,
         };
         let v: Value = serde_json::from_slice(json).map_err(|e| e.to_string())?;
+        // The first `Channel` and `EventID` keys of the bytes are System's in the evtx crate's
+        // JSON; a record whose System lacks one (a carved record) can hold data fields of those
+        // names. Its candidates are then taken from its System, not from the peek.
+        let peek_was_system = match (&peeked, peek_channel_and_id(&v)) {
+            (Some((channel, id)), Some((system_channel, system_id))) => {
+                system_id == *id && system_channel.to_lowercase() == *channel
+            }
+            _ => false,
+        };
         match interest {
-            Some(interest) => self
+            Some(interest) if peek_was_system => self
                 .hunt_record(&v, record_id, interest)
                 .ok_or_else(|| "record without Event/System".to_string()),
-            None => Ok(self.handle(&v, record_id)),
+            Some(_) if peek_channel_and_id(&v).is_none() => {
+                Err("record without Event/System".to_string())
+            }
+            _ => Ok(self.handle(&v, record_id)),
         }
     }
 
     fn stopped(&self) -> bool {
         self.cancel.is_cancelled()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sigma::expr::{FieldTest, Matcher};
+    use exhunt_core::model::{Severity, SourceKind, Stage};
+
+    fn whoami_on_security_4688() -> Engine {
+        let meta = RuleMeta {
+            id: "T-1".into(),
+            title: "whoami".into(),
+            description: String::new(),
+            severity: Severity::High,
+            stage: Stage::Exploitation,
+            cves: vec![],
+            tags: vec![],
+            attack: vec![],
+            references: vec![],
+            author: None,
+            remediation: String::new(),
+            origin: "test".into(),
+            escalate_on_intrusion: None,
+        };
+        let scope = Scope {
+            channels: vec!["security".into()],
+            providers: vec![],
+            event_ids: vec![4688],
+        };
+        let logic = Logic::Sigma(Expr::Field(FieldTest {
+            field: "commandline".into(),
+            matchers: vec![Matcher::Contains("whoami".into(), false)],
+            all: false,
+        }));
+        let mut engine = Engine::new(10);
+        engine.add_rule(Arc::new(meta), &[], vec![(scope, logic)]);
+        engine.literal_index();
+        engine
+    }
+
+    #[test]
+    fn candidates_come_from_the_records_system_not_a_data_field_of_the_same_name() {
+        let engine = whoami_on_security_4688();
+        let file = LogFile {
+            path: "x.evtx".into(),
+            rel: "x.evtx".into(),
+            kind: SourceKind::Evtx,
+            size: 0,
+            host: "EX01".into(),
+        };
+        let hunt = FileHunt::new(&engine, &file);
+        let security = br#"{"Event":{"System":{"EventID":4688,"Channel":"Security"},"EventData":{"CommandLine":"whoami"}}}"#;
+        assert_eq!(hunt.handle_bytes(security, Some(1)).unwrap().len(), 1);
+        // System names no channel; a data field called Channel says Security.
+        let carved = br#"{"Event":{"System":{"EventID":4688},"EventData":{"Channel":"Security","CommandLine":"whoami"}}}"#;
+        assert!(hunt.handle_bytes(carved, Some(2)).unwrap().is_empty());
+        // Not an event at all, though its bytes peek as one: a bad record.
+        let other = br#"{"Channel":"Security","EventID":4688}"#;
+        assert!(hunt.handle_bytes(other, Some(3)).is_err());
     }
 }

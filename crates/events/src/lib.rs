@@ -170,6 +170,12 @@ impl EventHunter {
         self.engine.len()
     }
 
+    /// Rules evaluated on an event so far by this hunter's hunts, after the channel, event id
+    /// and literal-index checks: how much the index spares.
+    pub fn rule_checks(&self) -> u64 {
+        self.engine.checks()
+    }
+
     /// Rule compile problems and unsupported Sigma rules.
     pub fn diagnostics(&self) -> &[RuleDiagnostic] {
         &self.diagnostics
@@ -321,18 +327,29 @@ impl EventHunter {
                 ),
             });
         }
-        let (tree_findings, over_limit) = hunt.finish_tree();
-        if over_limit > 0 {
-            out.issues.push(ScanIssue {
-                kind: "process-tree-limit".into(),
-                path: file.rel.clone(),
-                line: None,
-                message: format!(
-                    "{over_limit} process creation(s) beyond the tree's limits (the first {} creations, {} MiB of command lines) were not part of the process tree: ancestry rules did not see them",
-                    tree::MAX_NODES,
-                    tree::MAX_CMD_BYTES >> 20
-                ),
-            });
+        let (tree_findings, over_limit, shortened) = hunt.finish_tree();
+        let mib = tree::MAX_CMD_BYTES >> 20;
+        let tree_issues = [
+            (
+                shortened,
+                "process-tree-shortened",
+                format!("{shortened} process creation(s) past {mib} MiB of command lines were kept in the process tree shortened (the first and last 512 bytes of the command line, joined by '…'; the end of each path): ancestry rules saw only that, and their findings show it; the records themselves are in the log"),
+            ),
+            (
+                over_limit,
+                "process-tree-limit",
+                format!("{over_limit} process creation(s) beyond the tree's limits (the first {} creations, {mib} MiB of command lines) were not part of the process tree: ancestry rules did not see them", tree::MAX_NODES),
+            ),
+        ];
+        for (count, kind, message) in tree_issues {
+            if count > 0 {
+                out.issues.push(ScanIssue {
+                    kind: kind.into(),
+                    path: file.rel.clone(),
+                    line: None,
+                    message,
+                });
+            }
         }
         for (ri, count) in hunt.suppressed() {
             out.suppressed.push(Suppressed {

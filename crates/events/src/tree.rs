@@ -17,7 +17,7 @@
 //! | `_parent` | the parent's image |
 //! | `_ancestry` | the ancestors' images, nearest first, joined by ` < ` |
 //! | `_ancestry_users` | the ancestors' accounts (`DOMAIN\name [SID]`), nearest first, joined by ` < ` |
-//! | `_ancestry_records` | the record ids of the ancestors' creation events, nearest first, joined by ` < ` (findings list them as `ancestor_record_ids`) |
+//! | `_ancestry_records` | the record ids of the ancestors' creation events, nearest first, joined by ` < ` (findings list them as `ancestor_record_ids`); the n-th id is the n-th ancestor's, and the last ancestor has none when its creation is not in the log (it is known from its child's event) |
 //!
 //! Sysmon names accounts but not their SIDs; the well-known logon sessions give them whatever
 //! the system's language (`LogonId` 0x3e7 is SYSTEM, S-1-5-18; 0x3e4 NETWORK SERVICE,
@@ -286,6 +286,7 @@ pub struct TreeCollector {
     nodes: Mutex<Vec<ProcNode>>,
     cmd_bytes: std::sync::atomic::AtomicUsize,
     dropped: std::sync::atomic::AtomicU64,
+    shrunk: std::sync::atomic::AtomicU64,
 }
 
 impl TreeCollector {
@@ -297,7 +298,8 @@ impl TreeCollector {
         let mut nodes = self.nodes.lock().unwrap_or_else(|p| p.into_inner());
         let bytes = self.cmd_bytes.load(std::sync::atomic::Ordering::Relaxed);
         let mut size = node.bytes();
-        if bytes + size > MAX_CMD_BYTES {
+        let over_budget = bytes + size > MAX_CMD_BYTES;
+        if over_budget {
             node.shrink();
             size = node.bytes();
         }
@@ -305,6 +307,10 @@ impl TreeCollector {
             self.dropped
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             return;
+        }
+        if over_budget {
+            self.shrunk
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
         self.cmd_bytes
             .fetch_add(size, std::sync::atomic::Ordering::Relaxed);
@@ -314,6 +320,12 @@ impl TreeCollector {
     /// Process creations that were not kept (over [`MAX_NODES`] or [`MAX_CMD_BYTES`]).
     pub fn dropped(&self) -> u64 {
         self.dropped.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Process creations kept shrunk, over [`MAX_CMD_BYTES`] (the ends of their command
+    /// lines, the file names of their paths): tree rules saw them so.
+    pub fn shrunk(&self) -> u64 {
+        self.shrunk.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Hand `f` the events tree rules run on: one per process creation, with the tree fields,
@@ -505,6 +517,14 @@ mod tests {
         let payload = format!("cmd /c {} & whoami /priv", "B".repeat(5000));
         tree.add(&launch(pid + 1, payload));
         assert_eq!(tree.dropped(), 0);
+        // Those over the budget, and only those, are counted as shortened: the last padded
+        // launches and the payload, not the first 2,000 padded ones.
+        let launches = pid + 1 - 10_000;
+        assert!(
+            (2..launches / 10).contains(&tree.shrunk()),
+            "{} of {launches} shortened",
+            tree.shrunk()
+        );
         let mut last = None;
         tree.for_each_event(|ev| last = Some(ev));
         let last = last.unwrap();
