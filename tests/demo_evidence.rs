@@ -138,6 +138,26 @@ fn check_contract(run: &Run) {
     }
     let last = run.lines.last().unwrap();
     assert_eq!(last["kind"], "summary", "the last line must be the summary");
+    // Where the time went: building the hunters (beside discovery), then each hunter in turn,
+    // all within the scan's own start and end.
+    let time = |k: &str| chrono::DateTime::parse_from_rfc3339(last[k].as_str().unwrap()).unwrap();
+    let wall = (time("finished") - time("started")).as_seconds_f64();
+    let build = last["build_seconds"].as_f64().expect("build_seconds");
+    let hunters: Vec<f64> = last["progress"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["seconds"].as_f64().expect("a hunter's seconds"))
+        .collect();
+    assert!(hunters.len() >= 3, "{}", last["progress"]);
+    assert!(
+        build > 0.0 && hunters.iter().any(|s| *s > 0.0),
+        "build {build} s, hunters {hunters:?} s: nothing timed"
+    );
+    assert!(
+        build <= wall && hunters.iter().sum::<f64>() <= wall,
+        "build {build} s, hunters {hunters:?} s, scan {wall} s"
+    );
 }
 
 #[test]
@@ -1122,4 +1142,34 @@ fn a_compiled_rule_pack_finds_what_its_folder_finds() {
     );
     assert_eq!(a, b);
     assert_eq!(with_folder.code, with_pack.code);
+}
+
+#[test]
+fn a_pack_is_not_written_into_a_folder_it_is_compiled_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir_all(rules.join("sub")).unwrap();
+    std::fs::write(
+        rules.join("whoami.yml"),
+        "title: whoami\nid: 00000000-0000-4000-8000-0000000000F1\nlogsource: {category: process_creation, product: windows}\ndetection:\n  selection: {Image|endswith: '\\\\whoami.exe'}\n  condition: selection\nlevel: high\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_exhunt"))
+        .args(["rules", "compile", "--sigma"])
+        .arg(&rules)
+        .arg("-o")
+        .arg(rules.join("sub/all.exhpack"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("inside the rule folder"), "{stderr}");
+    assert!(!rules.join("sub/all.exhpack").exists());
+    assert!(
+        std::fs::read_dir(rules.join("sub"))
+            .unwrap()
+            .next()
+            .is_none(),
+        "nothing written"
+    );
 }

@@ -286,6 +286,10 @@ pub struct ScanReport {
     pub interrupted: Option<String>,
     /// How far each hunter got, in the order they ran.
     pub progress: Vec<HunterProgress>,
+    /// Seconds spent building the hunters (loading and compiling their rules: built-in, YARA,
+    /// Sigma), beside the discovery of the evidence; what a hunter compiles on first use counts
+    /// in its own seconds. `None` when the hunters were built once for several roots.
+    pub build_seconds: Option<f64>,
 }
 
 /// What one hunter set out to read and what it read.
@@ -296,6 +300,8 @@ pub struct HunterProgress {
     /// Its counts.
     #[serde(flatten)]
     pub work: Work,
+    /// Wall-clock seconds it took (its work is parallel: processor time can be more).
+    pub seconds: f64,
 }
 
 impl ScanReport {
@@ -382,15 +388,21 @@ where
         .build()
         .map_err(|e| ScanError::Threads(e.to_string()))?;
     let report = pool.install(|| {
-        let (inventory, hunters) =
-            rayon::join(|| discover_until(&config.root, &config.cancel), build);
+        let timed_build = || {
+            let started = std::time::Instant::now();
+            (build(), started.elapsed().as_secs_f64())
+        };
+        let (inventory, (hunters, build_seconds)) =
+            rayon::join(|| discover_until(&config.root, &config.cancel), timed_build);
         let (all, progress) = run_hunters(&inventory, hunters.iter().map(|h| &**h), config);
         // Freeing thousands of compiled rules takes a while: do it beside the report.
-        rayon::join(
+        let mut report = rayon::join(
             move || drop(hunters),
             || finish(config, rules, inventory, all, progress, started),
         )
-        .1
+        .1;
+        report.build_seconds = Some(build_seconds);
+        report
     });
     Ok(report)
 }
@@ -423,10 +435,12 @@ fn run_hunters<'h>(
     let mut all = Contribution::default();
     let mut progress = Vec::new();
     for h in hunters {
+        let started = std::time::Instant::now();
         let c = h.hunt(inventory, config);
         progress.push(HunterProgress {
             hunter: h.name().to_string(),
             work: c.work,
+            seconds: started.elapsed().as_secs_f64(),
         });
         all.absorb(c);
     }
@@ -631,6 +645,7 @@ fn assemble(
         filtered_out,
         interrupted: None,
         progress: Vec::new(),
+        build_seconds: None,
         access,
     }
 }

@@ -260,6 +260,7 @@ impl<W: Write> ReportWriter for JsonlWriter<W> {
             "incomplete": r.incomplete(),
             "interrupted": r.interrupted,
             "progress": r.progress,
+            "build_seconds": r.build_seconds,
             "rules_loaded": r.rules_loaded,
             "rule_errors": r.rule_diagnostics.iter().filter(|d| d.level == exhunt_core::rules::DiagnosticLevel::Error).count(),
             "root": r.root,

@@ -24,6 +24,7 @@ fn interrupted() -> exhunt_core::ScanReport {
                 bytes_found: 4_000,
                 bytes_read: 1_000,
             },
+            seconds: 3.5,
         },
         HunterProgress {
             hunter: "events".into(),
@@ -31,6 +32,7 @@ fn interrupted() -> exhunt_core::ScanReport {
                 files_found: 7,
                 ..Default::default()
             },
+            seconds: 0.0,
         },
     ];
     r.hosts[0].coverage.insert(

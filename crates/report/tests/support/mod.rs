@@ -154,6 +154,7 @@ pub fn report_of(mut findings: Vec<Finding>) -> ScanReport {
         filtered_out: 0,
         interrupted: None,
         progress: vec![],
+        build_seconds: None,
         access: Default::default(),
     }
 }
