@@ -223,6 +223,25 @@ fn compile(c: CompileArgs) -> anyhow::Result<i32> {
             exhunt_events::sigma::pack::PACK_EXTENSION
         );
     }
+    // A pack written into a folder it was compiled from would be loaded with that folder's
+    // rules (every one a duplicate), and refused as a source by the next compile.
+    let out_dir = c
+        .output
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    if let Ok(out_dir) = std::fs::canonicalize(out_dir) {
+        let source = c.sigma.iter().find(|s| {
+            std::fs::canonicalize(s).is_ok_and(|s| s.is_dir() && out_dir.starts_with(&s))
+        });
+        if let Some(source) = source {
+            anyhow::bail!(
+                "no pack written: {} is inside the rule folder {}; write it elsewhere",
+                c.output.display(),
+                source.display()
+            );
+        }
+    }
     let mut partial = c.output.clone();
     partial.set_file_name(format!(".{}.partial", name.to_string_lossy()));
     let created = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);

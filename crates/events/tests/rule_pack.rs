@@ -271,3 +271,38 @@ fn a_pack_is_not_packed_again_and_an_empty_folder_is_refused() {
     assert!(e.to_string().contains("no Sigma rule files"), "{e}");
     assert!(sink.is_empty(), "nothing written before the check");
 }
+
+#[test]
+fn rules_too_deep_to_read_are_reported_and_keep_a_pack_from_being_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rules = tmp.path().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::write(rules.join("a_whoami.yml"), RULE).unwrap();
+    let deep = (0..40).fold(rules.clone(), |p, i| p.join(format!("d{i}")));
+    std::fs::create_dir_all(&deep).unwrap();
+    std::fs::write(
+        deep.join("b_whoami.yml"),
+        RULE.replace("0000000A", "0000000E"),
+    )
+    .unwrap();
+    // The rule on top loads; the one under 40 folders is named as not read.
+    let h = hunter(&rules);
+    assert_eq!(h.rule_count(), 1);
+    assert!(
+        h.diagnostics()
+            .iter()
+            .any(|d| d.level == DiagnosticLevel::Error
+                && d.message.contains("folders deep: not read")),
+        "{:?}",
+        h.diagnostics()
+    );
+    // A pack would lack that rule on every server it went to: none is written.
+    let mut out = Vec::new();
+    let e = write_pack(
+        std::slice::from_ref(&rules),
+        "2026-12-04T00:00:00Z",
+        &mut out,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("folders deep"), "{e}");
+}

@@ -133,13 +133,21 @@ pub fn load_dirs(paths: &[PathBuf], mapping: &Mapping) -> SigmaLoad {
             });
         }
         files.sort();
-        let (packs, files): (Vec<PathBuf>, Vec<PathBuf>) =
-            files.into_iter().partition(|f| pack::is_pack(f));
+        // A path given directly may be a pack of any name (its first bytes say); in a folder,
+        // a pack is named so.
+        let (packs, files): (Vec<PathBuf>, Vec<PathBuf>) = files.into_iter().partition(|f| {
+            if f == p {
+                pack::is_pack(f)
+            } else {
+                pack::has_pack_name(f)
+            }
+        });
         for f in &packs {
             pack::load_pack(f, mapping, &mut load, &mut seen);
         }
         // Files compile in parallel (thousands of them: YAML parsing is most of the load), then
-        // merge in file order, so duplicate ids are judged exactly as in a sequential load.
+        // merge in file order after the packs, so duplicate ids are judged exactly as in a
+        // sequential load of the packs and then the files.
         use rayon::prelude::*;
         let per_file: Vec<SigmaLoad> = files
             .par_iter()
@@ -242,7 +250,16 @@ impl Walk {
                 return;
             }
         };
-        for e in rd.flatten() {
+        for e in rd {
+            let e = match e {
+                Ok(e) => e,
+                Err(e) => {
+                    // An entry the folder lists but that cannot be read: its rules would be
+                    // missing without a word.
+                    self.unreadable.push((p.to_path_buf(), e));
+                    continue;
+                }
+            };
             let q = e.path();
             // The entry's own type (no `stat` per file for thousands of rules); a link is
             // followed, as a folder given on the command line may be made of links.
@@ -254,6 +271,11 @@ impl Walk {
             if is_dir {
                 if depth < MAX_RULE_DEPTH {
                     self.visit(&q, out, depth + 1);
+                } else {
+                    let too_deep = std::io::Error::other(format!(
+                        "more than {MAX_RULE_DEPTH} folders deep: not read"
+                    ));
+                    self.unreadable.push((q, too_deep));
                 }
             } else if q.extension().and_then(|e| e.to_str()).is_some_and(|e| {
                 ["yml", "yaml", pack::PACK_EXTENSION]
