@@ -483,7 +483,10 @@ fn a_column_change_before_the_intruder_s_window_is_applied() {
     let restart_at =
         chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2021, 3, 3, 1, 30, 0).unwrap();
     let windows = &r.access.sweeps[0].windows;
-    assert!(windows.iter().all(|w| w.1 > restart_at), "{windows:?}");
+    assert!(
+        !windows.is_empty() && windows.iter().all(|w| w.1 > restart_at),
+        "precondition: {windows:?}"
+    );
 }
 
 /// One address, two actors (its client changed after a long gap): the reuse finding is
