@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Interleaved A/B of exhunt binaries on the Sigma scaling data.
 
-    python3 bench/sigma_ab.py OLD_BINARY NEW_BINARY [...]    (env: N=runs, default 9; T=threads, default 2)
+    python3 bench/sigma_ab.py OLD_BINARY NEW_BINARY [...]    (env: N=runs, default 9; T=threads,
+                                                               default 2; PACK=1: rule packs)
 
 Runs each binary in turn, N rounds, on the data `bench/sigma_scaling.sh` prepared under
 target/sigma-bench (run it once first): 200 rules, all 2,407 rules, and all rules on an empty
-folder (the cost of loading them). Alternating the binaries keeps a machine whose speed drifts
+folder (the cost of loading them); from the rule folders, or with PACK=1 from the packs the
+script compiled (`pack-200.exhpack`, `pack-2407.exhpack`). Alternating the binaries keeps a machine whose speed drifts
 from favouring one of them. Prints median / fastest wall and median CPU (user + system) per case,
 and writes the same to bench/out/sigma-ab.txt.
 """
@@ -22,7 +24,8 @@ WORK = os.path.join(ROOT, "target", "sigma-bench")
 
 
 def run(binary, rules, evtx, threads):
-    cmd = [binary, "scan", evtx, "--sigma", os.path.join(WORK, f"rules-{rules}"),
+    source = f"pack-{rules}.exhpack" if os.environ.get("PACK") == "1" else f"rules-{rules}"
+    cmd = [binary, "scan", evtx, "--sigma", os.path.join(WORK, source),
            "--no-builtin-rules", "--no-file-scan", "--no-exposure", "--quiet", "--threads", threads]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
@@ -37,7 +40,8 @@ def run(binary, rules, evtx, threads):
 
 def main():
     binaries = sys.argv[1:]
-    if not binaries or not os.path.isdir(os.path.join(WORK, "rules-2407")):
+    needed = "pack-2407.exhpack" if os.environ.get("PACK") == "1" else "rules-2407"
+    if not binaries or not os.path.exists(os.path.join(WORK, needed)):
         sys.exit(__doc__)
     rounds, threads = int(os.environ.get("N", "9")), os.environ.get("T", "2")
     empty = tempfile.mkdtemp()
@@ -47,7 +51,8 @@ def main():
         for b in binaries:
             for case in cases:
                 results.setdefault((b, case), []).append(run(b, *case, threads))
-    lines = [f"{rounds} rounds, {threads} thread(s): median / fastest wall (ms), median CPU (ms)"]
+    source = "rule packs" if os.environ.get("PACK") == "1" else "rule folders"
+    lines = [f"{rounds} rounds, {threads} thread(s), {source}: median / fastest wall (ms), median CPU (ms)"]
     for b in binaries:
         row = []
         for case in cases:

@@ -7,12 +7,14 @@
 # EVTX: every file of shared/corpus/evtx/{mdecrevoisier__EVTX-to-MITRE-Attack,SigmaHQ__sigma}
 # (attack samples written by third parties). Rules: nested subsets of the SigmaHQ
 # `rules/windows` set (every file, ordered by a hash of its path so that each subset mixes all
-# categories), from 200 rules to all of them. For each size, after one warm-up run, RUNS timed
-# runs of
+# categories), from 200 rules to all of them. For each size,
 #   exhunt scan EVTX... --sigma rules-N --no-builtin-rules --no-file-scan --no-exposure --quiet
 # and the same with the rules compiled into a pack (`exhunt rules compile`, `--sigma PACK`),
-# plus the parse-only floor (no rules), then chainsaw 2.16.4 with the same rules and its
-# SigmaHQ mapping at 200 rules and at all rules, and hayabusa 4.0 with its own rule set.
+# plus the parse-only floor (no rules) and loading the largest set alone: a warm-up round, then
+# RUNS rounds running each of these once (round-robin, so that a drift of the machine's speed
+# hits every rule count alike), with exhunt's own account of each run (hunters built, events
+# hunted) from its JSONL summary; then chainsaw 2.16.4 with the same rules and its SigmaHQ
+# mapping at 200 rules and at all rules, and hayabusa 4.0 with its own rule set.
 # Writes bench/out/sigma-scaling-results.md, bench/out/sigma-scaling.tsv and the plot
 # bench/out/sigma-scaling.svg (with bench/sigma-scaling-before.tsv, the engine before the
 # literal index, drawn for comparison).
@@ -26,7 +28,7 @@ while [[ $# -gt 0 ]]; do
         --runs) RUNS="$2"; shift 2 ;;
         --sizes) SIZES="$2"; shift 2 ;;
         --no-peers) PEERS=0; shift ;;
-        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "sigma_scaling.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -74,23 +76,44 @@ EVTX_FILES=$(find "$EVTX" -name '*.evtx' | wc -l)
 EVTX_BYTES=$(find "$EVTX" -name '*.evtx' -printf '%s\n' | awk '{ s += $1 } END { print s }')
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# time_one NAME CMD... → appends one run's wall (s) to WALLS[NAME] and keeps the peak RSS
+declare -A WALLS PEAK JSONL BUILD HUNT
+time_one() {
+    local name=$1; shift
+    local t0 t1 r status=0 jsonl=${JSONL[$name]:-}
+    [[ -n "$jsonl" ]] && rm -f "$jsonl" # so that a failed run cannot leave an earlier run's summary
+    t0=$(date +%s%N)
+    /usr/bin/time -f '%M' -o "$WORK/$name.time" "$@" > /dev/null 2> "$WORK/$name.err" || status=$?
+    t1=$(date +%s%N)
+    # exhunt exits 0 (nothing found) or 1 (findings); anything else is a failed run, not a fast one.
+    if (( status > 1 )); then
+        echo "sigma_scaling.sh: $name failed (exit $status):" >&2
+        tail -n 5 "$WORK/$name.err" >&2
+        exit 1
+    fi
+    WALLS[$name]+="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }') "
+    r=$(tail -n 1 "$WORK/$name.time")
+    (( r > ${PEAK[$name]:-0} )) && PEAK[$name]=$r
+    # exhunt's own account of the run (JSONL summary): building the rules, hunting the events.
+    if [[ -n "$jsonl" ]]; then
+        BUILD[$name]+="$(grep -o '"build_seconds":[0-9.e-]*' "$jsonl" | tail -n 1 | cut -d: -f2) "
+        HUNT[$name]+="$(grep -o '"hunter":"events"[^}]*' "$jsonl" | grep -o '"seconds":[0-9.e-]*' | tail -n 1 | cut -d: -f2) "
+    fi
+    return 0
+}
 # measure NAME CMD... → sets WALL (median s) and RSS (max MB) over RUNS runs after a warm-up
+# (for the peers, whose runs take seconds)
 measure() {
     local name=$1; shift
-    local walls=() rss=0 w r i
     "$@" > /dev/null 2>&1 || true
-    for ((i = 1; i <= RUNS; i++)); do
-        local t0 t1
-        t0=$(date +%s%N)
-        /usr/bin/time -f '%M' -o "$WORK/$name.time" "$@" > /dev/null 2> "$WORK/$name.err" || true
-        t1=$(date +%s%N)
-        w=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
-        r=$(tail -n 1 "$WORK/$name.time")
-        walls+=("$w"); (( r > rss )) && rss=$r
-    done
-    WALL=$(printf '%s\n' "${walls[@]}" | median)
-    RSS=$((rss / 1024))
-    echo "$name: runs ${walls[*]} s, peak RSS $RSS MB" >&2
+    for ((i = 1; i <= RUNS; i++)); do time_one "$name" "$@"; done
+    result "$name"
+}
+# result NAME → WALL (median s) and RSS (peak MB) of its runs
+result() {
+    WALL=$(printf '%s\n' ${WALLS[$1]} | median)
+    RSS=$((${PEAK[$1]:-0} / 1024))
+    echo "$1: runs ${WALLS[$1]}s, peak RSS $RSS MB" >&2
 }
 exhunt_cmd() { # RULES_DIR|"" JSONL → EXCMD
     EXCMD=("$EXHUNT" scan "$EVTX" --no-builtin-rules --no-file-scan --no-exposure --quiet --threads 2 --jsonl "$2")
@@ -100,41 +123,63 @@ exhunt_cmd() { # RULES_DIR|"" JSONL → EXCMD
 count() { grep -c "\"kind\":\"$2\"" "$1" || true; }
 loaded() { grep -o '"rules_loaded":[0-9]*' "$1" | cut -d: -f2 | tail -n 1; }
 
-printf 'rules\tloaded\twall_s\trss_mb\tfindings\n' > "$OUT/sigma-scaling.tsv"
+# Every exhunt case, each a command line: run round-robin below, so that a machine whose
+# speed drifts slows every rule count alike and the ratios stay comparable.
+declare -A CASE COMPILE_S
+ORDER=()
+add_case() { local name=$1; shift; CASE[$name]=$(printf '%q ' "$@"); ORDER+=("$name"); }
+secs() { printf '%s\n' $1 | median | awk '{ printf "%.3f", $1 }'; } # median of a space-separated list
 exhunt_cmd "" "$WORK/floor.jsonl"
-measure floor "${EXCMD[@]}"
-FLOOR=$WALL FLOOR_RSS=$RSS
-declare -A EXW EXR PKW
-printf 'rules\tcompile_s\tpack_mb\twall_s\trss_mb\tfindings\n' > "$OUT/sigma-scaling-pack.tsv"
+add_case floor "${EXCMD[@]}"
+NS=()
 for size in $SIZES; do
     n=$size; [[ $n == all ]] && n=$TOTAL
+    NS+=("$n")
     dir=$(subset "$n")
     exhunt_cmd "$dir" "$WORK/exhunt-$n.jsonl"
-    measure "exhunt-$n" "${EXCMD[@]}"
-    EXW[$n]=$WALL EXR[$n]=$RSS
-    printf '%s\t%s\t%s\t%s\t%s\n' "$n" "$(loaded "$WORK/exhunt-$n.jsonl")" "$WALL" "$RSS" \
-        "$(count "$WORK/exhunt-$n.jsonl" finding)" >> "$OUT/sigma-scaling.tsv"
+    add_case "exhunt-$n" "${EXCMD[@]}"
+    JSONL[exhunt-$n]="$WORK/exhunt-$n.jsonl"
     # The same rules compiled into one pack (`exhunt rules compile`), then scanned from it.
     t0=$(date +%s%N)
     "$EXHUNT" rules compile --sigma "$dir" -o "$WORK/pack-$n.exhpack" 2> "$WORK/pack-$n.compile.err" \
         || { echo "sigma_scaling.sh: compiling $n rules failed:" >&2; tail -n 3 "$WORK/pack-$n.compile.err" >&2; exit 1; }
     t1=$(date +%s%N)
+    COMPILE_S[$n]=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
     exhunt_cmd "$WORK/pack-$n.exhpack" "$WORK/exhunt-pack-$n.jsonl"
-    measure "exhunt-pack-$n" "${EXCMD[@]}"
-    PKW[$n]=$WALL
-    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')" \
-        "$(awk -v s="$(stat -c %s "$WORK/pack-$n.exhpack")" 'BEGIN { printf "%.1f", s / 1e6 }')" "$WALL" "$RSS" \
-        "$(count "$WORK/exhunt-pack-$n.jsonl" finding)" >> "$OUT/sigma-scaling-pack.tsv"
+    add_case "exhunt-pack-$n" "${EXCMD[@]}"
+    JSONL[exhunt-pack-$n]="$WORK/exhunt-pack-$n.jsonl"
 done
-cp "$OUT/sigma-scaling-pack.tsv" bench/sigma-scaling-pack.tsv
-FIRST=$(sed -n 2p "$OUT/sigma-scaling.tsv" | cut -f1)
-LAST=$(tail -n 1 "$OUT/sigma-scaling.tsv" | cut -f1)
+FIRST=${NS[0]}
+LAST=${NS[-1]}
 # Loading alone: the largest set on no evidence, from its folder and from its pack.
 mkdir -p "$WORK/empty"
 LOADCMD=(scan "$WORK/empty" --no-builtin-rules --no-file-scan --no-exposure --quiet --threads 2)
-measure "load-folder-$LAST" "$EXHUNT" "${LOADCMD[@]}" --sigma "$WORK/rules-$LAST"
+add_case "load-folder-$LAST" "$EXHUNT" "${LOADCMD[@]}" --sigma "$WORK/rules-$LAST"
+add_case "load-pack-$LAST" "$EXHUNT" "${LOADCMD[@]}" --sigma "$WORK/pack-$LAST.exhpack"
+for name in "${ORDER[@]}"; do eval "${CASE[$name]}" > /dev/null 2>&1 || true; done # warm-up
+for ((i = 1; i <= RUNS; i++)); do
+    for name in "${ORDER[@]}"; do eval "time_one $name ${CASE[$name]}"; done
+done
+
+result floor
+FLOOR=$WALL FLOOR_RSS=$RSS
+declare -A EXW EXR PKW
+printf 'rules\tloaded\twall_s\trss_mb\tfindings\n' > "$OUT/sigma-scaling.tsv"
+printf 'rules\tcompile_s\tpack_mb\twall_s\trss_mb\tfindings\n' > "$OUT/sigma-scaling-pack.tsv"
+for n in "${NS[@]}"; do
+    result "exhunt-$n"
+    EXW[$n]=$WALL EXR[$n]=$RSS
+    printf '%s\t%s\t%s\t%s\t%s\n' "$n" "$(loaded "$WORK/exhunt-$n.jsonl")" "$WALL" "$RSS" \
+        "$(count "$WORK/exhunt-$n.jsonl" finding)" >> "$OUT/sigma-scaling.tsv"
+    result "exhunt-pack-$n"
+    PKW[$n]=$WALL
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "${COMPILE_S[$n]}" \
+        "$(awk -v s="$(stat -c %s "$WORK/pack-$n.exhpack")" 'BEGIN { printf "%.1f", s / 1e6 }')" "$WALL" "$RSS" \
+        "$(count "$WORK/exhunt-pack-$n.jsonl" finding)" >> "$OUT/sigma-scaling-pack.tsv"
+done
+result "load-folder-$LAST"
 LOAD_FOLDER=$WALL
-measure "load-pack-$LAST" "$EXHUNT" "${LOADCMD[@]}" --sigma "$WORK/pack-$LAST.exhpack"
+result "load-pack-$LAST"
 LOAD_PACK=$WALL
 
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
@@ -158,7 +203,7 @@ fi
     echo "### Sigma scaling: exhunt from $FIRST to $LAST SigmaHQ Windows rules"
     echo
     echo "EVTX: $EVTX_FILES files, $((EVTX_BYTES / 1000000)) MB (shared/corpus/evtx: mdecrevoisier__EVTX-to-MITRE-Attack, SigmaHQ__sigma regression data)."
-    echo "Rules: nested subsets of SigmaHQ rules/windows ($TOTAL files). 2 threads, hot page cache, 1 warm-up + $RUNS runs, median wall; $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores."
+    echo "Rules: nested subsets of SigmaHQ rules/windows ($TOTAL files). 2 threads, hot page cache, 1 warm-up round + $RUNS rounds of every exhunt case in turn (peers: 1 warm-up + $RUNS runs), median wall; $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores."
     echo
     echo "| Sigma rule files | loaded | exhunt wall (s) | peak RSS (MB) | findings |"
     echo "|---:|---:|---:|---:|---:|"
@@ -174,6 +219,17 @@ fi
     tail -n +2 "$OUT/sigma-scaling-pack.tsv" | awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6 }'
     echo
     echo "From packs, full set / $FIRST rules: **$(calc '%.2f' "${PKW[$LAST]} / ${PKW[$FIRST]}")×** the time."
+    echo
+    echo "Where the time went, by exhunt's own account (JSONL summary: \`build_seconds\`, the events hunter's \`seconds\`; medians):"
+    echo
+    echo "| rules | source | hunters built (s) | events hunted (s) |"
+    echo "|---:|---|---:|---:|"
+    for n in "$FIRST" "$LAST"; do
+        echo "| $n | folder | $(secs "${BUILD[exhunt-$n]}") | $(secs "${HUNT[exhunt-$n]}") |"
+        echo "| $n | pack | $(secs "${BUILD[exhunt-pack-$n]}") | $(secs "${HUNT[exhunt-pack-$n]}") |"
+    done
+    echo
+    echo "The events hunt alone, full set / $FIRST rules (from packs): **$(calc '%.2f' "$(secs "${HUNT[exhunt-pack-$LAST]}") / $(secs "${HUNT[exhunt-pack-$FIRST]}")")×**."
     echo
     echo "Loading the $LAST rules alone (no evidence): $LOAD_FOLDER s from the folder, $LOAD_PACK s from the pack ($(calc '%.2f' "$LOAD_PACK / $LOAD_FOLDER")×)."
     if [[ -n "$PEER_ROWS" ]]; then
