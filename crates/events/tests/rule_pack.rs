@@ -306,3 +306,34 @@ fn rules_too_deep_to_read_are_reported_and_keep_a_pack_from_being_written() {
     .unwrap_err();
     assert!(e.to_string().contains("folders deep"), "{e}");
 }
+
+#[test]
+fn a_mistyped_sigma_path_is_named_once_as_missing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("rulez.exhpack");
+    let h = hunter(&missing);
+    assert_eq!(h.rule_count(), 0);
+    let said: Vec<_> = h
+        .diagnostics()
+        .iter()
+        .map(|d| (d.level, &d.message))
+        .collect();
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert_eq!(said[0].0, DiagnosticLevel::Error);
+    assert!(
+        said[0].1.contains("cannot read the Sigma rules given here")
+            && said[0].1.contains("no Sigma rule was loaded"),
+        "{said:?}"
+    );
+    // Compiling from it says the same, and writes nothing.
+    let mut out = Vec::new();
+    let e = write_pack(
+        std::slice::from_ref(&missing),
+        "2026-12-04T00:00:00Z",
+        &mut out,
+    )
+    .unwrap_err();
+    assert!(e.to_string().starts_with("cannot read "), "{e}");
+    assert!(!e.to_string().contains("folder"), "{e}");
+    assert!(out.is_empty());
+}

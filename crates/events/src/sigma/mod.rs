@@ -116,15 +116,24 @@ pub fn load_dirs(paths: &[PathBuf], mapping: &Mapping) -> SigmaLoad {
     let mut seen = std::collections::HashSet::new();
     for p in paths {
         let mut files = Vec::new();
-        for (dir, e) in collect(p, &mut files) {
+        let unreadable = collect(p, &mut files);
+        for (dir, e) in &unreadable {
+            let message = if dir == p {
+                // A mistyped path: said once, and not also as a folder without rules.
+                format!(
+                    "cannot read the Sigma rules given here: {e}; no Sigma rule was loaded from it"
+                )
+            } else {
+                format!("cannot read Sigma rule folder: {e}")
+            };
             load.diagnostics.push(RuleDiagnostic {
                 level: DiagnosticLevel::Error,
                 origin: dir.display().to_string(),
                 rule_id: None,
-                message: format!("cannot read Sigma rule folder: {e}"),
+                message,
             });
         }
-        if files.is_empty() {
+        if files.is_empty() && !unreadable.iter().any(|(dir, _)| dir == p) {
             load.diagnostics.push(RuleDiagnostic {
                 level: DiagnosticLevel::Warning,
                 origin: p.display().to_string(),
@@ -222,6 +231,9 @@ const MAX_RULE_DEPTH: usize = 32;
 /// link back to a parent folder adds nothing; folders that cannot be read are returned with the
 /// error, for the caller to report.
 fn collect(p: &Path, out: &mut Vec<PathBuf>) -> Vec<(PathBuf, std::io::Error)> {
+    if let Err(e) = std::fs::metadata(p) {
+        return vec![(p.to_path_buf(), e)];
+    }
     let mut walk = Walk::default();
     walk.visit(p, out, 0);
     walk.unreadable

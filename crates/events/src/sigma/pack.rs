@@ -134,10 +134,8 @@ pub fn write_pack(
     for p in sources {
         let mut these = Vec::new();
         if let Some((dir, e)) = super::collect(p, &mut these).into_iter().next() {
-            return Err(invalid(format!(
-                "cannot read rule folder {}: {e}",
-                dir.display()
-            )));
+            let what = if &dir == p { "" } else { "rule folder " };
+            return Err(invalid(format!("cannot read {what}{}: {e}", dir.display())));
         }
         if let Some(pack) = these.iter().find(|f| is_pack(f)) {
             let e = format!(
