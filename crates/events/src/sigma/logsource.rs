@@ -246,7 +246,7 @@ impl Mapping {
         product: Option<&str>,
         category: Option<&str>,
         service: Option<&str>,
-    ) -> Result<Vec<Target>, String> {
+    ) -> Result<&[Target], String> {
         match product {
             Some(p) if p.eq_ignore_ascii_case("windows") => {}
             None => {
@@ -261,7 +261,7 @@ impl Mapping {
             return self
                 .categories
                 .get(&c.to_ascii_lowercase())
-                .cloned()
+                .map(Vec::as_slice)
                 .ok_or_else(|| {
                     format!("category `{c}` has no event-log mapping in {}", self.origin)
                 });
@@ -271,7 +271,7 @@ impl Mapping {
         };
         self.services
             .get(&s.to_ascii_lowercase())
-            .cloned()
+            .map(Vec::as_slice)
             .ok_or_else(|| format!("service `{s}` has no channel mapping in {}", self.origin))
     }
 }

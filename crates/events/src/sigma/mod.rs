@@ -486,11 +486,11 @@ fn compile(
     let expr = detection::compile_detection(detection)?;
     let mut warnings = Vec::new();
     let mut variants = Vec::new();
-    for t in targets {
+    let mut negated = Vec::new();
+    expr.negated_fields(&mut negated);
+    let mut variant = |t: &logsource::Target, mut e: Expr| {
         // Fields this target never carries: per the Sigma specification a test of a missing
         // field does not match, so the rule still runs here; a negated one cannot filter.
-        let mut negated = Vec::new();
-        expr.negated_fields(&mut negated);
         let unfiltered: Vec<&String> = negated.iter().filter(|f| t.missing.contains(f)).collect();
         if !unfiltered.is_empty() {
             warnings.push(format!(
@@ -499,15 +499,21 @@ fn compile(
                 unfiltered.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
             ));
         }
-        let mut e = expr.clone();
         e.rename(&|f: &str| t.field(f));
-        let mut scope = t.scope;
+        let mut scope = t.scope.clone();
         if scope.event_ids.is_empty() {
             if let Some(ids) = e.required_event_ids() {
                 scope.event_ids = ids;
             }
         }
         variants.push((scope, Logic::Sigma(e)));
+    };
+    // The mapping's targets are borrowed; the detection is cloned for all but the last.
+    if let Some((last, others)) = targets.split_last() {
+        for t in others {
+            variant(t, expr.clone());
+        }
+        variant(last, expr);
     }
     if variants.is_empty() {
         return Err("no logsource variant left after field mapping".into());
