@@ -116,11 +116,26 @@ impl IdIndex {
         }
     }
 
-    fn get(&self, id: u32, out: &mut Vec<usize>) {
-        if let Some(l) = self.by_id.get(&id) {
-            out.extend_from_slice(l);
-        }
-        out.extend_from_slice(&self.any_id);
+    /// The variants of event `id`, then those of any id.
+    fn get(&self, id: u32) -> [&[usize]; 2] {
+        let by_id = self.by_id.get(&id).map_or(&[][..], Vec::as_slice);
+        [by_id, &self.any_id]
+    }
+}
+
+/// The variants that may apply to a record of one channel and event id, as the engine's own
+/// lists (nothing copied per record): the channel's for that id, the channel's for any id, then
+/// those of any channel for that id and for any id — the order they are evaluated in.
+#[derive(Debug, Clone, Copy, Default)]
+struct Candidates<'e>([&'e [usize]; 4]);
+
+impl<'e> Candidates<'e> {
+    fn is_empty(&self) -> bool {
+        self.0.iter().all(|l| l.is_empty())
+    }
+
+    fn iter(&self) -> impl Iterator<Item = usize> + 'e {
+        self.0.into_iter().flatten().copied()
     }
 }
 
@@ -248,16 +263,17 @@ impl Engine {
     }
 
     /// Variants that may apply to an event of `channel` and `event_id`.
-    fn candidates(&self, channel: &str, event_id: u32, out: &mut Vec<usize>) {
-        out.clear();
-        if let Some(ix) = self.by_channel.get(channel) {
-            ix.get(event_id, out);
-        } else if channel.bytes().any(|b| b.is_ascii_uppercase()) {
-            if let Some(ix) = self.by_channel.get(&channel.to_lowercase()) {
-                ix.get(event_id, out);
-            }
-        }
-        self.any_channel.get(event_id, out);
+    fn candidates(&self, channel: &str, event_id: u32) -> Candidates<'_> {
+        let of_channel = self.by_channel.get(channel).or_else(|| {
+            channel
+                .bytes()
+                .any(|b| b.is_ascii_uppercase())
+                .then(|| self.by_channel.get(&channel.to_lowercase()))
+                .flatten()
+        });
+        let [a, b] = of_channel.map_or([&[][..]; 2], |ix| ix.get(event_id));
+        let [c, d] = self.any_channel.get(event_id);
+        Candidates([a, b, c, d])
     }
 }
 
@@ -332,7 +348,7 @@ impl<'a> FileHunt<'a> {
             .collect()
     }
 
-    fn evaluate(&self, ev: &Event, cands: &[usize]) -> Vec<Finding> {
+    fn evaluate(&self, ev: &Event, cands: Candidates<'_>) -> Vec<Finding> {
         thread_local! {
             static HITS: RefCell<Hits> = RefCell::new(Hits::default());
         }
@@ -359,12 +375,12 @@ impl<'a> FileHunt<'a> {
     fn evaluate_with(
         &self,
         ev: &Event,
-        cands: &[usize],
+        cands: Candidates<'_>,
         admits: impl Fn(usize) -> bool,
     ) -> Vec<Finding> {
         let mut out = Vec::new();
         let mut matched_rules: Vec<usize> = Vec::new();
-        for &vi in cands {
+        for vi in cands.iter() {
             let v = &self.engine.variants[vi];
             if matched_rules.contains(&v.rule) || !admits(vi) {
                 continue;
@@ -396,12 +412,11 @@ impl<'a> FileHunt<'a> {
     }
 }
 
-impl FileHunt<'_> {
+impl<'a> FileHunt<'a> {
     /// The candidate rules of a record of `channel` and `event_id`, and whether the process
     /// tree keeps it; `None` when nothing reads it.
-    fn interest(&self, channel: &str, event_id: u32) -> Option<(Vec<usize>, bool)> {
-        let mut cands = Vec::new();
-        self.engine.candidates(channel, event_id, &mut cands);
+    fn interest(&self, channel: &str, event_id: u32) -> Option<(Candidates<'a>, bool)> {
+        let cands = self.engine.candidates(channel, event_id);
         let for_tree = self.tree.is_some() && is_process_creation(channel, event_id);
         (!cands.is_empty() || for_tree).then_some((cands, for_tree))
     }
@@ -412,7 +427,7 @@ impl FileHunt<'_> {
         &self,
         event: &Value,
         record_id: Option<u64>,
-        (cands, for_tree): (Vec<usize>, bool),
+        (cands, for_tree): (Candidates<'_>, bool),
     ) -> Option<Vec<Finding>> {
         let ev = flatten(event, record_id)?;
         if let (true, Some(tree)) = (for_tree, &self.tree) {
@@ -422,7 +437,7 @@ impl FileHunt<'_> {
             // Kept for the tree only: no rule to evaluate now (not even the index).
             return Some(vec![]);
         }
-        Some(self.evaluate(&ev, &cands))
+        Some(self.evaluate(&ev, cands))
     }
 }
 
