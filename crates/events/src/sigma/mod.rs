@@ -118,11 +118,10 @@ pub fn load_dirs(paths: &[PathBuf], mapping: &Mapping) -> SigmaLoad {
         let mut files = Vec::new();
         let unreadable = collect(p, &mut files);
         for (dir, e) in &unreadable {
-            let message = if dir == p {
-                // A mistyped path: said once, and not also as a folder without rules.
-                format!(
-                    "cannot read the Sigma rules given here: {e}; no Sigma rule was loaded from it"
-                )
+            let message = if dir == p && files.is_empty() {
+                // A mistyped path, or a folder that cannot be opened: said once, and not also
+                // as a folder without rules.
+                format!("cannot read this --sigma path: {e}; no Sigma rule was loaded from it")
             } else {
                 format!("cannot read Sigma rule folder: {e}")
             };
@@ -228,8 +227,9 @@ fn merge(load: &mut SigmaLoad, one: SigmaLoad, seen: &mut std::collections::Hash
 const MAX_RULE_DEPTH: usize = 32;
 
 /// The rule files under `p` (or `p` itself when it is a file). Each folder is read once, so a
-/// link back to a parent folder adds nothing; folders that cannot be read are returned with the
-/// error, for the caller to report.
+/// link back to a parent folder adds nothing; what cannot be read is returned with the error,
+/// for the caller to report: `p` itself when it does not exist or cannot be opened, a folder
+/// that cannot be listed, or (under its folder's path) an entry that cannot be read.
 fn collect(p: &Path, out: &mut Vec<PathBuf>) -> Vec<(PathBuf, std::io::Error)> {
     if let Err(e) = std::fs::metadata(p) {
         return vec![(p.to_path_buf(), e)];
