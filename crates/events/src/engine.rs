@@ -380,6 +380,7 @@ impl<'a> FileHunt<'a> {
     ) -> Vec<Finding> {
         let mut out = Vec::new();
         let mut matched_rules: Vec<usize> = Vec::new();
+        let mut checked = 0;
         for vi in cands.iter() {
             let v = &self.engine.variants[vi];
             if matched_rules.contains(&v.rule) || !admits(vi) {
@@ -397,7 +398,7 @@ impl<'a> FileHunt<'a> {
             if !v.scope.event_ids.is_empty() && !v.scope.event_ids.contains(&ev.event_id) {
                 continue;
             }
-            self.engine.checks.fetch_add(1, Ordering::Relaxed);
+            checked += 1;
             if !v.logic.eval(ev) {
                 continue;
             }
@@ -407,6 +408,10 @@ impl<'a> FileHunt<'a> {
                 continue;
             }
             out.push(build_finding(&self.engine.rules[v.rule], ev, self.file));
+        }
+        // One shared count per event, not per rule checked.
+        if checked > 0 {
+            self.engine.checks.fetch_add(checked, Ordering::Relaxed);
         }
         out
     }
@@ -466,23 +471,29 @@ impl RecordHandler for FileHunt<'_> {
             None => None,
         };
         let v: Value = serde_json::from_slice(json).map_err(|e| e.to_string())?;
+        let Some((channel, id)) = peek_channel_and_id(&v) else {
+            // Not an event, though its bytes peeked as one: a bad record.
+            return match interest {
+                Some(_) => Err("record without Event/System".to_string()),
+                None => Ok(vec![]),
+            };
+        };
         // The first `Channel` and `EventID` keys of the bytes are System's in the evtx crate's
         // JSON; a record whose System lacks one (a carved record) can hold data fields of those
-        // names. Its candidates are then taken from its System, not from the peek.
-        let peek_was_system = match (&peeked, peek_channel_and_id(&v)) {
-            (Some((channel, id)), Some((system_channel, system_id))) => {
-                system_id == *id && system_channel.to_lowercase() == *channel
-            }
-            _ => false,
-        };
+        // names. Its candidates are then taken from its System, not from the peek (so are
+        // those of a channel with non-ASCII capitals, which the peek lower-cased otherwise).
+        let peek_was_system =
+            matches!(&peeked, Some((c, i)) if *i == id && c.eq_ignore_ascii_case(channel));
         match interest {
             Some(interest) if peek_was_system => self
                 .hunt_record(&v, record_id, interest)
                 .ok_or_else(|| "record without Event/System".to_string()),
-            Some(_) if peek_channel_and_id(&v).is_none() => {
-                Err("record without Event/System".to_string())
-            }
-            _ => Ok(self.handle(&v, record_id)),
+            _ => Ok(match self.interest(channel, id) {
+                Some(interest) => self
+                    .hunt_record(&v, record_id, interest)
+                    .unwrap_or_default(),
+                None => vec![],
+            }),
         }
     }
 
