@@ -30,6 +30,15 @@ fn pack_of(sources: &[PathBuf], dir: &Path) -> (PathBuf, PackSummary) {
     (path, summary)
 }
 
+/// Why no pack is written from `source`: the error `write_pack` returns, once it is checked
+/// that nothing was written.
+fn refusal(source: &Path) -> String {
+    let mut out = Vec::new();
+    let e = write_pack(&[source.to_path_buf()], "2026-12-04T00:00:00Z", &mut out).unwrap_err();
+    assert!(out.is_empty(), "{} bytes written before: {e}", out.len());
+    e.to_string()
+}
+
 /// Every rule's metadata, and every diagnostic, as text.
 fn loaded(h: &EventHunter) -> (Vec<String>, Vec<String>) {
     let metas = h
@@ -297,14 +306,8 @@ fn rules_too_deep_to_read_are_reported_and_keep_a_pack_from_being_written() {
         h.diagnostics()
     );
     // A pack would lack that rule on every server it went to: none is written.
-    let mut out = Vec::new();
-    let e = write_pack(
-        std::slice::from_ref(&rules),
-        "2026-12-04T00:00:00Z",
-        &mut out,
-    )
-    .unwrap_err();
-    assert!(e.to_string().contains("folders deep"), "{e}");
+    let e = refusal(&rules);
+    assert!(e.contains("folders deep"), "{e}");
 }
 
 #[test]
@@ -326,17 +329,8 @@ fn a_mistyped_sigma_path_is_named_once_as_missing() {
         "{said:?}"
     );
     // Compiling from it says the same, and writes nothing.
-    let mut out = Vec::new();
-    let e = write_pack(
-        std::slice::from_ref(&missing),
-        "2026-12-04T00:00:00Z",
-        &mut out,
-    )
-    .unwrap_err();
-    let why = e
-        .to_string()
-        .replace(&missing.display().to_string(), "PATH");
+    let e = refusal(&missing);
+    let why = e.replace(&missing.display().to_string(), "PATH");
     assert!(why.starts_with("cannot read PATH: "), "{e}");
     assert!(!why.contains("folder"), "{e}");
-    assert!(out.is_empty());
 }
