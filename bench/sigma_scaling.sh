@@ -2,7 +2,7 @@
 # Sigma scaling benchmark: exhunt's cost as the Sigma rule count grows, and chainsaw/hayabusa
 # side by side, on the same third-party attack EVTX files.
 #
-#   bench/sigma_scaling.sh [--runs N] [--sizes "200 400 800 1600 all"] [--no-peers]
+#   bench/sigma_scaling.sh [--runs N] [--sizes "200 400 800 1600 all"] [--copies K] [--no-peers]
 #
 # EVTX: every file of shared/corpus/evtx/{mdecrevoisier__EVTX-to-MITRE-Attack,SigmaHQ__sigma}
 # (attack samples written by third parties). Rules: nested subsets of the SigmaHQ
@@ -10,7 +10,9 @@
 # categories), from 200 rules to all of them. For each size,
 #   exhunt scan EVTX... --sigma rules-N --no-builtin-rules --no-file-scan --no-exposure --quiet
 # and the same with the rules compiled into a pack (`exhunt rules compile`, `--sigma PACK`),
-# plus the parse-only floor (no rules) and loading the largest set alone: a warm-up round, then
+# plus the parse-only floor (no rules), loading the largest set alone, and the smallest and
+# largest packs over the same EVTX folder K times (hard links; default 8: a server's volume of
+# logs, over which the rule set's one-off cost of loading is spread): a warm-up round, then
 # RUNS rounds running each of these once (round-robin, so that a drift of the machine's speed
 # hits every rule count alike), with exhunt's own account of each run (hunters built, events
 # hunted) from its JSONL summary; then chainsaw 2.16.4 with the same rules and its SigmaHQ
@@ -23,12 +25,14 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 RUNS=3
 SIZES="200 400 800 1600 all"
 PEERS=1
+COPIES=8
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --runs) RUNS="$2"; shift 2 ;;
         --sizes) SIZES="$2"; shift 2 ;;
+        --copies) COPIES="$2"; shift 2 ;;
         --no-peers) PEERS=0; shift ;;
-        -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "sigma_scaling.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -74,6 +78,16 @@ if [[ ! -d "$EVTX" ]]; then
 fi
 EVTX_FILES=$(find "$EVTX" -name '*.evtx' | wc -l)
 EVTX_BYTES=$(find "$EVTX" -name '*.evtx' -printf '%s\n' | awk '{ s += $1 } END { print s }')
+# The same files COPIES times (hard links, copies where links cannot be made): the volume of one
+# server's logs, with the same third-party mix of events.
+VOLUME="$PWD/$WORK/evtx-x$COPIES"
+if [[ ! -d "$VOLUME" || $(find "$VOLUME" -name '*.evtx' | wc -l) -ne $((EVTX_FILES * COPIES)) ]]; then
+    rm -rf "$VOLUME"
+    for ((k = 1; k <= COPIES; k++)); do
+        mkdir -p "$VOLUME/copy-$k"
+        cp -l "$EVTX"/*.evtx "$VOLUME/copy-$k/" 2> /dev/null || cp "$EVTX"/*.evtx "$VOLUME/copy-$k/"
+    done
+fi
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 # time_one NAME CMD... → appends one run's wall (s) to WALLS[NAME] and keeps the peak RSS
@@ -156,6 +170,11 @@ mkdir -p "$WORK/empty"
 LOADCMD=(scan "$WORK/empty" --no-builtin-rules --no-file-scan --no-exposure --quiet --threads 2)
 add_case "load-folder-$LAST" "$EXHUNT" "${LOADCMD[@]}" --sigma "$WORK/rules-$LAST"
 add_case "load-pack-$LAST" "$EXHUNT" "${LOADCMD[@]}" --sigma "$WORK/pack-$LAST.exhpack"
+# The smallest and largest packs over COPIES times the evidence.
+for n in "$FIRST" "$LAST"; do
+    add_case "volume-pack-$n" "$EXHUNT" scan "$VOLUME" --no-builtin-rules --no-file-scan --no-exposure \
+        --quiet --threads 2 --sigma "$WORK/pack-$n.exhpack"
+done
 for name in "${ORDER[@]}"; do eval "${CASE[$name]}" > /dev/null 2>&1 || true; done # warm-up
 for ((i = 1; i <= RUNS; i++)); do
     for name in "${ORDER[@]}"; do eval "time_one $name ${CASE[$name]}"; done
@@ -181,6 +200,10 @@ result "load-folder-$LAST"
 LOAD_FOLDER=$WALL
 result "load-pack-$LAST"
 LOAD_PACK=$WALL
+result "volume-pack-$FIRST"
+VOL_FIRST=$WALL
+result "volume-pack-$LAST"
+VOL_LAST=$WALL
 
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 PEER_ROWS=""
@@ -232,6 +255,8 @@ fi
     echo "The events hunt alone, full set / $FIRST rules (from packs): **$(calc '%.2f' "$(secs "${HUNT[exhunt-pack-$LAST]}") / $(secs "${HUNT[exhunt-pack-$FIRST]}")")×**."
     echo
     echo "Loading the $LAST rules alone (no evidence): $LOAD_FOLDER s from the folder, $LOAD_PACK s from the pack ($(calc '%.2f' "$LOAD_PACK / $LOAD_FOLDER")×)."
+    echo
+    echo "The same EVTX $COPIES times ($((EVTX_FILES * COPIES)) files, $((EVTX_BYTES * COPIES / 1000000)) MB, hard links: one server's volume of logs, the same mix of events), from packs: $FIRST rules $VOL_FIRST s, all $LAST $VOL_LAST s: **$(calc '%.2f' "$VOL_LAST / $VOL_FIRST")×**. Each further copy of the evidence cost $(calc '%.3f' "($VOL_FIRST - ${PKW[$FIRST]}) / ($COPIES - 1)") s with $FIRST rules and $(calc '%.3f' "($VOL_LAST - ${PKW[$LAST]}) / ($COPIES - 1)") s with $LAST (**$(calc '%.2f' "($VOL_LAST - ${PKW[$LAST]}) / ($VOL_FIRST - ${PKW[$FIRST]})")×** per unit of evidence); the rest of the full set's single-copy time, $(calc '%.3f' "${PKW[$LAST]} - ($VOL_LAST - ${PKW[$LAST]}) / ($COPIES - 1)") s, is paid once per run (loading, indexing, automata and regexes built on first use, exit)."
     if [[ -n "$PEER_ROWS" ]]; then
         echo
         echo "| peer | wall (s) | peak RSS (MB) | exhunt / peer (same rule count) |"
