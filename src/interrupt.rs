@@ -4,9 +4,13 @@
 //!
 //! The handler runs on the `ctrlc` crate's own thread (SIGINT, SIGTERM and SIGHUP on Unix,
 //! Ctrl-C and Ctrl-Break on Windows), so it may print and exit freely.
+//!
+//! A command that writes one file under a temporary name (`rules compile`) uses
+//! [`remove_on_interrupt`] instead: interrupted, it deletes the half-written file and quits.
 
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use exhunt_core::cancel::Cancel;
 
@@ -46,4 +50,44 @@ pub fn install() -> Cancel {
 /// True once a signal asked the scan to stop.
 pub fn received() -> bool {
     SIGNALS.load(Ordering::SeqCst) > 0
+}
+
+/// The temporary file [`remove_on_interrupt`] deletes when interrupted; `None` once it is in
+/// place (or gone).
+static PENDING: Mutex<Option<PathBuf>> = Mutex::new(None);
+
+/// While `partial` is being written under its temporary name: on Ctrl-C or a termination
+/// signal, delete it and quit with [`EXIT_INTERRUPTED`], so that no half-written file is left
+/// behind. Call [`put_in_place`] to move it to its final name. When the handler cannot be
+/// installed the command still runs, only without this nicety (warned).
+pub fn remove_on_interrupt(partial: &Path) {
+    *PENDING.lock().unwrap_or_else(|e| e.into_inner()) = Some(partial.to_path_buf());
+    let installed = ctrlc::set_handler(|| {
+        // Taken under the lock: a rename in progress finishes first, and then there is
+        // nothing to delete.
+        let pending = PENDING.lock().unwrap_or_else(|e| e.into_inner()).take();
+        match pending {
+            Some(p) => {
+                let _ = std::fs::remove_file(&p);
+                eprintln!("\nexhunt: interrupted: nothing written");
+            }
+            None => eprintln!("\nexhunt: interrupted (the file was already written)"),
+        }
+        std::process::exit(EXIT_INTERRUPTED);
+    });
+    if let Err(e) = installed {
+        eprintln!(
+            "exhunt: warning: cannot handle Ctrl-C ({e}); an interrupted run may leave {} behind",
+            partial.display()
+        );
+    }
+}
+
+/// Rename the file [`remove_on_interrupt`] watches to `to`; an interruption during the rename
+/// waits for it, and one after it leaves the file in place.
+pub fn put_in_place(partial: &Path, to: &Path) -> std::io::Result<()> {
+    let mut pending = PENDING.lock().unwrap_or_else(|e| e.into_inner());
+    let renamed = std::fs::rename(partial, to);
+    *pending = None;
+    renamed
 }

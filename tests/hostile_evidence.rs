@@ -587,3 +587,54 @@ fn interrupted_multi_root_scan_judges_no_unread_root_clean() {
     }
     assert!(hosts.iter().all(|h| h["verdict"] != "no evidence found"));
 }
+
+/// `exhunt rules compile` interrupted while it writes: exit status 130, and neither the pack
+/// nor its hidden temporary file is left behind.
+#[test]
+#[cfg(target_os = "linux")]
+fn interrupted_rules_compile_leaves_no_file_behind() {
+    let sigma = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus/sigma/SigmaHQ__sigma-all/rules");
+    assert!(
+        sigma.is_dir(),
+        "the shared corpus is expected beside the repository"
+    );
+    let d = tempfile::tempdir().unwrap();
+    let pack = d.path().join("all.exhpack");
+    let partial = d.path().join(".all.exhpack.partial");
+    let mut child = exhunt()
+        .args(["rules", "compile", "--sigma"])
+        .arg(&sigma)
+        .arg("-o")
+        .arg(&pack)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The temporary file is created before the first rule file is read; reading and checking
+    // the ~3,000 rules takes far longer than this wait.
+    let start = Instant::now();
+    while !partial.exists() {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the compile ended before it could be interrupted"
+        );
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "compile did not start"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    send(child.id(), "-INT");
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted: nothing written"), "{stderr}");
+    let left: Vec<_> = std::fs::read_dir(d.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}

@@ -245,6 +245,7 @@ fn compile(c: CompileArgs) -> anyhow::Result<i32> {
     let mut partial = c.output.clone();
     partial.set_file_name(format!(".{}.partial", name.to_string_lossy()));
     let created = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    crate::interrupt::remove_on_interrupt(&partial);
     let mut out = std::fs::File::create(&partial)
         .map(std::io::BufWriter::new)
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", c.output.display()))?;
@@ -271,7 +272,7 @@ fn compile(c: CompileArgs) -> anyhow::Result<i32> {
     );
     let mut diagnostics = events.diagnostics().to_vec();
     diagnostics.extend(events.check_regexes());
-    std::fs::rename(&partial, &c.output).map_err(|e| {
+    crate::interrupt::put_in_place(&partial, &c.output).map_err(|e| {
         let _ = std::fs::remove_file(&partial);
         anyhow::anyhow!("cannot write {}: {e}", c.output.display())
     })?;
