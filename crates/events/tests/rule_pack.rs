@@ -41,12 +41,33 @@ fn refusal(source: &Path) -> String {
 
 /// Every rule's metadata, and every diagnostic, as text.
 fn loaded(h: &EventHunter) -> (Vec<String>, Vec<String>) {
+    loaded_as_from(h, None)
+}
+
+/// The same, with each rule file named as a load of `pack` names it: `PACK (from FILE)`.
+fn loaded_as_from(h: &EventHunter, pack: Option<&Path>) -> (Vec<String>, Vec<String>) {
+    let name = |origin: &str| match pack {
+        Some(p) => format!("{} (from {origin})", p.display()),
+        None => origin.to_string(),
+    };
     let metas = h
         .rule_metas()
         .iter()
-        .map(|m| serde_json::to_string(&**m).unwrap())
+        .map(|m| {
+            let mut m = (**m).clone();
+            m.origin = name(&m.origin);
+            serde_json::to_string(&m).unwrap()
+        })
         .collect();
-    let diags = h.diagnostics().iter().map(|d| d.to_string()).collect();
+    let diags = h
+        .diagnostics()
+        .iter()
+        .map(|d| {
+            let mut d = d.clone();
+            d.origin = name(&d.origin);
+            d.to_string()
+        })
+        .collect();
     (metas, diags)
 }
 
@@ -62,7 +83,7 @@ fn a_pack_of_the_sigmahq_set_loads_and_finds_what_the_folder_does() {
         summary.rules + summary.yaml + summary.unsupported
     );
     let (from_folder, from_pack) = (hunter(&rules), hunter(&pack));
-    let (metas, diags) = loaded(&from_folder);
+    let (metas, diags) = loaded_as_from(&from_folder, Some(&pack));
     assert!(metas.len() > 2000, "{} rules", metas.len());
     assert_eq!(loaded(&from_pack), (metas, diags));
 
@@ -134,8 +155,20 @@ fn a_pack_keeps_every_file_as_the_folder_load_judges_it() {
         unsupported: 3,
     };
     assert_eq!(summary, expected);
-    let (from_folder, from_pack) = (loaded(&hunter(&rules)), loaded(&hunter(&pack)));
+    let from_folder = loaded_as_from(&hunter(&rules), Some(&pack));
+    let from_pack = loaded(&hunter(&pack));
     assert_eq!(from_pack, from_folder);
+    // Each file is named as found in the pack, with the path it was compiled from.
+    let whoami = rules.join("a_whoami.yml");
+    let expected = format!("{} (from {})", pack.display(), whoami.display());
+    assert!(
+        from_pack
+            .0
+            .iter()
+            .any(|m| m.contains(&serde_json::to_string(&expected).unwrap())),
+        "{:?}",
+        from_pack.0
+    );
     // The tagged value is kept as YAML in the pack and refused by both loads the same way (not
     // a scalar); the NaN rule, kept as YAML too, loads; the folder's link to itself adds nothing.
     assert_eq!(from_pack.0.len(), 2, "{:?}", from_pack.1);

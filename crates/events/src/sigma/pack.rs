@@ -11,7 +11,7 @@
 //! # Format (JSON Lines, format 1)
 //! - A header: `{"exhunt_sigma_pack":1,"written_by":"exhunt 0.1.0","created":"…","sources":[…],"files":N}`.
 //! - One line per rule file, in the order a folder load reads them, `origin` being the file's
-//!   path at compile time (findings and diagnostics name it, as they would the file):
+//!   path at compile time (findings and diagnostics name the pack and it: `PACK (from FILE)`):
 //!   - `{"kind":"rule","origin":…,"doc":{…}}`: the rule document, exactly as the YAML said
 //!     what exhunt reads of it; it is compiled (field mapping, logsource) when loaded, so a
 //!     pack works with any `--sigma-mapping`.
@@ -426,10 +426,12 @@ fn load_line(origin: &str, n: usize, bytes: &[u8], mapping: &Mapping) -> PackLin
         Ok(l) => l,
         Err(e) => return damaged(one, format!("rule pack line unreadable, skipped: {e}")),
     };
-    let file = line
-        .origin
-        .clone()
-        .unwrap_or_else(|| format!("{origin}:{n}"));
+    // Findings and diagnostics name the pack and, in it, the rule file it was compiled from
+    // (that path is the compiling machine's: it may not exist where the scan runs).
+    let file = match &line.origin {
+        Some(file) => format!("{origin} (from {file})"),
+        None => format!("{origin}:{n}"),
+    };
     let mut seen = Default::default();
     let kind = std::mem::take(&mut line.kind);
     match (kind.as_str(), line) {
