@@ -43,21 +43,25 @@ fn artifact_has_the_structure_velociraptor_requires() {
     );
     assert_eq!(s(&a["type"]).to_ascii_uppercase(), "CLIENT");
     let tools = a["tools"].as_sequence().unwrap();
-    let tool = tools
-        .iter()
-        .find(|t| t["name"] == "exhunt")
-        .expect("an exhunt tool");
-    let hash = s(&tool["expected_hash"]);
-    assert!(
-        hash.len() == 64
-            && hash
-                .bytes()
-                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()),
-        "{hash}"
-    );
-    assert_eq!(tool["serve_locally"], Value::Bool(true));
-    if let Some(url) = tool["url"].as_str() {
-        assert!(url.starts_with("https://"), "{url}");
+    // The binary, and the Sigma rule pack fetched with SigmaPack: each pinned and served by
+    // the server.
+    for name in ["exhunt", "exhunt_sigma"] {
+        let tool = tools
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap_or_else(|| panic!("a tool {name}"));
+        let hash = s(&tool["expected_hash"]);
+        assert!(
+            hash.len() == 64
+                && hash
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()),
+            "{hash}"
+        );
+        assert_eq!(tool["serve_locally"], Value::Bool(true));
+        if let Some(url) = tool["url"].as_str() {
+            assert!(url.starts_with("https://"), "{url}");
+        }
     }
     let perms: Vec<&str> = a["required_permissions"]
         .as_sequence()
@@ -69,7 +73,7 @@ fn artifact_has_the_structure_velociraptor_requires() {
     assert!(a["resources"]["timeout"].as_u64().unwrap() > 0);
     let params = a["parameters"].as_sequence().unwrap();
     let names: Vec<&str> = params.iter().map(|p| s(&p["name"])).collect();
-    for want in ["Drives", "Org", "Threads", "Since"] {
+    for want in ["Drives", "Org", "Threads", "Since", "SigmaPack"] {
         assert!(names.contains(&want), "parameter {want} missing: {names:?}");
     }
     for p in params {
@@ -93,6 +97,11 @@ fn artifact_has_the_structure_velociraptor_requires() {
     let run = s(&sources[0]["query"]);
     let results = s(&sources[1]["query"]);
     assert!(run.contains("Artifact.Generic.Utils.FetchBinary(ToolName=\"exhunt\")"));
+    // The pack is a data file (not made executable), passed with --sigma only when fetched, and
+    // a hunt that asked for it does not run without it.
+    assert!(run.contains("ToolName=\"exhunt_sigma\", IsExecutable=FALSE"));
+    assert!(run.contains("if(condition=PackPath, then=\"--sigma\")"));
+    assert!(run.contains("SigmaPack AND NOT PackPath"));
     assert!(run.contains("execve(argv=["));
     assert!(run.contains("upload(file="));
     assert!(
@@ -224,5 +233,40 @@ fn pin_script_writes_the_hash_of_a_build() {
         text.contains(&format!("expected_hash: \"{want}\"")),
         "{text}"
     );
+    assert!(text.contains("version: \"1.2.3\""));
+    let tool_hash = |text: &str, name: &str| -> String {
+        let a: Value = serde_yaml_ng::from_str(text).unwrap();
+        let tools = a["tools"].as_sequence().unwrap();
+        let tool = tools.iter().find(|t| t["name"] == name).unwrap();
+        s(&tool["expected_hash"]).to_string()
+    };
+    assert_eq!(tool_hash(&text, "exhunt"), want);
+    assert_eq!(
+        tool_hash(&text, "exhunt_sigma"),
+        "0".repeat(64),
+        "only the binary pinned"
+    );
+
+    // A Sigma pack is pinned in its own tool entry; the binary's stays.
+    let pack = dir.path().join("sigma.exhpack");
+    std::fs::write(&pack, b"{\"exhunt_sigma_pack\":1}\n").unwrap();
+    let ok = Command::new("bash")
+        .arg(contrib.join("pin.sh"))
+        .arg("--sigma-pack")
+        .arg(&pack)
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let text = std::fs::read_to_string(contrib.join("Custom.Exchange.Exhunt.yaml")).unwrap();
+    let pack_hash = {
+        let out = Command::new("sha256sum").arg(&pack).output().unwrap();
+        String::from_utf8(out.stdout).unwrap()[..64].to_string()
+    };
+    assert_eq!(tool_hash(&text, "exhunt_sigma"), pack_hash);
+    assert_eq!(tool_hash(&text, "exhunt"), want);
     assert!(text.contains("version: \"1.2.3\""));
 }
