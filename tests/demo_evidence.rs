@@ -1144,6 +1144,44 @@ fn a_compiled_rule_pack_finds_what_its_folder_finds() {
     assert_eq!(with_folder.code, with_pack.code);
 }
 
+/// `exhunt rules compile` counts a rule whose regex cannot be compiled among those that load
+/// (it does: its other tests run), says so, and exits 2 with the regex's error.
+#[test]
+fn a_compiled_pack_says_which_loaded_rules_hold_a_regex_that_cannot_be_compiled() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    let rule = |id: &str, detection: &str| {
+        format!("title: r{id}\nid: 00000000-0000-4000-8000-0000000000{id}\nlogsource: {{category: process_creation, product: windows}}\ndetection:\n  selection: {{{detection}}}\n  condition: selection\nlevel: high\n")
+    };
+    std::fs::write(
+        rules.join("a.yml"),
+        rule("A1", "Image|endswith: '\\\\whoami.exe'"),
+    )
+    .unwrap();
+    std::fs::write(
+        rules.join("b.yml"),
+        rule("B2", "CommandLine|re: '(?:\\w{100}){100}'"),
+    )
+    .unwrap();
+    let pack = dir.path().join("p.exhpack");
+    let out = Command::new(env!("CARGO_BIN_EXE_exhunt"))
+        .args(["rules", "compile", "--sigma"])
+        .arg(&rules)
+        .arg("-o")
+        .arg(&pack)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot be compiled ("), "{stderr}");
+    assert!(
+        stderr.contains("2 rules load with this mapping (1 of them with a regex that cannot be compiled, above), 0 not"),
+        "{stderr}"
+    );
+    assert!(pack.is_file(), "the pack is still written: {stderr}");
+}
+
 #[test]
 fn a_pack_is_not_written_into_a_folder_it_is_compiled_from() {
     let dir = tempfile::tempdir().unwrap();

@@ -271,7 +271,13 @@ fn compile(c: CompileArgs) -> anyhow::Result<i32> {
         },
     );
     let mut diagnostics = events.diagnostics().to_vec();
-    diagnostics.extend(events.check_regexes());
+    let regex_errors = events.check_regexes();
+    // Rules that load but hold a regex that cannot be compiled: that test never matches.
+    let broken_regex: std::collections::HashSet<String> = regex_errors
+        .iter()
+        .filter_map(|d| d.rule_id.clone())
+        .collect();
+    diagnostics.extend(regex_errors);
     crate::interrupt::put_in_place(&partial, &c.output).map_err(|e| {
         let _ = std::fs::remove_file(&partial);
         anyhow::anyhow!("cannot write {}: {e}", c.output.display())
@@ -284,8 +290,13 @@ fn compile(c: CompileArgs) -> anyhow::Result<i32> {
         eprintln!("{}", d.to_string().replace(&partial_name, &output_name));
     }
     let loaded = events.rule_metas().len();
+    let of_them = match broken_regex.len() {
+        0 => String::new(),
+        1 => " (1 of them with a regex that cannot be compiled, above)".to_string(),
+        n => format!(" ({n} of them with a regex that cannot be compiled, above)"),
+    };
     eprintln!(
-        "exhunt: {} rule files packed into {} ({:.1} MB) in {:.2} s: {loaded} rules load with this mapping, {} not",
+        "exhunt: {} rule files packed into {} ({:.1} MB) in {:.2} s: {loaded} rules load with this mapping{of_them}, {} not",
         summary.files,
         c.output.display(),
         size as f64 / 1e6,
