@@ -212,11 +212,7 @@ fn compile(c: CompileArgs) -> anyhow::Result<i32> {
         .output
         .file_name()
         .ok_or_else(|| anyhow::anyhow!("{} is not a file name", c.output.display()))?;
-    let is_rule_name = std::path::Path::new(name)
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("yml") || e.eq_ignore_ascii_case("yaml"));
-    if is_rule_name {
+    if exhunt_core::rules::has_yaml_name(std::path::Path::new(name)) {
         anyhow::bail!(
             "{} would be read as a YAML rule: name the pack .{}",
             c.output.display(),

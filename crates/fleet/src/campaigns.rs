@@ -161,12 +161,7 @@ impl Campaigns {
                     let mut v: Vec<_> = rd
                         .flatten()
                         .map(|e| e.path())
-                        .filter(|p| {
-                            matches!(
-                                p.extension().and_then(|e| e.to_str()),
-                                Some("yml") | Some("yaml")
-                            )
-                        })
+                        .filter(|p| exhunt_core::rules::has_yaml_name(p))
                         .collect();
                     v.sort();
                     v

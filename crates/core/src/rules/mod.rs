@@ -244,7 +244,7 @@ impl RuleSet {
                     None
                 }
             })
-            .filter(|p| p.is_file() && is_yaml(p))
+            .filter(|p| p.is_file() && has_yaml_name(p))
             .collect();
         files.sort();
         if files.is_empty() {
@@ -387,7 +387,10 @@ impl RuleSet {
     }
 }
 
-fn is_yaml(p: &Path) -> bool {
+/// True when `p` is named as a YAML rule file (`.yml` or `.yaml`, any case): how every rule
+/// folder (native, Sigma, campaigns) tells its rule files, and how `rules compile` refuses an
+/// output name that would be read as one.
+pub fn has_yaml_name(p: &Path) -> bool {
     p.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("yml") || e.eq_ignore_ascii_case("yaml"))
@@ -396,6 +399,16 @@ fn is_yaml(p: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rule_files_are_named_yml_or_yaml_in_any_case() {
+        for name in ["a.yml", "b.yaml", "C.YML", "d.Yaml", "dir/e.yml"] {
+            assert!(has_yaml_name(Path::new(name)), "{name}");
+        }
+        for name in ["a.yml.bak", "b.exhpack", "yml", "c.json", "d"] {
+            assert!(!has_yaml_name(Path::new(name)), "{name}");
+        }
+    }
 
     const GOOD: &str = r#"
 id: T-1

@@ -289,11 +289,7 @@ impl Walk {
                     ));
                     self.unreadable.push((q, too_deep));
                 }
-            } else if q.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-                ["yml", "yaml", pack::PACK_EXTENSION]
-                    .iter()
-                    .any(|x| e.eq_ignore_ascii_case(x))
-            }) {
+            } else if exhunt_core::rules::has_yaml_name(&q) || pack::has_pack_name(&q) {
                 out.push(q);
             }
         }
