@@ -1096,6 +1096,19 @@ fn a_link_to_a_zipped_collection_is_scanned_as_the_zip() {
     assert_eq!(finding_list(&linked), finding_list(&folder));
 }
 
+/// Run `exhunt rules compile --sigma SOURCE -o PACK`: its output and its standard error.
+fn rules_compile(source: &Path, pack: &Path) -> (std::process::Output, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_exhunt"))
+        .args(["rules", "compile", "--sigma"])
+        .arg(source)
+        .arg("-o")
+        .arg(pack)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out, stderr)
+}
+
 /// `exhunt rules compile` packs a Sigma folder into one file; a scan with the pack finds what
 /// the scan with the folder finds.
 #[test]
@@ -1108,14 +1121,7 @@ fn a_compiled_rule_pack_finds_what_its_folder_finds() {
     );
     let dir = tempfile::tempdir().unwrap();
     let pack = dir.path().join("process_creation.exhpack");
-    let out = Command::new(env!("CARGO_BIN_EXE_exhunt"))
-        .args(["rules", "compile", "--sigma"])
-        .arg(&sigma)
-        .arg("-o")
-        .arg(&pack)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (out, stderr) = rules_compile(&sigma, &pack);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("rule files packed into"), "{stderr}");
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
@@ -1165,14 +1171,7 @@ fn a_compiled_pack_says_which_loaded_rules_hold_a_regex_that_cannot_be_compiled(
     )
     .unwrap();
     let pack = dir.path().join("p.exhpack");
-    let out = Command::new(env!("CARGO_BIN_EXE_exhunt"))
-        .args(["rules", "compile", "--sigma"])
-        .arg(&rules)
-        .arg("-o")
-        .arg(&pack)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (out, stderr) = rules_compile(&rules, &pack);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("cannot be compiled ("), "{stderr}");
     assert!(
@@ -1192,14 +1191,7 @@ fn a_pack_is_not_written_into_a_folder_it_is_compiled_from() {
         "title: whoami\nid: 00000000-0000-4000-8000-0000000000F1\nlogsource: {category: process_creation, product: windows}\ndetection:\n  selection: {Image|endswith: '\\\\whoami.exe'}\n  condition: selection\nlevel: high\n",
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_exhunt"))
-        .args(["rules", "compile", "--sigma"])
-        .arg(&rules)
-        .arg("-o")
-        .arg(rules.join("sub/all.exhpack"))
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (out, stderr) = rules_compile(&rules, &rules.join("sub/all.exhpack"));
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("inside the rule folder"), "{stderr}");
     assert!(!rules.join("sub/all.exhpack").exists());

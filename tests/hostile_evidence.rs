@@ -422,15 +422,23 @@ fn scan_on_one_thread(root: &Path, args: &[&str]) -> std::process::Child {
 /// Wait until the scan is reading the logs (16 MB read), failing if it ends first.
 #[cfg(target_os = "linux")]
 fn wait_until_reading(child: &mut std::process::Child) {
+    let pid = child.id();
+    wait_until(child, || bytes_read_by(pid) >= 16 << 20);
+}
+
+/// Wait until `ready` holds (polled every millisecond), failing if the process ends first or
+/// a minute passes.
+#[cfg(target_os = "linux")]
+fn wait_until(child: &mut std::process::Child, ready: impl Fn() -> bool) {
     let start = Instant::now();
-    while bytes_read_by(child.id()) < 16 << 20 {
+    while !ready() {
         assert!(
             child.try_wait().unwrap().is_none(),
-            "the scan ended before it could be interrupted"
+            "the command ended before it could be interrupted"
         );
         assert!(
             start.elapsed() < Duration::from_secs(60),
-            "scan did not start"
+            "the command did not start"
         );
         std::thread::sleep(Duration::from_millis(1));
     }
@@ -614,18 +622,7 @@ fn interrupted_rules_compile_leaves_no_file_behind() {
         .unwrap();
     // The temporary file is created before the first rule file is read; reading and checking
     // the ~3,000 rules takes far longer than this wait.
-    let start = Instant::now();
-    while !partial.exists() {
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the compile ended before it could be interrupted"
-        );
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "compile did not start"
-        );
-        std::thread::sleep(Duration::from_millis(1));
-    }
+    wait_until(&mut child, || partial.exists());
     send(child.id(), "-INT");
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -202,6 +202,35 @@ fn the_vql_names_exhunts_options_line_kinds_and_columns() {
     }
 }
 
+/// Run `pin.sh ARGS…` in `contrib`, failing on an error; then the artifact's text.
+fn pin(contrib: &std::path::Path, args: &[&std::ffi::OsStr]) -> String {
+    let ok = Command::new("bash")
+        .arg(contrib.join("pin.sh"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    std::fs::read_to_string(contrib.join("Custom.Exchange.Exhunt.yaml")).unwrap()
+}
+
+/// The SHA-256 of a file, as `sha256sum` prints it.
+fn sha256(path: &std::path::Path) -> String {
+    let out = Command::new("sha256sum").arg(path).output().unwrap();
+    String::from_utf8(out.stdout).unwrap()[..64].to_string()
+}
+
+/// The hash pinned for the tool `name` in the artifact's text.
+fn tool_hash(text: &str, name: &str) -> String {
+    let a: Value = serde_yaml_ng::from_str(text).unwrap();
+    let tools = a["tools"].as_sequence().unwrap();
+    let tool = tools.iter().find(|t| t["name"] == name).unwrap();
+    s(&tool["expected_hash"]).to_string()
+}
+
 #[test]
 fn pin_script_writes_the_hash_of_a_build() {
     let dir = tempfile::tempdir().unwrap();
@@ -212,34 +241,13 @@ fn pin_script_writes_the_hash_of_a_build() {
     }
     let bin = dir.path().join("exhunt.exe");
     std::fs::write(&bin, b"not really a binary").unwrap();
-    let ok = Command::new("bash")
-        .arg(contrib.join("pin.sh"))
-        .arg(&bin)
-        .arg("1.2.3")
-        .output()
-        .unwrap();
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
-    let text = std::fs::read_to_string(contrib.join("Custom.Exchange.Exhunt.yaml")).unwrap();
-    // sha256("not really a binary")
-    let want = {
-        let out = Command::new("sha256sum").arg(&bin).output().unwrap();
-        String::from_utf8(out.stdout).unwrap()[..64].to_string()
-    };
+    let text = pin(&contrib, &[bin.as_os_str(), "1.2.3".as_ref()]);
+    let want = sha256(&bin);
     assert!(
         text.contains(&format!("expected_hash: \"{want}\"")),
         "{text}"
     );
     assert!(text.contains("version: \"1.2.3\""));
-    let tool_hash = |text: &str, name: &str| -> String {
-        let a: Value = serde_yaml_ng::from_str(text).unwrap();
-        let tools = a["tools"].as_sequence().unwrap();
-        let tool = tools.iter().find(|t| t["name"] == name).unwrap();
-        s(&tool["expected_hash"]).to_string()
-    };
     assert_eq!(tool_hash(&text, "exhunt"), want);
     assert_eq!(
         tool_hash(&text, "exhunt_sigma"),
@@ -250,23 +258,8 @@ fn pin_script_writes_the_hash_of_a_build() {
     // A Sigma pack is pinned in its own tool entry; the binary's stays.
     let pack = dir.path().join("sigma.exhpack");
     std::fs::write(&pack, b"{\"exhunt_sigma_pack\":1}\n").unwrap();
-    let ok = Command::new("bash")
-        .arg(contrib.join("pin.sh"))
-        .arg("--sigma-pack")
-        .arg(&pack)
-        .output()
-        .unwrap();
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
-    let text = std::fs::read_to_string(contrib.join("Custom.Exchange.Exhunt.yaml")).unwrap();
-    let pack_hash = {
-        let out = Command::new("sha256sum").arg(&pack).output().unwrap();
-        String::from_utf8(out.stdout).unwrap()[..64].to_string()
-    };
-    assert_eq!(tool_hash(&text, "exhunt_sigma"), pack_hash);
+    let text = pin(&contrib, &["--sigma-pack".as_ref(), pack.as_os_str()]);
+    assert_eq!(tool_hash(&text, "exhunt_sigma"), sha256(&pack));
     assert_eq!(tool_hash(&text, "exhunt"), want);
     assert!(text.contains("version: \"1.2.3\""));
 }
