@@ -43,25 +43,21 @@ fn artifact_has_the_structure_velociraptor_requires() {
     );
     assert_eq!(s(&a["type"]).to_ascii_uppercase(), "CLIENT");
     let tools = a["tools"].as_sequence().unwrap();
-    // The binary, and the Sigma rule pack fetched with SigmaPack: each pinned and served by
-    // the server.
-    for name in ["exhunt", "exhunt_sigma"] {
-        let tool = tools
-            .iter()
-            .find(|t| t["name"] == name)
-            .unwrap_or_else(|| panic!("a tool {name}"));
-        let hash = s(&tool["expected_hash"]);
-        assert!(
-            hash.len() == 64
-                && hash
-                    .bytes()
-                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()),
-            "{hash}"
-        );
-        assert_eq!(tool["serve_locally"], Value::Bool(true));
-        if let Some(url) = tool["url"].as_str() {
-            assert!(url.starts_with("https://"), "{url}");
-        }
+    let tool = tools
+        .iter()
+        .find(|t| t["name"] == "exhunt")
+        .expect("an exhunt tool");
+    let hash = s(&tool["expected_hash"]);
+    assert!(
+        hash.len() == 64
+            && hash
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()),
+        "{hash}"
+    );
+    assert_eq!(tool["serve_locally"], Value::Bool(true));
+    if let Some(url) = tool["url"].as_str() {
+        assert!(url.starts_with("https://"), "{url}");
     }
     let perms: Vec<&str> = a["required_permissions"]
         .as_sequence()
@@ -73,7 +69,7 @@ fn artifact_has_the_structure_velociraptor_requires() {
     assert!(a["resources"]["timeout"].as_u64().unwrap() > 0);
     let params = a["parameters"].as_sequence().unwrap();
     let names: Vec<&str> = params.iter().map(|p| s(&p["name"])).collect();
-    for want in ["Drives", "Org", "Threads", "Since", "SigmaPack"] {
+    for want in ["Drives", "Org", "Threads", "Since"] {
         assert!(names.contains(&want), "parameter {want} missing: {names:?}");
     }
     for p in params {
@@ -97,11 +93,6 @@ fn artifact_has_the_structure_velociraptor_requires() {
     let run = s(&sources[0]["query"]);
     let results = s(&sources[1]["query"]);
     assert!(run.contains("Artifact.Generic.Utils.FetchBinary(ToolName=\"exhunt\")"));
-    // The pack is a data file (not made executable), passed with --sigma only when fetched, and
-    // a hunt that asked for it does not run without it.
-    assert!(run.contains("ToolName=\"exhunt_sigma\", IsExecutable=FALSE"));
-    assert!(run.contains("if(condition=PackPath, then=\"--sigma\")"));
-    assert!(run.contains("SigmaPack AND NOT PackPath"));
     assert!(run.contains("execve(argv=["));
     assert!(run.contains("upload(file="));
     assert!(
@@ -202,35 +193,6 @@ fn the_vql_names_exhunts_options_line_kinds_and_columns() {
     }
 }
 
-/// Run `pin.sh ARGS…` in `contrib`, failing on an error; then the artifact's text.
-fn pin(contrib: &std::path::Path, args: &[&std::ffi::OsStr]) -> String {
-    let ok = Command::new("bash")
-        .arg(contrib.join("pin.sh"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
-    std::fs::read_to_string(contrib.join("Custom.Exchange.Exhunt.yaml")).unwrap()
-}
-
-/// The SHA-256 of a file, as `sha256sum` prints it.
-fn sha256(path: &std::path::Path) -> String {
-    let out = Command::new("sha256sum").arg(path).output().unwrap();
-    String::from_utf8(out.stdout).unwrap()[..64].to_string()
-}
-
-/// The hash pinned for the tool `name` in the artifact's text.
-fn tool_hash(text: &str, name: &str) -> String {
-    let a: Value = serde_yaml_ng::from_str(text).unwrap();
-    let tools = a["tools"].as_sequence().unwrap();
-    let tool = tools.iter().find(|t| t["name"] == name).unwrap();
-    s(&tool["expected_hash"]).to_string()
-}
-
 #[test]
 fn pin_script_writes_the_hash_of_a_build() {
     let dir = tempfile::tempdir().unwrap();
@@ -241,25 +203,26 @@ fn pin_script_writes_the_hash_of_a_build() {
     }
     let bin = dir.path().join("exhunt.exe");
     std::fs::write(&bin, b"not really a binary").unwrap();
-    let text = pin(&contrib, &[bin.as_os_str(), "1.2.3".as_ref()]);
-    let want = sha256(&bin);
+    let ok = Command::new("bash")
+        .arg(contrib.join("pin.sh"))
+        .arg(&bin)
+        .arg("1.2.3")
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let text = std::fs::read_to_string(contrib.join("Custom.Exchange.Exhunt.yaml")).unwrap();
+    // sha256("not really a binary")
+    let want = {
+        let out = Command::new("sha256sum").arg(&bin).output().unwrap();
+        String::from_utf8(out.stdout).unwrap()[..64].to_string()
+    };
     assert!(
         text.contains(&format!("expected_hash: \"{want}\"")),
         "{text}"
     );
-    assert!(text.contains("version: \"1.2.3\""));
-    assert_eq!(tool_hash(&text, "exhunt"), want);
-    assert_eq!(
-        tool_hash(&text, "exhunt_sigma"),
-        "0".repeat(64),
-        "only the binary pinned"
-    );
-
-    // A Sigma pack is pinned in its own tool entry; the binary's stays.
-    let pack = dir.path().join("sigma.exhpack");
-    std::fs::write(&pack, b"{\"exhunt_sigma_pack\":1}\n").unwrap();
-    let text = pin(&contrib, &["--sigma-pack".as_ref(), pack.as_os_str()]);
-    assert_eq!(tool_hash(&text, "exhunt_sigma"), sha256(&pack));
-    assert_eq!(tool_hash(&text, "exhunt"), want);
     assert!(text.contains("version: \"1.2.3\""));
 }
