@@ -6,7 +6,7 @@
 //! Ctrl-C and Ctrl-Break on Windows), so it may print and exit freely.
 //!
 //! A command that writes one file under a temporary name (`rules compile`) uses
-//! [`remove_on_interrupt`] instead: interrupted, it deletes the half-written file and quits.
+//! [`create_removed_on_interrupt`] instead: interrupted, it deletes the half-written file and quits.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -52,26 +52,37 @@ pub fn received() -> bool {
     SIGNALS.load(Ordering::SeqCst) > 0
 }
 
-/// The temporary file [`remove_on_interrupt`] deletes when interrupted; `None` once it is in
-/// place (or gone).
-static PENDING: Mutex<Option<PathBuf>> = Mutex::new(None);
+/// Where the file written under a temporary name stands, for the interrupt handler of
+/// [`create_removed_on_interrupt`]. Changed, and read by the handler, under the lock: the
+/// handler holds it until the process exits, so a creation or rename never interleaves with
+/// a deletion.
+enum Output {
+    /// Not created yet.
+    NotStarted,
+    /// Being written (and checked) under this temporary name.
+    Writing(PathBuf),
+    /// Renamed to its final name.
+    InPlace,
+}
 
-/// While `partial` is being written under its temporary name: on Ctrl-C or a termination
-/// signal, delete it and quit with [`EXIT_INTERRUPTED`], so that no half-written file is left
-/// behind. Call [`put_in_place`] to move it to its final name. When the handler cannot be
+static OUTPUT: Mutex<Output> = Mutex::new(Output::NotStarted);
+
+/// Create `partial`, the temporary name a file is written under, so that Ctrl-C or a
+/// termination signal deletes it and quits with [`EXIT_INTERRUPTED`]: no half-written file is
+/// left behind. Call [`put_in_place`] to move it to its final name. When the handler cannot be
 /// installed the command still runs, only without this nicety (warned).
-pub fn remove_on_interrupt(partial: &Path) {
-    *PENDING.lock().unwrap_or_else(|e| e.into_inner()) = Some(partial.to_path_buf());
+pub fn create_removed_on_interrupt(partial: &Path) -> std::io::Result<std::fs::File> {
     let installed = ctrlc::set_handler(|| {
-        // Taken under the lock: a rename in progress finishes first, and then there is
-        // nothing to delete.
-        let pending = PENDING.lock().unwrap_or_else(|e| e.into_inner()).take();
-        match pending {
-            Some(p) => {
-                let _ = std::fs::remove_file(&p);
+        // Held until the process exits: a creation or rename in progress finishes first, and
+        // none starts after.
+        let output = OUTPUT.lock().unwrap_or_else(|e| e.into_inner());
+        match &*output {
+            Output::Writing(p) => {
+                let _ = std::fs::remove_file(p);
                 eprintln!("\nexhunt: interrupted: nothing written");
             }
-            None => eprintln!("\nexhunt: interrupted (the file was already written)"),
+            Output::NotStarted => eprintln!("\nexhunt: interrupted: nothing written"),
+            Output::InPlace => eprintln!("\nexhunt: interrupted (the file was already written)"),
         }
         std::process::exit(EXIT_INTERRUPTED);
     });
@@ -81,13 +92,17 @@ pub fn remove_on_interrupt(partial: &Path) {
             partial.display()
         );
     }
+    let mut output = OUTPUT.lock().unwrap_or_else(|e| e.into_inner());
+    let file = std::fs::File::create(partial)?;
+    *output = Output::Writing(partial.to_path_buf());
+    Ok(file)
 }
 
-/// Rename the file [`remove_on_interrupt`] watches to `to`; an interruption during the rename
-/// waits for it, and one after it leaves the file in place.
+/// Rename the file [`create_removed_on_interrupt`] created to `to`; an interruption during the
+/// rename waits for it, and one after it leaves the file in place.
 pub fn put_in_place(partial: &Path, to: &Path) -> std::io::Result<()> {
-    let mut pending = PENDING.lock().unwrap_or_else(|e| e.into_inner());
-    let renamed = std::fs::rename(partial, to);
-    *pending = None;
-    renamed
+    let mut output = OUTPUT.lock().unwrap_or_else(|e| e.into_inner());
+    std::fs::rename(partial, to)?;
+    *output = Output::InPlace;
+    Ok(())
 }

@@ -241,8 +241,7 @@ fn compile(c: CompileArgs) -> anyhow::Result<i32> {
     let mut partial = c.output.clone();
     partial.set_file_name(format!(".{}.partial", name.to_string_lossy()));
     let created = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    crate::interrupt::remove_on_interrupt(&partial);
-    let mut out = std::fs::File::create(&partial)
+    let mut out = crate::interrupt::create_removed_on_interrupt(&partial)
         .map(std::io::BufWriter::new)
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", c.output.display()))?;
     let written = exhunt_events::sigma::pack::write_pack(&c.sigma, &created, &mut out)
