@@ -53,7 +53,7 @@ pub struct SigmaRule {
 /// A Sigma rule that was not loaded, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unsupported {
-    /// The rule file.
+    /// The rule file (from a pack: `PACK (from FILE)`).
     pub path: String,
     /// The Sigma id, when readable.
     pub id: Option<String>,
