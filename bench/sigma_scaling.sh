@@ -30,7 +30,8 @@ while [[ $# -gt 0 ]]; do
     case "$1" in
         --runs) RUNS="$2"; shift 2 ;;
         --sizes) SIZES="$2"; shift 2 ;;
-        --copies) COPIES="$2"; shift 2 ;;
+        --copies) COPIES="$2"; shift 2
+            [[ "$COPIES" =~ ^[0-9]+$ && "$COPIES" -ge 2 ]] || { echo "sigma_scaling.sh: --copies wants a whole number of at least 2" >&2; exit 2; } ;;
         --no-peers) PEERS=0; shift ;;
         -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "sigma_scaling.sh: unknown argument $1" >&2; exit 2 ;;
@@ -77,7 +78,7 @@ if [[ ! -d "$EVTX" ]]; then
     done
 fi
 EVTX_FILES=$(find "$EVTX" -name '*.evtx' | wc -l)
-EVTX_BYTES=$(find "$EVTX" -name '*.evtx' -printf '%s\n' | awk '{ s += $1 } END { print s }')
+EVTX_BYTES=$(find "$EVTX" -name '*.evtx' -printf '%s\n' | awk '{ s += $1 } END { printf "%d\n", s }')
 # The same files COPIES times (hard links, copies where links cannot be made): the volume of one
 # server's logs, with the same third-party mix of events.
 VOLUME="$PWD/$WORK/evtx-x$COPIES"
@@ -171,9 +172,11 @@ LOADCMD=(scan "$WORK/empty" --no-builtin-rules --no-file-scan --no-exposure --qu
 add_case "load-folder-$LAST" "$EXHUNT" "${LOADCMD[@]}" --sigma "$WORK/rules-$LAST"
 add_case "load-pack-$LAST" "$EXHUNT" "${LOADCMD[@]}" --sigma "$WORK/pack-$LAST.exhpack"
 # The smallest and largest packs over COPIES times the evidence.
+# (The same command as the one-copy runs, JSONL included, so that the difference is the evidence.)
 for n in "$FIRST" "$LAST"; do
     add_case "volume-pack-$n" "$EXHUNT" scan "$VOLUME" --no-builtin-rules --no-file-scan --no-exposure \
-        --quiet --threads 2 --sigma "$WORK/pack-$n.exhpack"
+        --quiet --threads 2 --jsonl "$WORK/volume-pack-$n.jsonl" --sigma "$WORK/pack-$n.exhpack"
+    JSONL[volume-pack-$n]="$WORK/volume-pack-$n.jsonl"
 done
 for name in "${ORDER[@]}"; do eval "${CASE[$name]}" > /dev/null 2>&1 || true; done # warm-up
 for ((i = 1; i <= RUNS; i++)); do
@@ -204,6 +207,14 @@ result "volume-pack-$FIRST"
 VOL_FIRST=$WALL
 result "volume-pack-$LAST"
 VOL_LAST=$WALL
+# Each copy is hunted as the files it copies: COPIES times their findings.
+for n in "$FIRST" "$LAST"; do
+    one=$(count "$WORK/exhunt-pack-$n.jsonl" finding) many=$(count "$WORK/volume-pack-$n.jsonl" finding)
+    if (( many != one * COPIES )); then
+        echo "sigma_scaling.sh: $COPIES copies gave $many findings with $n rules, not $COPIES × $one" >&2
+        exit 1
+    fi
+done
 
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 PEER_ROWS=""
@@ -256,7 +267,7 @@ fi
     echo
     echo "Loading the $LAST rules alone (no evidence): $LOAD_FOLDER s from the folder, $LOAD_PACK s from the pack ($(calc '%.2f' "$LOAD_PACK / $LOAD_FOLDER")×)."
     echo
-    echo "The same EVTX $COPIES times ($((EVTX_FILES * COPIES)) files, $((EVTX_BYTES * COPIES / 1000000)) MB, hard links: one server's volume of logs, the same mix of events), from packs: $FIRST rules $VOL_FIRST s, all $LAST $VOL_LAST s: **$(calc '%.2f' "$VOL_LAST / $VOL_FIRST")×**. Each further copy of the evidence cost $(calc '%.3f' "($VOL_FIRST - ${PKW[$FIRST]}) / ($COPIES - 1)") s with $FIRST rules and $(calc '%.3f' "($VOL_LAST - ${PKW[$LAST]}) / ($COPIES - 1)") s with $LAST (**$(calc '%.2f' "($VOL_LAST - ${PKW[$LAST]}) / ($VOL_FIRST - ${PKW[$FIRST]})")×** per unit of evidence); the rest of the full set's single-copy time, $(calc '%.3f' "${PKW[$LAST]} - ($VOL_LAST - ${PKW[$LAST]}) / ($COPIES - 1)") s, is paid once per run (loading, indexing, automata and regexes built on first use, exit)."
+    echo "The same EVTX $COPIES times ($((EVTX_FILES * COPIES)) files, $((EVTX_BYTES * COPIES / 1000000)) MB read, the volume of a server's logs with the same mix of events; hard links, so the page cache holds $((EVTX_BYTES / 1000000)) MB), from packs, $COPIES × the findings: $FIRST rules $VOL_FIRST s, all $LAST $VOL_LAST s: **$(calc '%.2f' "$VOL_LAST / $VOL_FIRST")×**. Each further copy of the evidence cost $(calc '%.3f' "($VOL_FIRST - ${PKW[$FIRST]}) / ($COPIES - 1)") s with $FIRST rules and $(calc '%.3f' "($VOL_LAST - ${PKW[$LAST]}) / ($COPIES - 1)") s with $LAST (**$(calc '%.2f' "($VOL_LAST - ${PKW[$LAST]}) / ($VOL_FIRST - ${PKW[$FIRST]})")×** per unit of evidence); the rest of the full set's single-copy time, $(calc '%.3f' "${PKW[$LAST]} - ($VOL_LAST - ${PKW[$LAST]}) / ($COPIES - 1)") s, is paid once per run (loading, indexing, automata and regexes built on first use, exit, and the two threads' uneven finish of one copy's 478 files)."
     if [[ -n "$PEER_ROWS" ]]; then
         echo
         echo "| peer | wall (s) | peak RSS (MB) | exhunt / peer (same rule count) |"
